@@ -1,0 +1,50 @@
+/**
+ * Every side effect of the order workflows, built over injected dependencies
+ * in `worker.ts` (and in tests). Each activity is idempotent: Temporal may run
+ * it more than once.
+ */
+import type { Db } from '../db/index.js';
+import { projectOrder } from '../db/orders.js';
+import { findPayment, recordPayment } from '../db/payments.js';
+import { getSettings } from '../db/settings.js';
+import type { PaymentProviders } from './payment-providers.js';
+import type { OrderActivities } from './types.js';
+
+export interface ActivityDependencies {
+  db: Db;
+  paymentProviders: PaymentProviders;
+}
+
+export function createActivities({ db, paymentProviders }: ActivityDependencies): OrderActivities {
+  return {
+    async projectOrder(order, timeline) {
+      await projectOrder(db, order, timeline);
+    },
+
+    async createPayment(input) {
+      const provider = paymentProviders[input.method];
+      const existing = await findPayment(db, input.reference);
+      if (existing) return { reference: existing.reference, provider: existing.provider, instructions: existing.instructions ?? undefined };
+      const settings = await getSettings(db);
+      const { instructions } = await provider.createPayment({
+        reference: input.reference,
+        orderNumber: input.orderNumber,
+        amount: input.amount,
+        currency: input.currency,
+        shopName: settings.shopName,
+        bankAccount: settings.bankAccount,
+      });
+      await recordPayment(db, {
+        reference: input.reference,
+        orderId: input.orderId,
+        method: input.method,
+        provider: provider.name,
+        amount: input.amount,
+        currency: input.currency,
+        status: 'pending',
+        instructions,
+      });
+      return { reference: input.reference, provider: provider.name, instructions };
+    },
+  };
+}

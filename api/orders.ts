@@ -1,0 +1,195 @@
+/**
+ * The API's side of the order workflows: starts them, sends them updates and
+ * signals, queries them, and turns Temporal's failures into the contract's
+ * errors. The rules themselves live in the domain and run in the workflow.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  ServiceError,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ProductSnapshot } from '../domain/catalog.js';
+import { DomainError, isErrorCode } from '../domain/errors.js';
+import { formatMoney } from '../domain/money.js';
+import {
+  checkNewQuotation,
+  newQuotation,
+  type Cancel,
+  type Confirm,
+  type Contact,
+  type Customer,
+  type NewQuotation,
+  type Order,
+  type PaymentEvent,
+  type PaymentMethod,
+} from '../domain/order.js';
+import type { Db } from '../db/index.js';
+import { allocateOrderNumber, getOrderSummary } from '../db/orders.js';
+import { getProductsBySku } from '../db/products.js';
+import { getSettings } from '../db/settings.js';
+import {
+  ORDER_WORKFLOW_TYPE,
+  addLineUpdate,
+  cancelUpdate,
+  checkoutUpdate,
+  confirmUpdate,
+  initialSearchAttributePairs,
+  openCartUpdate,
+  orderQuery,
+  orderWorkflowId,
+  paymentEventSignal,
+  removeLineUpdate,
+  setContactUpdate,
+  setLineQuantityUpdate,
+  type CheckoutResult,
+  type OrderWorkflow,
+  type OrderWorkflowInput,
+} from '../workflows/order-contract.js';
+
+export interface OrderGateway {
+  client: Client;
+  taskQueue: string;
+  db: Db;
+}
+
+/** Opaque, unguessable ids: 128 random bits, or derived from a client's idempotency key. */
+function newOrderId(idempotencyKey?: string): string {
+  const bytes = idempotencyKey ? createHash('sha256').update(`cart:${idempotencyKey}`).digest().subarray(0, 16) : randomBytes(16);
+  return `ord_${bytes.toString('base64url')}`;
+}
+
+async function snapshots(db: Db, skus: string[]): Promise<Map<string, ProductSnapshot>> {
+  const products = await getProductsBySku(db, [...new Set(skus)]);
+  const missing = skus.filter((sku) => !products.has(sku));
+  if (missing.length) {
+    throw new DomainError('unknown_product', `Unknown product: ${missing.join(', ')}.`, { skus: [...new Set(missing)] });
+  }
+  return new Map(
+    [...products.values()].map((p) => [p.sku, { sku: p.sku, name: p.name, unitPrice: p.price, currency: p.currency, type: p.type }]),
+  );
+}
+
+export interface OpenCartInput {
+  lines?: Array<{ sku: string; quantity: number }> | undefined;
+  customer?: Partial<Customer> | undefined;
+}
+
+/**
+ * Creates the quotation: starts the order workflow and answers with its first
+ * state in one round trip (update-with-start). With an idempotency key a
+ * retried request finds the cart it created.
+ */
+export async function openCart(gateway: OrderGateway, input: OpenCartInput, idempotencyKey?: string): Promise<Order> {
+  const { db, client, taskQueue } = gateway;
+  const lines = input.lines ?? [];
+  const [settings, products] = await Promise.all([getSettings(db), snapshots(db, lines.map((l) => l.sku))]);
+  const quotation: NewQuotation = {
+    id: newOrderId(idempotencyKey),
+    number: await allocateOrderNumber(db),
+    accessToken: randomBytes(24).toString('base64url'),
+    currency: settings.currency,
+    customer: { email: input.customer?.email, name: input.customer?.name, loggedIn: input.customer?.loggedIn ?? false },
+    salesTeam: settings.salesTeam,
+    salesperson: settings.salesperson,
+    lines: lines.map((l) => ({ product: products.get(l.sku)!, quantity: l.quantity })),
+  };
+  const problem = checkNewQuotation(quotation);
+  if (problem) throw problem;
+
+  const preview = newQuotation(quotation, new Date().toISOString()).order;
+  const args: [OrderWorkflowInput] = [{ kind: 'new', quotation }];
+  const startWorkflowOperation = new WithStartWorkflowOperation<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
+    workflowId: orderWorkflowId(quotation.id),
+    taskQueue,
+    args,
+    workflowIdConflictPolicy: idempotencyKey ? 'USE_EXISTING' : 'FAIL',
+    typedSearchAttributes: initialSearchAttributePairs(preview),
+    staticSummary: `Quotation ${quotation.number}${quotation.customer.email ? ` · ${quotation.customer.email}` : ''} · ${formatMoney(preview.total, preview.currency)}`,
+  });
+  return call(() => client.workflow.executeUpdateWithStart(openCartUpdate, { startWorkflowOperation }));
+}
+
+function handle(gateway: OrderGateway, orderId: string) {
+  return gateway.client.workflow.getHandle(orderWorkflowId(orderId));
+}
+
+export async function addLine(gateway: OrderGateway, orderId: string, line: { sku: string; quantity: number }): Promise<Order> {
+  const product = (await snapshots(gateway.db, [line.sku])).get(line.sku)!;
+  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(addLineUpdate, { args: [{ product, quantity: line.quantity }] }));
+}
+
+export function setLineQuantity(gateway: OrderGateway, orderId: string, sku: string, quantity: number): Promise<Order> {
+  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(setLineQuantityUpdate, { args: [{ sku, quantity }] }));
+}
+
+export function removeLine(gateway: OrderGateway, orderId: string, sku: string): Promise<Order> {
+  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(removeLineUpdate, { args: [{ sku }] }));
+}
+
+export function setContact(gateway: OrderGateway, orderId: string, contact: Contact): Promise<Order> {
+  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(setContactUpdate, { args: [contact] }));
+}
+
+export function checkout(gateway: OrderGateway, orderId: string, paymentMethod: PaymentMethod): Promise<CheckoutResult> {
+  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(checkoutUpdate, { args: [{ paymentMethod }] }));
+}
+
+export function confirm(gateway: OrderGateway, orderId: string, request: Confirm): Promise<Order> {
+  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(confirmUpdate, { args: [request] }));
+}
+
+export function cancel(gateway: OrderGateway, orderId: string, request: Cancel): Promise<Order> {
+  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(cancelUpdate, { args: [request] }));
+}
+
+export function getOrder(gateway: OrderGateway, orderId: string): Promise<Order> {
+  return call(() => handle(gateway, orderId).query(orderQuery));
+}
+
+export function forwardPaymentEvent(gateway: OrderGateway, orderId: string, event: PaymentEvent): Promise<void> {
+  return call(() => handle(gateway, orderId).signal(paymentEventSignal, event));
+}
+
+/** An update to a closed order's workflow reaches no handler: say it as the state conflict it is. */
+async function update<T>(gateway: OrderGateway, orderId: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await call(send);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'order_not_found') {
+      const order = await getOrderSummary(gateway.db, orderId);
+      if (order) throw new DomainError('cart_not_editable', `Order ${order.number} is closed (${order.state}).`, { state: order.state });
+    }
+    throw error;
+  }
+}
+
+async function call<T>(send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw toDomainError(error);
+  }
+}
+
+export function toDomainError(error: unknown): unknown {
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && isErrorCode(error.cause.type)) {
+    return new DomainError(error.cause.type, error.cause.message, error.cause.details?.[0] ?? undefined);
+  }
+  if (error instanceof WorkflowNotFoundError) return new DomainError('order_not_found', 'No such order.');
+  if (error instanceof WorkflowExecutionAlreadyStartedError) return new DomainError('invalid_request', 'This cart already exists.');
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new DomainError('unavailable', 'The order did not answer in time; the change may still apply. Retry with GET before repeating it.');
+  }
+  if (error instanceof ServiceError) {
+    const code = (error.cause as { code?: number } | undefined)?.code;
+    if (code === 5) return new DomainError('order_not_found', 'No such order.'); // gRPC NOT_FOUND
+    if (code === 14 || code === 4) return new DomainError('unavailable', 'The order service is unavailable; retry shortly.');
+  }
+  return error;
+}

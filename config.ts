@@ -1,0 +1,116 @@
+/**
+ * The one place that reads the environment. Parsed once with zod; a bad value
+ * stops start-up with a message naming the variable.
+ */
+import { z } from 'zod';
+
+const DEV_TOKENS = {
+  STOREFRONT_API_TOKEN: 'dev-storefront-token',
+  OPERATOR_API_TOKEN: 'dev-operator-token',
+  PAYMENT_WEBHOOK_SECRET: 'dev-webhook-secret',
+} as const;
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('data'),
+  DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  PUBLIC_URL: optionalText.pipe(z.url().optional()),
+  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
+  TEMPORAL_CLI_PATH: optionalText,
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: optionalText.pipe(z.url().optional()),
+  STOREFRONT_API_TOKEN: optionalText.pipe(z.string().min(16).optional()),
+  OPERATOR_API_TOKEN: optionalText.pipe(z.string().min(16).optional()),
+  PAYMENT_WEBHOOK_SECRET: optionalText.pipe(z.string().min(16).optional()),
+  RESEND_API_KEY: optionalText,
+  RESEND_BASE_URL: optionalText.pipe(z.url().optional()),
+  EMAIL_FROM: z.string().min(3).default('Demo Shop <shop@example.com>'),
+  PATH: z.string().default(''),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  dataDir: string;
+  databaseUrl: string | undefined;
+  host: string;
+  port: number;
+  publicUrl: string;
+  temporal: {
+    /** Unset: the start command runs a dev server itself. */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    cliPath: string | undefined;
+    devServerPort: number;
+    uiPort: number;
+    uiUrl: string;
+  };
+  tokens: { storefront: string; operator: string };
+  webhookSecret: string;
+  email: { resendApiKey: string | undefined; resendBaseUrl: string | undefined; from: string };
+  /** Names of the secrets that fell back to their development defaults. */
+  devDefaultsUsed: string[];
+  searchPath: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const devDefaultsUsed = (Object.keys(DEV_TOKENS) as Array<keyof typeof DEV_TOKENS>).filter((k) => !e[k]);
+  if (e.NODE_ENV === 'production') {
+    const problems = devDefaultsUsed.map((k) => `  ${k}: required in production (at least 16 characters)`);
+    for (const k of Object.keys(DEV_TOKENS) as Array<keyof typeof DEV_TOKENS>) {
+      if (e[k] === DEV_TOKENS[k]) problems.push(`  ${k}: the development default may not be used in production`);
+    }
+    if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      devServerPort: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
+    },
+    tokens: {
+      storefront: e.STOREFRONT_API_TOKEN ?? DEV_TOKENS.STOREFRONT_API_TOKEN,
+      operator: e.OPERATOR_API_TOKEN ?? DEV_TOKENS.OPERATOR_API_TOKEN,
+    },
+    webhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? DEV_TOKENS.PAYMENT_WEBHOOK_SECRET,
+    email: { resendApiKey: e.RESEND_API_KEY, resendBaseUrl: e.RESEND_BASE_URL, from: e.EMAIL_FROM },
+    devDefaultsUsed,
+    searchPath: e.PATH,
+  };
+}

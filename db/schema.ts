@@ -1,0 +1,164 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSequence,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow();
+
+export const orderNumberSeq = pgSequence('order_number_seq', { startWith: 1 });
+
+export const products = pgTable(
+  'products',
+  {
+    sku: text('sku').primaryKey(),
+    name: text('name').notNull(),
+    price: integer('price').notNull(),
+    currency: text('currency').notNull(),
+    type: text('type', { enum: ['storable', 'consumable', 'service'] }).notNull(),
+    returnable: boolean('returnable').notNull().default(true),
+    onHand: integer('on_hand').notNull().default(0),
+    reserved: integer('reserved').notNull().default(0),
+    weightGrams: integer('weight_grams'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('products_price_nonnegative', sql`${t.price} >= 0`),
+    check('products_reserved_in_stock', sql`${t.reserved} >= 0 AND ${t.reserved} <= ${t.onHand}`),
+  ],
+);
+
+/** The projection of each order workflow, for lists, search and reporting. */
+export const orders = pgTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    workflowId: text('workflow_id').notNull(),
+    state: text('state').notNull(),
+    paymentState: text('payment_state').notNull(),
+    deliveryState: text('delivery_state').notNull(),
+    total: integer('total').notNull(),
+    currency: text('currency').notNull(),
+    lineCount: integer('line_count').notNull().default(0),
+    customerEmail: text('customer_email'),
+    customerName: text('customer_name'),
+    loggedIn: boolean('logged_in').notNull().default(false),
+    contact: jsonb('contact'),
+    paymentMethod: text('payment_method'),
+    salesTeam: text('sales_team').notNull(),
+    salesperson: text('salesperson'),
+    accessToken: text('access_token').notNull(),
+    /** Bumped by every change in the workflow; a write with an older version is ignored. */
+    version: integer('version').notNull(),
+    lastCustomerActivityAt: timestamp('last_customer_activity_at', { withTimezone: true, mode: 'string' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull(),
+  },
+  (t) => [
+    index('orders_state_created_idx').on(t.state, t.createdAt, t.id),
+    index('orders_created_idx').on(t.createdAt, t.id),
+    index('orders_customer_email_idx').on(t.customerEmail),
+  ],
+);
+
+export const orderLines = pgTable(
+  'order_lines',
+  {
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    sku: text('sku').notNull(),
+    name: text('name').notNull(),
+    type: text('type').notNull(),
+    quantity: integer('quantity').notNull(),
+    unitPrice: integer('unit_price').notNull(),
+    subtotal: integer('subtotal').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.sku] })],
+);
+
+export const payments = pgTable(
+  'payments',
+  {
+    reference: text('reference').primaryKey(),
+    orderId: text('order_id').notNull(),
+    method: text('method').notNull(),
+    provider: text('provider').notNull(),
+    amount: integer('amount').notNull(),
+    currency: text('currency').notNull(),
+    status: text('status').notNull(),
+    instructions: text('instructions'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('payments_order_idx').on(t.orderId)],
+);
+
+/** Every webhook event the provider sent, once per event id. */
+export const paymentEvents = pgTable('payment_events', {
+  id: text('id').primaryKey(),
+  type: text('type').notNull(),
+  reference: text('reference').notNull(),
+  amount: bigint('amount', { mode: 'number' }).notNull(),
+  currency: text('currency').notNull(),
+  orderId: text('order_id'),
+  payload: jsonb('payload').notNull(),
+  receivedAt: createdAt(),
+  /** Set once the event reached the order's workflow; a redelivery before that is forwarded again. */
+  forwardedAt: timestamp('forwarded_at', { withTimezone: true, mode: 'string' }),
+});
+
+/** The order's story, in order. (order_id, seq) makes each write idempotent. */
+export const orderEvents = pgTable(
+  'order_events',
+  {
+    orderId: text('order_id').notNull(),
+    seq: integer('seq').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'string' }).notNull(),
+    type: text('type').notNull(),
+    message: text('message').notNull(),
+    data: jsonb('data'),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.seq] })],
+);
+
+export const settings = pgTable('settings', {
+  id: text('id').primaryKey(),
+  value: jsonb('value').notNull(),
+  updatedAt: updatedAt(),
+});
+
+export const emails = pgTable(
+  'emails',
+  {
+    id: text('id').primaryKey(),
+    /** workflow id + kind + sequence: the same email is never recorded (or sent) twice. */
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    orderId: text('order_id'),
+    to: text('to').notNull(),
+    kind: text('kind').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    html: text('html').notNull(),
+    status: text('status').notNull(),
+    transport: text('transport').notNull(),
+    providerId: text('provider_id'),
+    error: text('error'),
+    createdAt: createdAt(),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'string' }),
+  },
+  (t) => [index('emails_order_idx').on(t.orderId), index('emails_to_idx').on(t.to)],
+);

@@ -1,0 +1,32 @@
+export const ProductType = { storable: 'storable', consumable: 'consumable', service: 'service' } as const;
+export type ProductType = (typeof ProductType)[keyof typeof ProductType];
+
+export interface Product {
+  sku: string;
+  name: string;
+  price: number;
+  currency: string;
+  type: ProductType;
+  returnable: boolean;
+  onHand: number;
+  reserved: number;
+  available: number;
+}
+
+/** What a cart line keeps of a product: its price is fixed when it is added. */
+export interface ProductSnapshot {
+  sku: string;
+  name: string;
+  unitPrice: number;
+  currency: string;
+  type: ProductType;
+}
+
+/** Services have no stock; consumables are not tracked; storables are. */
+export function tracksStock(type: ProductType): boolean {
+  return type === ProductType.storable;
+}
+
+export function availableOf(p: { type: ProductType; onHand: number; reserved: number }): number {
+  return tracksStock(p.type) ? p.onHand - p.reserved : 0;
+}

@@ -1,0 +1,59 @@
+/**
+ * Business rejections, shared by the workflows (which raise them as
+ * non-retryable ApplicationFailures whose `type` is the code) and the API
+ * (which maps the code to an HTTP status). One table, so a rule and its
+ * status can never drift apart.
+ */
+export const ErrorStatus = {
+  // 400: malformed
+  invalid_request: 400,
+  // 401 / 403: access
+  unauthorized: 401,
+  forbidden: 403,
+  // 404: unknown ids
+  not_found: 404,
+  order_not_found: 404,
+  line_not_found: 404,
+  product_not_found: 404,
+  // 409: the order is not in a state that allows this
+  cart_not_editable: 409,
+  checkout_in_progress: 409,
+  order_not_confirmable: 409,
+  order_not_cancellable: 409,
+  payment_method_locked: 409,
+  product_exists: 409,
+  // 422: well-formed but not allowed
+  unknown_product: 422,
+  currency_mismatch: 422,
+  empty_cart: 422,
+  nothing_to_pay: 422,
+  contact_required: 422,
+  too_many_lines: 422,
+  quantity_out_of_range: 422,
+  stock_below_reserved: 422,
+  invalid_settings: 422,
+  // 5xx
+  internal_error: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorStatus;
+
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ErrorStatus[this.code];
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ErrorStatus, value);
+}

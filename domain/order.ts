@@ -1,0 +1,569 @@
+/**
+ * The order's rules, pure: no I/O, no clock, no randomness (callers pass
+ * `now` and ids), so the workflow can run them deterministically and tests can
+ * run them without any server.
+ *
+ * Each command has a `check…` (may it happen now? returns the rejection or
+ * null; workflow update validators call it) and an `apply…` (mutates the order
+ * and returns the timeline entries it produced; workflow handlers call it).
+ */
+import type { ProductSnapshot, ProductType } from './catalog.js';
+import { DomainError } from './errors.js';
+import { lineSubtotal } from './money.js';
+
+export const OrderState = { draft: 'draft', sent: 'sent', sale: 'sale', cancel: 'cancel' } as const;
+export type OrderState = (typeof OrderState)[keyof typeof OrderState];
+
+export const PaymentState = {
+  not_paid: 'not_paid',
+  pending: 'pending',
+  paid: 'paid',
+  partially_refunded: 'partially_refunded',
+  refunded: 'refunded',
+} as const;
+export type PaymentState = (typeof PaymentState)[keyof typeof PaymentState];
+
+export const DeliveryState = {
+  none: 'none',
+  waiting: 'waiting',
+  ready: 'ready',
+  in_progress: 'in_progress',
+  done: 'done',
+  cancel: 'cancel',
+} as const;
+export type DeliveryState = (typeof DeliveryState)[keyof typeof DeliveryState];
+
+export const PaymentMethod = { card: 'card', wire_transfer: 'wire_transfer', pay_in_store: 'pay_in_store' } as const;
+export type PaymentMethod = (typeof PaymentMethod)[keyof typeof PaymentMethod];
+
+/** Offline methods: the order waits for an operator's confirmation and reserves nothing before it. */
+export function isOfflineMethod(method: PaymentMethod): boolean {
+  return method === PaymentMethod.wire_transfer || method === PaymentMethod.pay_in_store;
+}
+
+export const PaymentStatus = {
+  pending: 'pending',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+} as const;
+export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
+
+export const PaymentEventType = {
+  succeeded: 'payment.succeeded',
+  failed: 'payment.failed',
+  pending: 'payment.pending',
+} as const;
+export type PaymentEventType = (typeof PaymentEventType)[keyof typeof PaymentEventType];
+
+export const LIMITS = {
+  maxLines: 100,
+  maxQuantity: 9_999,
+  maxProcessedEvents: 500,
+} as const;
+
+export interface Address {
+  line1: string;
+  line2?: string | undefined;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+export interface Contact {
+  email: string;
+  name?: string | undefined;
+  phone?: string | undefined;
+  shippingAddress?: Address | undefined;
+}
+
+export interface Customer {
+  email?: string | undefined;
+  name?: string | undefined;
+  /** Logged in when the cart was created: their email counts as a known contact. */
+  loggedIn: boolean;
+}
+
+export interface OrderLine {
+  sku: string;
+  name: string;
+  type: ProductType;
+  quantity: number;
+  unitPrice: number;
+  subtotal: number;
+}
+
+export interface Payment {
+  reference: string;
+  method: PaymentMethod;
+  amount: number;
+  currency: string;
+  status: PaymentStatus;
+  instructions?: string | undefined;
+}
+
+export interface Order {
+  id: string;
+  number: string;
+  accessToken: string;
+  state: OrderState;
+  paymentState: PaymentState;
+  deliveryState: DeliveryState;
+  lines: OrderLine[];
+  total: number;
+  currency: string;
+  customer: Customer;
+  contact: Contact | null;
+  paymentMethod: PaymentMethod | null;
+  payments: Payment[];
+  salesTeam: string;
+  salesperson: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** Last change made by the customer (cart edits, contact, checkout): abandonment is measured from it. */
+  lastCustomerActivityAt: string;
+  /** Bumped by every change; the projection never overwrites a newer version with an older one. */
+  version: number;
+  cancelReason?: string | undefined;
+}
+
+export interface TimelineEntry {
+  at: string;
+  type: string;
+  message: string;
+  data?: Record<string, unknown> | undefined;
+}
+
+export interface NewQuotation {
+  id: string;
+  number: string;
+  accessToken: string;
+  currency: string;
+  customer: Customer;
+  salesTeam: string;
+  salesperson: string | null;
+  lines: Array<{ product: ProductSnapshot; quantity: number }>;
+}
+
+// ---------------------------------------------------------------- helpers
+
+function entry(at: string, type: string, message: string, data?: Record<string, unknown>): TimelineEntry {
+  return data === undefined ? { at, type, message } : { at, type, message, data };
+}
+
+function touch(order: Order, now: string, byCustomer: boolean): void {
+  order.updatedAt = now;
+  order.version += 1;
+  if (byCustomer) order.lastCustomerActivityAt = now;
+}
+
+function recomputeTotal(order: Order): void {
+  order.total = order.lines.reduce((sum, l) => sum + l.subtotal, 0);
+}
+
+/** The email the shop may write to: the contact given at checkout, or a logged-in customer's. */
+export function contactEmail(order: Pick<Order, 'contact' | 'customer'>): string | null {
+  if (order.contact?.email) return order.contact.email;
+  if (order.customer.loggedIn && order.customer.email) return order.customer.email;
+  return null;
+}
+
+export function findPayment(order: Order, reference: string): Payment | undefined {
+  return order.payments.find((p) => p.reference === reference);
+}
+
+function currentPayment(order: Order): Payment | undefined {
+  return order.payments.findLast((p) => p.status !== PaymentStatus.cancelled);
+}
+
+function isEditable(order: Order): boolean {
+  return order.state === OrderState.draft;
+}
+
+function notEditable(order: Order): DomainError {
+  return new DomainError(
+    'cart_not_editable',
+    `Order ${order.number} is ${describeState(order.state)}: its lines and contact can no longer change.`,
+    { state: order.state },
+  );
+}
+
+export function describeState(state: OrderState): string {
+  switch (state) {
+    case OrderState.draft:
+      return 'a quotation';
+    case OrderState.sent:
+      return 'a quotation sent (payment pending)';
+    case OrderState.sale:
+      return 'a sales order';
+    case OrderState.cancel:
+      return 'cancelled';
+  }
+}
+
+function checkQuantity(quantity: number, allowZero: boolean): DomainError | null {
+  const min = allowZero ? 0 : 1;
+  if (!Number.isInteger(quantity) || quantity < min || quantity > LIMITS.maxQuantity) {
+    return new DomainError(
+      'quantity_out_of_range',
+      `Quantity must be a whole number from ${min} to ${LIMITS.maxQuantity}.`,
+      { quantity },
+    );
+  }
+  return null;
+}
+
+function checkProduct(order: Pick<Order, 'currency'>, product: ProductSnapshot): DomainError | null {
+  if (product.currency !== order.currency) {
+    return new DomainError(
+      'currency_mismatch',
+      `${product.sku} is priced in ${product.currency}, this cart is in ${order.currency}.`,
+      { sku: product.sku },
+    );
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------- quotation
+
+export function checkNewQuotation(input: NewQuotation): DomainError | null {
+  if (input.lines.length > LIMITS.maxLines) {
+    return new DomainError('too_many_lines', `A cart holds at most ${LIMITS.maxLines} lines.`);
+  }
+  for (const { product, quantity } of input.lines) {
+    const problem = checkQuantity(quantity, false) ?? checkProduct(input, product);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+/** The quotation is created when the customer adds the first product (or opens a cart). */
+export function newQuotation(input: NewQuotation, now: string): { order: Order; timeline: TimelineEntry[] } {
+  const order: Order = {
+    id: input.id,
+    number: input.number,
+    accessToken: input.accessToken,
+    state: OrderState.draft,
+    paymentState: PaymentState.not_paid,
+    deliveryState: DeliveryState.none,
+    lines: [],
+    total: 0,
+    currency: input.currency,
+    customer: input.customer,
+    contact: null,
+    paymentMethod: null,
+    payments: [],
+    salesTeam: input.salesTeam,
+    salesperson: input.salesperson,
+    createdAt: now,
+    updatedAt: now,
+    lastCustomerActivityAt: now,
+    version: 1,
+  };
+  const timeline = [
+    entry(now, 'quotation_created', `Quotation ${order.number} created`, {
+      salesTeam: order.salesTeam,
+      salesperson: order.salesperson,
+      loggedIn: order.customer.loggedIn,
+    }),
+  ];
+  for (const { product, quantity } of input.lines) mergeLine(order, product, quantity);
+  recomputeTotal(order);
+  return { order, timeline };
+}
+
+function mergeLine(order: Order, product: ProductSnapshot, quantity: number): OrderLine {
+  const existing = order.lines.find((l) => l.sku === product.sku);
+  if (existing) {
+    existing.quantity += quantity;
+    existing.subtotal = lineSubtotal(existing.unitPrice, existing.quantity);
+    return existing;
+  }
+  const line: OrderLine = {
+    sku: product.sku,
+    name: product.name,
+    type: product.type,
+    quantity,
+    unitPrice: product.unitPrice,
+    subtotal: lineSubtotal(product.unitPrice, quantity),
+  };
+  order.lines.push(line);
+  return line;
+}
+
+// ---------------------------------------------------------------- cart edits
+
+export interface AddLine {
+  product: ProductSnapshot;
+  quantity: number;
+}
+
+export function checkAddLine(order: Order, input: AddLine): DomainError | null {
+  if (!isEditable(order)) return notEditable(order);
+  const problem = checkQuantity(input.quantity, false) ?? checkProduct(order, input.product);
+  if (problem) return problem;
+  const existing = order.lines.find((l) => l.sku === input.product.sku);
+  if (!existing && order.lines.length >= LIMITS.maxLines) {
+    return new DomainError('too_many_lines', `A cart holds at most ${LIMITS.maxLines} lines.`);
+  }
+  if (existing) return checkQuantity(existing.quantity + input.quantity, false);
+  return null;
+}
+
+export function applyAddLine(order: Order, input: AddLine, now: string): TimelineEntry[] {
+  const line = mergeLine(order, input.product, input.quantity);
+  recomputeTotal(order);
+  touch(order, now, true);
+  return [entry(now, 'line_added', `Added ${input.quantity} × ${line.name}`, { sku: line.sku, quantity: line.quantity })];
+}
+
+export interface SetLineQuantity {
+  sku: string;
+  quantity: number;
+}
+
+export function checkSetLineQuantity(order: Order, input: SetLineQuantity): DomainError | null {
+  if (!isEditable(order)) return notEditable(order);
+  const problem = checkQuantity(input.quantity, true);
+  if (problem) return problem;
+  if (!order.lines.some((l) => l.sku === input.sku)) {
+    return new DomainError('line_not_found', `This cart has no line for ${input.sku}.`, { sku: input.sku });
+  }
+  return null;
+}
+
+export function applySetLineQuantity(order: Order, input: SetLineQuantity, now: string): TimelineEntry[] {
+  if (input.quantity === 0) return applyRemoveLine(order, { sku: input.sku }, now);
+  const line = order.lines.find((l) => l.sku === input.sku);
+  if (!line) return [];
+  line.quantity = input.quantity;
+  line.subtotal = lineSubtotal(line.unitPrice, line.quantity);
+  recomputeTotal(order);
+  touch(order, now, true);
+  return [entry(now, 'line_changed', `${line.name}: quantity ${line.quantity}`, { sku: line.sku, quantity: line.quantity })];
+}
+
+export function checkRemoveLine(order: Order, input: { sku: string }): DomainError | null {
+  return checkSetLineQuantity(order, { sku: input.sku, quantity: 0 });
+}
+
+export function applyRemoveLine(order: Order, input: { sku: string }, now: string): TimelineEntry[] {
+  const line = order.lines.find((l) => l.sku === input.sku);
+  if (!line) return [];
+  order.lines = order.lines.filter((l) => l !== line);
+  recomputeTotal(order);
+  touch(order, now, true);
+  return [entry(now, 'line_removed', `Removed ${line.name}`, { sku: line.sku })];
+}
+
+export function checkSetContact(order: Order, _contact: Contact): DomainError | null {
+  return isEditable(order) ? null : notEditable(order);
+}
+
+export function applySetContact(order: Order, contact: Contact, now: string): TimelineEntry[] {
+  order.contact = contact;
+  touch(order, now, true);
+  return [entry(now, 'contact_set', `Contact set to ${contact.email}`, { email: contact.email })];
+}
+
+// ---------------------------------------------------------------- checkout
+
+export interface Checkout {
+  paymentMethod: PaymentMethod;
+}
+
+/** What checkout will do: nothing (same method again), or create a payment. */
+export type CheckoutPlan = { kind: 'repeat'; payment: Payment } | { kind: 'pay'; amount: number; currency: string };
+
+export function checkCheckout(order: Order, input: Checkout): DomainError | null {
+  if (order.state === OrderState.sent) {
+    const current = currentPayment(order);
+    if (order.paymentMethod === input.paymentMethod && current) return null;
+    if (order.payments.some((p) => p.status === PaymentStatus.succeeded)) {
+      return new DomainError('payment_method_locked', `Order ${order.number} is already paid.`);
+    }
+    return null; // switching method while the payment is still pending
+  }
+  if (order.state !== OrderState.draft) return notEditable(order);
+  if (order.lines.length === 0) return new DomainError('empty_cart', 'The cart is empty: add a product before checkout.');
+  if (order.total <= 0) return new DomainError('nothing_to_pay', 'The cart has nothing to pay.');
+  if (!contactEmail(order)) {
+    return new DomainError('contact_required', 'A contact email is required before checkout (PUT /contact).');
+  }
+  return null;
+}
+
+export function planCheckout(order: Order, input: Checkout): CheckoutPlan {
+  const current = currentPayment(order);
+  if (order.state === OrderState.sent && order.paymentMethod === input.paymentMethod && current) {
+    return { kind: 'repeat', payment: current };
+  }
+  return { kind: 'pay', amount: order.total, currency: order.currency };
+}
+
+/** The customer went through payment: the quotation is sent, the payment pending. */
+export function applyCheckout(order: Order, payment: Payment, now: string): TimelineEntry[] {
+  const timeline: TimelineEntry[] = [];
+  for (const p of order.payments) {
+    if (p.status === PaymentStatus.pending) {
+      p.status = PaymentStatus.cancelled;
+      timeline.push(entry(now, 'payment_cancelled', `Payment ${p.reference} (${p.method}) replaced`, { reference: p.reference }));
+    }
+  }
+  order.payments.push(payment);
+  order.paymentMethod = payment.method;
+  order.state = OrderState.sent;
+  order.paymentState = PaymentState.pending;
+  touch(order, now, true);
+  timeline.push(
+    entry(now, 'quotation_sent', `Checkout with ${payment.method}: quotation sent, payment ${payment.reference} pending`, {
+      reference: payment.reference,
+      method: payment.method,
+      amount: payment.amount,
+    }),
+  );
+  return timeline;
+}
+
+// ---------------------------------------------------------------- payment events
+
+export interface PaymentEvent {
+  eventId: string;
+  type: PaymentEventType;
+  reference: string;
+  amount: number;
+  currency: string;
+}
+
+/** The outcome is data, not an error: a provider's event is always recorded, even when it changes nothing. */
+export type PaymentEventOutcome =
+  | 'confirmed'
+  | 'paid'
+  | 'paid_after_cancel'
+  | 'amount_mismatch'
+  | 'unknown_reference'
+  | 'failed'
+  | 'pending'
+  | 'ignored';
+
+export function applyPaymentEvent(
+  order: Order,
+  event: PaymentEvent,
+  now: string,
+): { outcome: PaymentEventOutcome; timeline: TimelineEntry[] } {
+  const data = { eventId: event.eventId, reference: event.reference, amount: event.amount, currency: event.currency };
+  const payment = findPayment(order, event.reference);
+  const done = (outcome: PaymentEventOutcome, type: string, message: string) => {
+    touch(order, now, false);
+    return { outcome, timeline: [entry(now, type, message, { ...data, outcome })] };
+  };
+  if (!payment) return done('unknown_reference', 'payment_unmatched', `Payment event for unknown reference ${event.reference}`);
+  if (payment.status === PaymentStatus.succeeded) {
+    return done('ignored', 'payment_event_ignored', `${event.type} after the payment ${payment.reference} succeeded: ignored`);
+  }
+
+  switch (event.type) {
+    case PaymentEventType.succeeded: {
+      if (event.amount !== payment.amount || event.currency !== payment.currency) {
+        return done(
+          'amount_mismatch',
+          'payment_amount_mismatch',
+          `Payment ${payment.reference} reported ${event.amount} ${event.currency}, expected ${payment.amount} ${payment.currency}: order not confirmed`,
+        );
+      }
+      payment.status = PaymentStatus.succeeded;
+      order.paymentState = PaymentState.paid;
+      if (order.state === OrderState.sent) {
+        order.state = OrderState.sale;
+        return done('confirmed', 'payment_received', `Payment ${payment.reference} received: sales order confirmed`);
+      }
+      if (order.state === OrderState.cancel) {
+        return done('paid_after_cancel', 'payment_after_cancel', `Payment ${payment.reference} received after cancellation: refund due`);
+      }
+      return done('paid', 'payment_received', `Payment ${payment.reference} received`);
+    }
+    case PaymentEventType.failed: {
+      payment.status = PaymentStatus.failed;
+      if (order.paymentState === PaymentState.pending) order.paymentState = PaymentState.not_paid;
+      return done('failed', 'payment_failed', `Payment ${payment.reference} failed: the customer may check out again`);
+    }
+    case PaymentEventType.pending: {
+      if (payment.status === PaymentStatus.pending && order.paymentState === PaymentState.not_paid) {
+        order.paymentState = PaymentState.pending;
+      }
+      return done('pending', 'payment_pending', `Payment ${payment.reference} pending at the provider`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- operator
+
+export interface Confirm {
+  /** The operator saw the money (the wire transfer arrived, the customer paid in store). */
+  paymentReceived?: boolean | undefined;
+  by?: string | undefined;
+}
+
+export function checkConfirm(order: Order, _input: Confirm): DomainError | null {
+  if (order.state !== OrderState.sent) {
+    return new DomainError('order_not_confirmable', `Order ${order.number} is ${describeState(order.state)}: only a quotation sent can be confirmed.`, {
+      state: order.state,
+    });
+  }
+  if (!order.paymentMethod || !isOfflineMethod(order.paymentMethod)) {
+    return new DomainError(
+      'order_not_confirmable',
+      `Order ${order.number} is paid by ${order.paymentMethod ?? 'no method yet'}: it is confirmed by its payment, not by hand.`,
+      { paymentMethod: order.paymentMethod },
+    );
+  }
+  return null;
+}
+
+export function applyConfirm(order: Order, input: Confirm, now: string): TimelineEntry[] {
+  order.state = OrderState.sale;
+  const payment = currentPayment(order);
+  if (input.paymentReceived && payment) {
+    payment.status = PaymentStatus.succeeded;
+    order.paymentState = PaymentState.paid;
+  }
+  touch(order, now, false);
+  return [
+    entry(
+      now,
+      'order_confirmed',
+      `Confirmed by ${input.by ?? 'an operator'}${input.paymentReceived ? ', payment received' : ', payment still expected'}`,
+      { paymentReceived: input.paymentReceived ?? false },
+    ),
+  ];
+}
+
+export interface Cancel {
+  reason?: string | undefined;
+  by?: string | undefined;
+}
+
+export function checkCancel(order: Order, _input: Cancel): DomainError | null {
+  if (order.state === OrderState.cancel) {
+    return new DomainError('order_not_cancellable', `Order ${order.number} is already cancelled.`);
+  }
+  if (order.deliveryState === DeliveryState.done) {
+    return new DomainError('order_not_cancellable', `Order ${order.number} has been delivered: use a return instead.`);
+  }
+  return null;
+}
+
+export function applyCancel(order: Order, input: Cancel, now: string): TimelineEntry[] {
+  order.state = OrderState.cancel;
+  order.cancelReason = input.reason;
+  for (const p of order.payments) if (p.status === PaymentStatus.pending) p.status = PaymentStatus.cancelled;
+  if (order.paymentState === PaymentState.pending) order.paymentState = PaymentState.not_paid;
+  touch(order, now, false);
+  const refundDue = order.paymentState === PaymentState.paid;
+  return [
+    entry(now, 'order_cancelled', `Cancelled by ${input.by ?? 'an operator'}${input.reason ? `: ${input.reason}` : ''}${refundDue ? ' (paid: refund due)' : ''}`, {
+      reason: input.reason,
+      refundDue,
+    }),
+  ];
+}

@@ -1,0 +1,37 @@
+/**
+ * Starts one real Temporal dev server (the same CLI `npm start` uses) and
+ * bundles the workflows once for the whole run; each test file gets its own
+ * task queue and database. With TEMPORAL_ADDRESS set, that cluster is used.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { loadConfig } from '../config.js';
+import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-server.js';
+import { WORKFLOWS_PATH } from '../worker.js';
+
+export default async function setup(project: TestProject) {
+  const config = loadConfig();
+  let server: DevServer | undefined;
+  let cli = '';
+  let address = config.temporal.address;
+  if (!address) {
+    cli = resolveTemporalCli({ cliPath: config.temporal.cliPath, searchPath: config.searchPath, log: console.log });
+    server = await startDevServer({ cli, port: await freePort() });
+    address = server.address;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'orders-test-'));
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+  writeFileSync(bundlePath, code);
+
+  project.provide('temporalAddress', address);
+  project.provide('temporalCli', cli);
+  project.provide('workflowBundlePath', bundlePath);
+  return async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import type { PaymentProviders } from '../../activities/payment-providers.js';
+import type { Db } from '../../db/index.js';
+import { createOrderWorker } from '../../worker.js';
+
+export interface TemporalHarness {
+  client: Client;
+  taskQueue: string;
+  namespace: string;
+  worker: Worker;
+  /** Starts the worker again after stopWorker() (e.g. to simulate a restart). */
+  restartWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A real worker on a task queue of this test file's own, against the shared dev server. */
+export async function startTemporal(db: Db, options: { paymentProviders?: PaymentProviders } = {}): Promise<TemporalHarness> {
+  const address = inject('temporalAddress');
+  const namespace = 'default';
+  const taskQueue = `test-${randomUUID()}`;
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace });
+  const make = () =>
+    createOrderWorker({
+      connection: nativeConnection,
+      namespace,
+      taskQueue,
+      db,
+      ...(options.paymentProviders ? { paymentProviders: options.paymentProviders } : {}),
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+  let worker = await make();
+  let running: Promise<void> = worker.run();
+  const harness: TemporalHarness = {
+    client,
+    taskQueue,
+    namespace,
+    get worker() {
+      return worker;
+    },
+    async stopWorker() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+    async restartWorker() {
+      worker = await make();
+      running = worker.run();
+    },
+    async close() {
+      await harness.stopWorker();
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+  return harness;
+}

@@ -1,0 +1,93 @@
+/**
+ * The worker: runs the order workflows and their activities.
+ *
+ * `npm run worker` runs it alone against PostgreSQL (production shape);
+ * `npm start` runs it in one process with the API on the embedded defaults.
+ */
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities/index.js';
+import { DEFAULT_PAYMENT_PROVIDERS, type PaymentProviders } from './activities/payment-providers.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createDb, type Db } from './db/index.js';
+import { createLogger } from './logger.js';
+import { ALL_SEARCH_ATTRIBUTES } from './workflows/order-contract.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export interface OrderWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  db: Db;
+  paymentProviders?: PaymentProviders;
+  /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
+  const activities = createActivities({ db: options.db, paymentProviders: options.paymentProviders ?? DEFAULT_PAYMENT_PROVIDERS });
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+  });
+}
+
+const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+
+/** Registers the order search attributes on a cluster that lacks them (the dev server gets them as flags). */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set([...Object.keys(existing.customAttributes ?? {}), ...Object.keys(existing.systemAttributes ?? {})]);
+  const missing = ALL_SEARCH_ATTRIBUTES.filter((key) => !known.has(key.name));
+  if (missing.length === 0) return [];
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, KEYWORD])),
+  });
+  return missing.map((key) => key.name);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'worker');
+  if (!config.databaseUrl) {
+    throw new ConfigError(
+      'DATABASE_URL: required by `npm run worker`. The embedded PGlite database is single-process; use `npm start` for the all-in-one embedded setup.',
+    );
+  }
+  if (!config.temporal.address) throw new ConfigError('TEMPORAL_ADDRESS: required by `npm run worker` (host:port of the Temporal frontend).');
+  const database = await createDb({ url: config.databaseUrl });
+  await database.migrate();
+  const { Connection: ClientConnection } = await import('@temporalio/client');
+  const clientConnection = await ClientConnection.connect({ address: config.temporal.address });
+  const added = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
+  if (added.length) logger.info({ added }, 'registered search attributes');
+  await clientConnection.close();
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createOrderWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    db: database.db,
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker running');
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+    await database.close();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,2 @@
+// The worker's workflow bundle entry: every workflow type it runs.
+export { orderWorkflow } from './order.js';

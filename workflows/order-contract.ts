@@ -1,0 +1,105 @@
+/**
+ * Everything a caller needs to talk to an order workflow — ids, messages,
+ * inputs, search attributes — and nothing of its body. `api/` and `worker.ts`
+ * import this module; only `workflows/` imports workflow code.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { contactEmail } from '../domain/order.js';
+import type {
+  AddLine,
+  Cancel,
+  Checkout,
+  Confirm,
+  Contact,
+  NewQuotation,
+  Order,
+  PaymentEvent,
+  PaymentMethod,
+  SetLineQuantity,
+} from '../domain/order.js';
+
+export const ORDER_WORKFLOW_PREFIX = 'order-';
+
+export function orderWorkflowId(orderId: string): string {
+  return `${ORDER_WORKFLOW_PREFIX}${orderId}`;
+}
+
+export function orderIdFromWorkflowId(workflowId: string): string | null {
+  return workflowId.startsWith(ORDER_WORKFLOW_PREFIX) ? workflowId.slice(ORDER_WORKFLOW_PREFIX.length) : null;
+}
+
+/** What an order run carries into the next run when it continues as new. */
+export interface CarriedOrder {
+  order: Order;
+  timelineSeq: number;
+  projectedVersion: number;
+  processedEventIds: string[];
+}
+
+/** The workflow type's name; callers start it by name, never importing its body. */
+export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
+export type OrderWorkflow = (input: OrderWorkflowInput) => Promise<Order>;
+
+export type OrderWorkflowInput = { kind: 'new'; quotation: NewQuotation } | { kind: 'continued'; carried: CarriedOrder };
+
+export interface PaymentView {
+  reference: string;
+  method: PaymentMethod;
+  amount: number;
+  currency: string;
+  instructions?: string | undefined;
+}
+
+export interface CheckoutResult {
+  order: Order;
+  payment: PaymentView;
+}
+
+// Updates answer the caller with the order as it is after the change.
+export const openCartUpdate = defineUpdate<Order, []>('openCart');
+export const addLineUpdate = defineUpdate<Order, [AddLine]>('addLine');
+export const setLineQuantityUpdate = defineUpdate<Order, [SetLineQuantity]>('setLineQuantity');
+export const removeLineUpdate = defineUpdate<Order, [{ sku: string }]>('removeLine');
+export const setContactUpdate = defineUpdate<Order, [Contact]>('setContact');
+export const checkoutUpdate = defineUpdate<CheckoutResult, [Checkout]>('checkout');
+export const confirmUpdate = defineUpdate<Order, [Confirm]>('confirm');
+export const cancelUpdate = defineUpdate<Order, [Cancel]>('cancel');
+
+// The provider's word arrives whether or not anyone waits for it.
+export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
+
+export const orderQuery = defineQuery<Order>('order');
+
+/** Search attributes an operator filters runs by in the Temporal UI, e.g. OrderState="sent". */
+export const OrderSearchAttributes = {
+  number: defineSearchAttributeKey('OrderNumber', SearchAttributeType.KEYWORD),
+  state: defineSearchAttributeKey('OrderState', SearchAttributeType.KEYWORD),
+  paymentState: defineSearchAttributeKey('PaymentState', SearchAttributeType.KEYWORD),
+  deliveryState: defineSearchAttributeKey('DeliveryState', SearchAttributeType.KEYWORD),
+  customerEmail: defineSearchAttributeKey('CustomerEmail', SearchAttributeType.KEYWORD),
+  salesTeam: defineSearchAttributeKey('SalesTeam', SearchAttributeType.KEYWORD),
+} as const;
+
+export const ALL_SEARCH_ATTRIBUTES = Object.values(OrderSearchAttributes);
+
+export type SearchAttributeValues = Record<keyof typeof OrderSearchAttributes, string | null>;
+
+export function searchAttributesOf(order: Order): SearchAttributeValues {
+  return {
+    number: order.number,
+    state: order.state,
+    paymentState: order.paymentState,
+    deliveryState: order.deliveryState,
+    customerEmail: contactEmail(order) ?? order.customer.email ?? null,
+    salesTeam: order.salesTeam,
+  };
+}
+
+/** The first values, set with the workflow's start so the run is findable at once. */
+export function initialSearchAttributePairs(order: Order) {
+  const values = searchAttributesOf(order);
+  return (Object.keys(values) as Array<keyof SearchAttributeValues>)
+    .filter((name) => values[name] !== null)
+    .map((name) => ({ key: OrderSearchAttributes[name], value: values[name] as string }));
+}

@@ -1,0 +1,254 @@
+/**
+ * One order, from the first product in the cart to its close: quotation
+ * (draft) → quotation sent (payment pending) → sales order, or cancelled.
+ *
+ * The workflow is the source of truth for an order in flight. Every change
+ * bumps the order's version; the main loop writes the projection (the row the
+ * lists read, and the new timeline entries) with one activity per burst of
+ * changes, so a busy cart does not cost an activity per edit.
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { OrderActivities } from '../activities/types.js';
+import type { NumberedEntry } from '../db/orders.js';
+import { DomainError } from '../domain/errors.js';
+import {
+  applyAddLine,
+  applyCancel,
+  applyCheckout,
+  applyConfirm,
+  applyPaymentEvent,
+  applyRemoveLine,
+  applySetContact,
+  applySetLineQuantity,
+  checkAddLine,
+  checkCancel,
+  checkCheckout,
+  checkConfirm,
+  checkRemoveLine,
+  checkSetContact,
+  checkSetLineQuantity,
+  LIMITS,
+  newQuotation,
+  OrderState,
+  PaymentStatus,
+  planCheckout,
+  type Order,
+  type TimelineEntry,
+} from '../domain/order.js';
+import {
+  addLineUpdate,
+  cancelUpdate,
+  checkoutUpdate,
+  confirmUpdate,
+  OrderSearchAttributes,
+  searchAttributesOf,
+  type SearchAttributeValues,
+  openCartUpdate,
+  orderQuery,
+  paymentEventSignal,
+  removeLineUpdate,
+  setContactUpdate,
+  setLineQuantityUpdate,
+  type CarriedOrder,
+  type OrderWorkflow,
+  type OrderWorkflowInput,
+} from './order-contract.js';
+
+const { projectOrder, createPayment } = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** A business rejection: non-retryable, typed by its code so the API can map it. */
+function reject(problem: DomainError | null): void {
+  if (problem) {
+    throw ApplicationFailure.create({ type: problem.code, message: problem.message, details: [problem.details ?? null], nonRetryable: true });
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
+  const run = startRun(input);
+  const { order } = run;
+  let checkoutInFlight = false;
+  const pending: NumberedEntry[] = [];
+  const record = (entries: TimelineEntry[]) => {
+    for (const e of entries) pending.push({ ...e, seq: ++run.timelineSeq });
+  };
+  if (input.kind === 'new') record(run.initialTimeline);
+
+  const notDuringCheckout = () =>
+    checkoutInFlight ? new DomainError('checkout_in_progress', 'Checkout is in progress for this cart: try again in a moment.') : null;
+
+  // ------------------------------------------------------------ handlers
+  setHandler(orderQuery, () => order);
+  setHandler(openCartUpdate, () => order);
+
+  setHandler(
+    addLineUpdate,
+    (line) => {
+      record(applyAddLine(order, line, now()));
+      return order;
+    },
+    { validator: (line) => reject(notDuringCheckout() ?? checkAddLine(order, line)) },
+  );
+  setHandler(
+    setLineQuantityUpdate,
+    (change) => {
+      record(applySetLineQuantity(order, change, now()));
+      return order;
+    },
+    { validator: (change) => reject(notDuringCheckout() ?? checkSetLineQuantity(order, change)) },
+  );
+  setHandler(
+    removeLineUpdate,
+    (line) => {
+      record(applyRemoveLine(order, line, now()));
+      return order;
+    },
+    { validator: (line) => reject(notDuringCheckout() ?? checkRemoveLine(order, line)) },
+  );
+  setHandler(
+    setContactUpdate,
+    (contact) => {
+      record(applySetContact(order, contact, now()));
+      return order;
+    },
+    { validator: (contact) => reject(notDuringCheckout() ?? checkSetContact(order, contact)) },
+  );
+
+  setHandler(
+    checkoutUpdate,
+    async (request) => {
+      const plan = planCheckout(order, request);
+      if (plan.kind === 'repeat') return { order, payment: plan.payment };
+      // Lines and contact are frozen while the provider is asked for a payment.
+      checkoutInFlight = true;
+      try {
+        const reference = `pay_${uuid4().replaceAll('-', '')}`;
+        const created = await createPayment({
+          orderId: order.id,
+          orderNumber: order.number,
+          reference,
+          method: request.paymentMethod,
+          amount: plan.amount,
+          currency: plan.currency,
+        });
+        const payment = {
+          reference: created.reference,
+          method: request.paymentMethod,
+          amount: plan.amount,
+          currency: plan.currency,
+          status: PaymentStatus.pending,
+          instructions: created.instructions,
+        };
+        record(applyCheckout(order, payment, now()));
+        return { order, payment };
+      } finally {
+        checkoutInFlight = false;
+      }
+    },
+    { validator: (request) => reject(notDuringCheckout() ?? checkCheckout(order, request)) },
+  );
+
+  setHandler(
+    confirmUpdate,
+    (request) => {
+      record(applyConfirm(order, request, now()));
+      return order;
+    },
+    { validator: (request) => reject(checkConfirm(order, request)) },
+  );
+  setHandler(
+    cancelUpdate,
+    (request) => {
+      record(applyCancel(order, request, now()));
+      return order;
+    },
+    { validator: (request) => reject(notDuringCheckout() ?? checkCancel(order, request)) },
+  );
+
+  setHandler(paymentEventSignal, (event) => {
+    if (run.processedEventIds.includes(event.eventId)) return; // a provider's redelivery
+    run.processedEventIds.push(event.eventId);
+    if (run.processedEventIds.length > LIMITS.maxProcessedEvents) run.processedEventIds.shift();
+    record(applyPaymentEvent(order, event, now()).timeline);
+  });
+
+  // ------------------------------------------------------------ main sequence
+  let searchAttributes = searchAttributesOf(order);
+  const needsProjection = () => run.projectedVersion < order.version || pending.length > 0;
+  const flush = async () => {
+    for (;;) {
+      searchAttributes = syncSearchAttributes(order, searchAttributes);
+      if (!needsProjection()) return;
+      const batch = pending.splice(0);
+      const version = order.version;
+      await projectOrder(order, batch);
+      run.projectedVersion = Math.max(run.projectedVersion, version);
+    }
+  };
+
+  for (;;) {
+    await condition(() => needsProjection() || order.state === OrderState.cancel || workflowInfo().continueAsNewSuggested);
+    await flush();
+    // Fulfilment (stock reservation and the delivery child workflow) hooks in where the order becomes a sale.
+    if (order.state === OrderState.cancel) break;
+    if (workflowInfo().continueAsNewSuggested && !checkoutInFlight) {
+      await condition(allHandlersFinished);
+      await flush();
+      const carried: CarriedOrder = {
+        order,
+        timelineSeq: run.timelineSeq,
+        projectedVersion: run.projectedVersion,
+        processedEventIds: run.processedEventIds,
+      };
+      return continueAsNew<typeof orderWorkflow>({ kind: 'continued', carried });
+    }
+  }
+
+  await condition(allHandlersFinished);
+  await flush();
+  return order;
+}
+
+interface Run extends CarriedOrder {
+  initialTimeline: TimelineEntry[];
+}
+
+function startRun(input: OrderWorkflowInput): Run {
+  if (input.kind === 'continued') return { ...input.carried, initialTimeline: [] };
+  const { order, timeline } = newQuotation(input.quotation, now());
+  return { order, timelineSeq: 0, projectedVersion: 0, processedEventIds: [], initialTimeline: timeline };
+}
+
+/** Upserts only what changed since the last upsert (the start set the first values). */
+function syncSearchAttributes(order: Order, previous: SearchAttributeValues): SearchAttributeValues {
+  const next = searchAttributesOf(order);
+  const updates: SearchAttributeUpdatePair[] = [];
+  for (const name of Object.keys(next) as Array<keyof SearchAttributeValues>) {
+    if (next[name] !== previous[name]) {
+      updates.push({ key: OrderSearchAttributes[name], value: next[name] } as SearchAttributeUpdatePair);
+    }
+  }
+  if (updates.length) upsertSearchAttributes(updates);
+  return next;
+}
+
+
+// The body must keep the signature callers start it by.
+orderWorkflow satisfies OrderWorkflow;
