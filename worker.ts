@@ -6,7 +6,7 @@
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { DEFAULT_PAYMENT_PROVIDERS, type PaymentProviders } from './activities/payment-providers.js';
@@ -38,7 +38,7 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
   });
 }
 
-const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+const KEYWORD = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 
 /** Registers the order search attributes on a cluster that lacks them (the dev server gets them as flags). */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {

@@ -203,12 +203,14 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
     }
   };
 
+  // Continue as new when the history grows long, but never in the middle of a checkout.
+  const timeToContinue = () => workflowInfo().continueAsNewSuggested && !checkoutInFlight;
   for (;;) {
-    await condition(() => needsProjection() || order.state === OrderState.cancel || workflowInfo().continueAsNewSuggested);
+    await condition(() => needsProjection() || order.state === OrderState.cancel || timeToContinue());
     await flush();
     // Fulfilment (stock reservation and the delivery child workflow) hooks in where the order becomes a sale.
     if (order.state === OrderState.cancel) break;
-    if (workflowInfo().continueAsNewSuggested && !checkoutInFlight) {
+    if (timeToContinue()) {
       await condition(allHandlersFinished);
       await flush();
       const carried: CarriedOrder = {

@@ -1,0 +1,134 @@
+/**
+ * One declaration per route: its schemas validate the request, its role is
+ * enforced, and the same declaration documents it in the OpenAPI registry.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { NextFunction, Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../domain/errors.js';
+import { ErrorBody } from './schemas.js';
+
+export type Role = 'storefront' | 'operator';
+export type Access = 'public' | 'signed' | Role;
+
+export interface Tokens {
+  storefront: string;
+  operator: string;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The role a bearer token grants; the operator may do everything a storefront may. */
+export function roleOf(header: string | undefined, tokens: Tokens): Role | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (!match) return null;
+  if (sameSecret(match[1]!, tokens.operator)) return 'operator';
+  if (sameSecret(match[1]!, tokens.storefront)) return 'storefront';
+  return null;
+}
+
+function authorize(access: Access, req: Request, tokens: Tokens): Role | null {
+  if (access === 'public' || access === 'signed') return null;
+  const header = req.headers.authorization;
+  const role = roleOf(header, tokens);
+  if (!role) {
+    throw new DomainError('unauthorized', header ? 'The bearer token is not valid.' : 'Authorization: Bearer <token> is required.');
+  }
+  if (access === 'operator' && role !== 'operator') throw new DomainError('forbidden', 'This needs the operator token.');
+  return role;
+}
+
+function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
+  if (!schema) return undefined as z.infer<T>;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: [where, ...i.path].join('.'), message: i.message }));
+  throw new DomainError('invalid_request', `Invalid ${where}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+}
+
+type Shape = z.ZodType | undefined;
+type Infer<S extends Shape> = S extends z.ZodType ? z.infer<S> : undefined;
+
+export interface RouteSpec<P extends Shape, Q extends Shape, B extends Shape> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI style: /api/carts/{id} */
+  path: string;
+  access: Access;
+  summary: string;
+  tags: string[];
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  handler: (input: {
+    params: Infer<P>;
+    query: Infer<Q>;
+    body: Infer<B>;
+    role: Role | null;
+    req: Request;
+    res: Response;
+  }) => Promise<{ status?: number; body: unknown } | void>;
+}
+
+const ERROR_RESPONSES: Record<Access, number[]> = {
+  public: [400],
+  signed: [400],
+  storefront: [400, 401, 403],
+  operator: [400, 401, 403],
+};
+
+export class ApiBuilder {
+  constructor(
+    private readonly router: Router,
+    readonly registry: OpenAPIRegistry,
+    private readonly tokens: Tokens,
+  ) {}
+
+  route<P extends Shape = undefined, Q extends Shape = undefined, B extends Shape = undefined>(spec: RouteSpec<P, Q, B>): void {
+    this.document(spec);
+    const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
+    this.router[spec.method](expressPath, async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const role = authorize(spec.access, req, this.tokens);
+        const params = parse(spec.params, req.params, 'path') as Infer<P>;
+        const query = parse(spec.query, req.query, 'query') as Infer<Q>;
+        const body = parse(spec.body, req.body ?? (spec.body ? {} : undefined), 'body') as Infer<B>;
+        const result = await spec.handler({ params, query, body, role, req, res });
+        if (result && !res.headersSent) res.status(result.status ?? 200).json(result.body);
+      } catch (error) {
+        next(error);
+      }
+    });
+  }
+
+  private document(spec: RouteSpec<Shape, Shape, Shape>): void {
+    const responses: RouteConfig['responses'] = {};
+    for (const [status, r] of Object.entries(spec.responses)) {
+      responses[Number(status)] = r.schema
+        ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }
+        : { description: r.description };
+    }
+    const errorStatuses = [...ERROR_RESPONSES[spec.access], 500];
+    for (const status of errorStatuses) {
+      responses[status] ??= { description: 'Error', content: { 'application/json': { schema: ErrorBody } } };
+    }
+    const request: RouteConfig['request'] = {};
+    if (spec.params instanceof z.ZodObject) request.params = spec.params;
+    if (spec.query instanceof z.ZodObject) request.query = spec.query;
+    if (spec.body) request.body = { required: true, content: { 'application/json': { schema: spec.body } } };
+    this.registry.registerPath({
+      method: spec.method,
+      path: spec.path,
+      summary: spec.summary,
+      tags: spec.tags,
+      ...(spec.access === 'storefront' || spec.access === 'operator' ? { security: [{ bearer: [] }] } : {}),
+      request,
+      responses,
+    });
+  }
+}

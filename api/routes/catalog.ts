@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { createProduct, listProducts, updateProduct } from '../../db/products.js';
+import type { AppDeps } from '../app.js';
+import type { ApiBuilder } from '../http.js';
+import { NewProductBody, ProductPatchBody, ProductSchema, SkuParam } from '../schemas.js';
+
+export function catalogRoutes(api: ApiBuilder, { gateway: { db } }: AppDeps): void {
+  api.route({
+    method: 'get',
+    path: '/api/products',
+    access: 'storefront',
+    summary: 'The catalog',
+    tags: ['Catalog'],
+    responses: { 200: { description: 'Products', schema: z.object({ items: z.array(ProductSchema) }) } },
+    handler: async () => ({ body: { items: await listProducts(db) } }),
+  });
+  api.route({
+    method: 'post',
+    path: '/api/products',
+    access: 'operator',
+    summary: 'Add a product',
+    tags: ['Catalog'],
+    body: NewProductBody,
+    responses: { 201: { description: 'Created', schema: ProductSchema }, 409: { description: 'SKU taken' } },
+    handler: async ({ body }) => ({ status: 201, body: await createProduct(db, body) }),
+  });
+  api.route({
+    method: 'patch',
+    path: '/api/products/{sku}',
+    access: 'operator',
+    summary: 'Change price, name, stock on hand, returnable',
+    tags: ['Catalog'],
+    params: SkuParam,
+    body: ProductPatchBody,
+    responses: { 200: { description: 'Updated', schema: ProductSchema }, 404: { description: 'Unknown SKU' }, 422: { description: 'Stock below reserved' } },
+    handler: async ({ params, body }) => ({ body: await updateProduct(db, params.sku, body) }),
+  });
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { getOrderSummary, getPayments, getTimeline, listAbandonedCarts, listOrders } from '../../db/orders.js';
+import { getSettings } from '../../db/settings.js';
+import { DomainError } from '../../domain/errors.js';
+import { durationMs } from '../../domain/duration.js';
+import { orderWorkflowId } from '../../workflows/order-contract.js';
+import * as orders from '../orders.js';
+import type { AppDeps } from '../app.js';
+import type { ApiBuilder } from '../http.js';
+import { CancelBody, ConfirmBody, IdParam, OrderDetailSchema, OrderListQuery, OrderListSchema, OrderSchema } from '../schemas.js';
+import { orderView, summaryView } from '../views.js';
+
+export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
+  const { db } = gateway;
+
+  api.route({
+    method: 'get',
+    path: '/api/orders',
+    access: 'operator',
+    summary: 'Orders (state=sale), Unpaid orders (state=sent), or any filter; newest first, keyset-paged',
+    tags: ['Orders'],
+    query: OrderListQuery,
+    responses: { 200: { description: 'A page of orders', schema: OrderListSchema } },
+    handler: async ({ query }) => {
+      const page = await listOrders(db, query);
+      return { body: { items: page.items.map(summaryView), nextCursor: page.nextCursor } };
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/api/abandoned-carts',
+    access: 'operator',
+    summary: 'Quotations with lines whose customer has been idle longer than the configured delay',
+    tags: ['Orders'],
+    responses: { 200: { description: 'Abandoned carts', schema: z.object({ items: z.array(OrderSchema) }) } },
+    handler: async () => {
+      const settings = await getSettings(db);
+      const idleSince = new Date(Date.now() - durationMs(settings.abandonedCart.delay)).toISOString();
+      return { body: { items: (await listAbandonedCarts(db, idleSince)).map(summaryView) } };
+    },
+  });
+
+  api.route({
+    method: 'get',
+    path: '/api/orders/{id}',
+    access: 'operator',
+    summary: "One order's whole story: live state, payments, timeline, and the customer's return link",
+    tags: ['Orders'],
+    params: IdParam,
+    responses: { 200: { description: 'The order', schema: OrderDetailSchema }, 404: { description: 'Unknown order' } },
+    handler: async ({ params }) => {
+      const summary = await getOrderSummary(db, params.id);
+      const live = await orders.getOrder(gateway, params.id).catch((error: unknown) => {
+        // A run past its retention is gone from Temporal; its projection remains.
+        if (error instanceof DomainError && error.code === 'order_not_found' && summary) return null;
+        throw error;
+      });
+      const base = live ? orderView(live) : summaryView(summary!);
+      const accessToken = live?.accessToken ?? summary!.accessToken;
+      const [timeline, payments] = await Promise.all([getTimeline(db, params.id), getPayments(db, params.id)]);
+      const workflowId = orderWorkflowId(params.id);
+      return {
+        body: {
+          ...base,
+          payments,
+          deliveries: [],
+          returns: [],
+          refunds: [],
+          emails: [],
+          timeline,
+          accessToken,
+          returnUrl: `${config.publicUrl}/returns/${params.id}?token=${accessToken}`,
+          workflowId,
+          temporalUrl: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
+        },
+      };
+    },
+  });
+
+  api.route({
+    method: 'post',
+    path: '/api/orders/{id}/confirm',
+    access: 'operator',
+    summary: 'Confirm a quotation sent paid by wire transfer or in store: it becomes a sales order',
+    tags: ['Orders'],
+    params: IdParam,
+    body: ConfirmBody,
+    responses: { 200: { description: 'The sales order', schema: OrderSchema }, 404: { description: 'Unknown order' }, 409: { description: 'Not a quotation sent paid offline' } },
+    handler: async ({ params, body }) => ({ body: orderView(await orders.confirm(gateway, params.id, { ...body, by: 'operator' })) }),
+  });
+
+  api.route({
+    method: 'post',
+    path: '/api/orders/{id}/cancel',
+    access: 'operator',
+    summary: 'Cancel an order',
+    tags: ['Orders'],
+    params: IdParam,
+    body: CancelBody,
+    responses: { 200: { description: 'The cancelled order', schema: OrderSchema }, 404: { description: 'Unknown order' }, 409: { description: 'Already cancelled or delivered' } },
+    handler: async ({ params, body }) => ({ body: orderView(await orders.cancel(gateway, params.id, { ...body, by: 'operator' })) }),
+  });
+}

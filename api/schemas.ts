@@ -1,0 +1,246 @@
+/**
+ * The contract's shapes, once: these zod schemas validate requests and
+ * generate `GET /api/openapi.json`.
+ */
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { ProductType } from '../domain/catalog.js';
+import { isDuration } from '../domain/duration.js';
+import { DeliveryState, LIMITS, OrderState, PaymentEventType, PaymentMethod, PaymentState } from '../domain/order.js';
+import { DeliverySteps } from '../domain/settings.js';
+
+extendZodWithOpenApi(z);
+
+const values = <T extends Record<string, string>>(o: T) => Object.values(o) as [T[keyof T], ...Array<T[keyof T]>];
+
+export const Sku = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-"').openapi({ example: 'MUG-BLUE' });
+export const Quantity = z.number().int().min(1).max(LIMITS.maxQuantity);
+export const Money = z.number().int().min(0).max(100_000_000).openapi({ description: 'Minor units (cents).' });
+export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').openapi({ example: 'EUR' });
+const Email = z.email().max(254);
+const ShortText = z.string().trim().min(1).max(200);
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'cart_not_editable' }),
+      message: z.string(),
+      details: z.unknown().optional(),
+    }),
+  })
+  .openapi('Error');
+
+// ---------------------------------------------------------------- catalog
+export const ProductSchema = z
+  .object({
+    sku: Sku,
+    name: z.string(),
+    price: Money,
+    currency: Currency,
+    type: z.enum(values(ProductType)),
+    returnable: z.boolean(),
+    onHand: z.number().int(),
+    reserved: z.number().int(),
+    available: z.number().int(),
+  })
+  .openapi('Product');
+
+export const NewProductBody = z
+  .object({
+    sku: Sku,
+    name: ShortText,
+    price: Money,
+    currency: Currency.default('EUR'),
+    type: z.enum(values(ProductType)),
+    returnable: z.boolean().optional(),
+    onHand: z.number().int().min(0).max(10_000_000).optional(),
+    weightGrams: z.number().int().min(0).max(1_000_000).optional(),
+  })
+  .strict()
+  .openapi('NewProduct');
+
+export const ProductPatchBody = z
+  .object({
+    name: ShortText.optional(),
+    price: Money.optional(),
+    onHand: z.number().int().min(0).max(10_000_000).optional(),
+    returnable: z.boolean().optional(),
+    weightGrams: z.number().int().min(0).max(1_000_000).nullable().optional(),
+  })
+  .strict()
+  .openapi('ProductPatch');
+
+// ---------------------------------------------------------------- carts and orders
+export const LineInput = z.object({ sku: Sku, quantity: Quantity }).strict().openapi('LineInput');
+
+export const NewCartBody = z
+  .object({
+    lines: z.array(LineInput).max(LIMITS.maxLines).optional(),
+    customer: z
+      .object({ email: Email.optional(), name: ShortText.optional(), loggedIn: z.boolean().optional() })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .openapi('NewCart');
+
+export const QuantityBody = z
+  .object({ quantity: z.number().int().min(0).max(LIMITS.maxQuantity).openapi({ description: '0 removes the line.' }) })
+  .strict();
+
+export const AddressSchema = z
+  .object({
+    line1: ShortText,
+    line2: z.string().trim().max(200).optional(),
+    city: ShortText,
+    postalCode: z.string().trim().min(1).max(20),
+    country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as FR'),
+  })
+  .strict()
+  .openapi('Address');
+
+export const ContactBody = z
+  .object({
+    email: Email,
+    name: ShortText.optional(),
+    phone: z.string().trim().min(3).max(40).optional(),
+    shippingAddress: AddressSchema.optional(),
+  })
+  .strict()
+  .openapi('Contact');
+
+export const CheckoutBody = z.object({ paymentMethod: z.enum(values(PaymentMethod)) }).strict().openapi('CheckoutRequest');
+
+export const OrderLineSchema = z
+  .object({ sku: z.string(), name: z.string(), quantity: z.number().int(), unitPrice: Money, subtotal: Money })
+  .openapi('OrderLine');
+
+export const PaymentSchema = z
+  .object({
+    reference: z.string(),
+    method: z.enum(values(PaymentMethod)),
+    amount: Money,
+    currency: Currency,
+    instructions: z.string().optional(),
+  })
+  .openapi('Payment');
+
+export const OrderSchema = z
+  .object({
+    id: z.string(),
+    number: z.string().openapi({ example: 'S00042' }),
+    state: z.enum(values(OrderState)),
+    paymentState: z.enum(values(PaymentState)),
+    deliveryState: z.enum(values(DeliveryState)),
+    lines: z.array(OrderLineSchema),
+    total: Money,
+    currency: Currency,
+    contact: ContactBody.nullable(),
+    customer: z.object({ email: z.string().optional(), name: z.string().optional(), loggedIn: z.boolean() }).optional(),
+    paymentMethod: z.enum(values(PaymentMethod)).nullable(),
+    salesTeam: z.string(),
+    salesperson: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    lastCustomerActivityAt: z.string(),
+    version: z.number().int(),
+  })
+  .openapi('Order');
+
+export const TimelineEntrySchema = z
+  .object({ seq: z.number().int(), at: z.string(), type: z.string(), message: z.string(), data: z.unknown().optional() })
+  .openapi('TimelineEntry');
+
+export const OrderDetailSchema = OrderSchema.extend({
+  payments: z.array(
+    PaymentSchema.extend({
+      status: z.string(),
+      provider: z.string(),
+      createdAt: z.string(),
+      events: z.array(z.object({ id: z.string(), type: z.string(), amount: z.number(), currency: z.string(), receivedAt: z.string() })),
+    }),
+  ),
+  deliveries: z.array(z.unknown()),
+  returns: z.array(z.unknown()),
+  refunds: z.array(z.unknown()),
+  emails: z.array(z.unknown()),
+  timeline: z.array(TimelineEntrySchema),
+  accessToken: z.string(),
+  returnUrl: z.string(),
+  workflowId: z.string(),
+  temporalUrl: z.string(),
+}).openapi('OrderDetail');
+
+export const CheckoutResultSchema = z.object({ order: OrderSchema, payment: PaymentSchema }).openapi('CheckoutResult');
+
+export const OrderListQuery = z
+  .object({
+    state: z.enum(values(OrderState)).optional(),
+    paymentState: z.enum(values(PaymentState)).optional(),
+    q: z.string().trim().min(1).max(100).optional().openapi({ description: 'Order number, customer email or name (substring).' }),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+export const OrderListSchema = z.object({ items: z.array(OrderSchema), nextCursor: z.string().nullable() }).openapi('OrderList');
+
+export const ConfirmBody = z
+  .object({
+    paymentReceived: z.boolean().optional().openapi({ description: 'The operator saw the money (wire transfer arrived, paid in store).' }),
+  })
+  .strict();
+
+export const CancelBody = z.object({ reason: z.string().trim().max(500).optional() }).strict();
+
+// ---------------------------------------------------------------- payments webhook
+export const PaymentWebhookBody = z
+  .object({
+    id: z.string().min(1).max(200),
+    type: z.enum(values(PaymentEventType)),
+    data: z.object({ reference: z.string().min(1).max(200), amount: z.number().int().min(0), currency: Currency }),
+  })
+  .openapi('PaymentWebhook');
+
+// ---------------------------------------------------------------- settings
+const DurationText = z.string().refine(isDuration, 'a duration such as "90s", "30m", "10h" or "2d"');
+
+export const SettingsSchema = z
+  .object({
+    shopName: z.string(),
+    currency: Currency,
+    salesTeam: z.string(),
+    salesperson: z.string().nullable(),
+    abandonedCart: z.object({ enabled: z.boolean(), delay: z.string(), subject: z.string(), body: z.string() }),
+    deliverySteps: z.enum(values(DeliverySteps)),
+    deliveryDoneEmail: z.boolean(),
+    returnWindowDays: z.number().int(),
+    bankAccount: z.string(),
+  })
+  .openapi('Settings');
+
+export const SettingsPatchBody = z
+  .object({
+    shopName: ShortText.optional(),
+    salesTeam: ShortText.optional(),
+    salesperson: ShortText.nullable().optional(),
+    abandonedCart: z
+      .object({
+        enabled: z.boolean().optional(),
+        delay: DurationText.optional(),
+        subject: z.string().trim().min(1).max(200).optional(),
+        body: z.string().trim().min(1).max(10_000).optional(),
+      })
+      .strict()
+      .optional(),
+    deliverySteps: z.enum(values(DeliverySteps)).optional(),
+    deliveryDoneEmail: z.boolean().optional(),
+    returnWindowDays: z.number().int().min(0).max(365).optional(),
+    bankAccount: ShortText.optional(),
+  })
+  .strict()
+  .openapi('SettingsPatch');
+
+export const IdParam = z.object({ id: z.string().min(1).max(100) });
+export const SkuParam = z.object({ sku: Sku });
+export const CartLineParams = z.object({ id: z.string().min(1).max(100), sku: Sku });

@@ -1,0 +1,72 @@
+/**
+ * `npm run api`: the HTTP API alone, against PostgreSQL and a Temporal
+ * cluster (production shape). `npm start` runs it in-process instead.
+ */
+import type { Server } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { createDb, type Database } from '../db/index.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createApp } from './app.js';
+
+export interface RunningApi {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serveApi(options: { config: Config; database: Database; client: Client; logger: Logger }): Promise<RunningApi> {
+  const { config, database, client, logger } = options;
+  const app = createApp({ gateway: { client, taskQueue: config.temporal.taskQueue, db: database.db }, database, config, logger });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    server,
+    url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function warnAboutDevSecrets(config: Config, logger: Logger): void {
+  if (config.devDefaultsUsed.length) {
+    logger.warn({ variables: config.devDefaultsUsed }, 'using development defaults for unset secrets; set them before going live');
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'api');
+  if (!config.databaseUrl) {
+    throw new ConfigError(
+      'DATABASE_URL: required by `npm run api`. The embedded PGlite database is single-process; use `npm start` for the all-in-one embedded setup.',
+    );
+  }
+  if (!config.temporal.address) throw new ConfigError('TEMPORAL_ADDRESS: required by `npm run api` (host:port of the Temporal frontend).');
+  warnAboutDevSecrets(config, logger);
+  const database = await createDb({ url: config.databaseUrl });
+  await database.migrate();
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const api = await serveApi({ config, database, client, logger });
+  logger.info({ url: api.url }, 'API listening');
+  const stop = async () => {
+    await api.close();
+    await connection.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  });
+}

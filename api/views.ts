@@ -1,0 +1,46 @@
+/** How orders leave the API: the contract's `Order`, never the access token except in the operator's detail. */
+import type { OrderSummary } from '../db/orders.js';
+import type { Order } from '../domain/order.js';
+
+export function orderView(order: Order) {
+  return {
+    id: order.id,
+    number: order.number,
+    state: order.state,
+    paymentState: order.paymentState,
+    deliveryState: order.deliveryState,
+    lines: order.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, unitPrice: l.unitPrice, subtotal: l.subtotal })),
+    total: order.total,
+    currency: order.currency,
+    contact: order.contact,
+    customer: order.customer,
+    paymentMethod: order.paymentMethod,
+    salesTeam: order.salesTeam,
+    salesperson: order.salesperson,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+    lastCustomerActivityAt: order.lastCustomerActivityAt,
+    version: order.version,
+  };
+}
+
+export function summaryView(summary: OrderSummary) {
+  return {
+    id: summary.id,
+    number: summary.number,
+    state: summary.state,
+    paymentState: summary.paymentState,
+    deliveryState: summary.deliveryState,
+    lines: summary.lines,
+    total: summary.total,
+    currency: summary.currency,
+    contact: summary.contact ?? null,
+    paymentMethod: summary.paymentMethod,
+    salesTeam: summary.salesTeam,
+    salesperson: summary.salesperson,
+    createdAt: summary.createdAt,
+    updatedAt: summary.updatedAt,
+    lastCustomerActivityAt: summary.lastCustomerActivityAt,
+    version: summary.version,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * `npm start`: the whole system on embedded defaults, in one process tree —
+ * the Temporal dev server (SQLite file and Web UI under data/), the worker and
+ * the API over one embedded PGlite database. With TEMPORAL_ADDRESS or
+ * DATABASE_URL set, those are used instead of the embedded ones.
+ */
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { serveApi, warnAboutDevSecrets } from '../api/server.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { createDb } from '../db/index.js';
+import { seedDemoCatalog } from '../db/seed.js';
+import { createLogger } from '../logger.js';
+import { createOrderWorker, ensureSearchAttributes } from '../worker.js';
+import { resolveTemporalCli, startDevServer, type DevServer } from './temporal-server.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'start');
+  warnAboutDevSecrets(config, logger);
+
+  let devServer: DevServer | undefined;
+  let address = config.temporal.address;
+  let uiUrl = config.temporal.uiUrl;
+  if (!address) {
+    const cli = resolveTemporalCli({ cliPath: config.temporal.cliPath, searchPath: config.searchPath, log: (m) => logger.info(m) });
+    logger.info({ cli }, 'starting the Temporal dev server');
+    devServer = await startDevServer({
+      cli,
+      port: config.temporal.devServerPort,
+      uiPort: config.temporal.uiPort,
+      dbFile: join(config.dataDir, 'temporal.db'),
+      namespace: config.temporal.namespace,
+    });
+    address = devServer.address;
+    uiUrl = devServer.uiUrl ?? uiUrl;
+  }
+
+  const database = await createDb({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') });
+  await database.migrate();
+  if (await seedDemoCatalog(database.db)) logger.info('seeded the demo catalog');
+
+  const connection = await Connection.connect({ address });
+  await ensureSearchAttributes(connection, config.temporal.namespace);
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db });
+  const workerDone = worker.run();
+  const api = await serveApi({ config, database, client, logger });
+
+  console.log(
+    [
+      '',
+      `  API          ${api.url}   (OpenAPI: ${api.url}/api/openapi.json)`,
+      `  Temporal UI  ${uiUrl}`,
+      `  Temporal     ${address}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
+      `  Database     ${database.kind === 'pglite' ? `PGlite in ${join(config.dataDir, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,
+      config.devDefaultsUsed.length ? `  Tokens       storefront "${config.tokens.storefront}", operator "${config.tokens.operator}" (development defaults)` : '',
+      '',
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    await api.close();
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerDone;
+    await nativeConnection.close();
+    await connection.close();
+    await database.close();
+    await devServer?.stop();
+    process.exit(0);
+  };
+  // The worker's runtime also listens for these signals and begins its own shutdown; we wait for it above.
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  await workerDone.catch(async (error: unknown) => {
+    logger.error({ err: error }, 'worker stopped');
+    await stop('worker-failed');
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});
