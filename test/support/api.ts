@@ -1,0 +1,90 @@
+import type { Server } from 'node:http';
+import { createApp } from '../../api/app.js';
+import { signPayload } from '../../api/webhook-signature.js';
+import { loadConfig, type Config } from '../../config.js';
+import type { Database } from '../../db/index.js';
+import { createLogger } from '../../logger.js';
+import { createTestDatabase } from './database.js';
+import { startTemporal, type TemporalHarness } from './temporal.js';
+
+export const STOREFRONT = 'test-storefront-token-0123456789';
+export const OPERATOR = 'test-operator-token-0123456789';
+export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+
+export interface ApiHarness {
+  baseUrl: string;
+  config: Config;
+  database: Database;
+  temporal: TemporalHarness;
+  call(method: string, path: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  storefront(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  operator(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  webhook(event: unknown, options?: { secret?: string; timestamp?: number }): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+/** The real app over HTTP, with a real worker and database behind it. */
+export async function startApi(): Promise<ApiHarness> {
+  const database = await createTestDatabase();
+  const temporal = await startTemporal(database.db);
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: 'test',
+    STOREFRONT_API_TOKEN: STOREFRONT,
+    OPERATOR_API_TOKEN: OPERATOR,
+    PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+  });
+  const app = createApp({
+    gateway: { client: temporal.client, taskQueue: temporal.taskQueue, db: database.db },
+    database,
+    config,
+    logger: createLogger('silent'),
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const address = server.address();
+  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  const call: ApiHarness['call'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: leave the text
+    }
+    return { status: response.status, body: parsed };
+  };
+
+  return {
+    baseUrl,
+    config,
+    database,
+    temporal,
+    call,
+    storefront: (method, path, body) => call(method, path, { token: STOREFRONT, body }),
+    operator: (method, path, body) => call(method, path, { token: OPERATOR, body }),
+    webhook: (event, options = {}) => {
+      const raw = JSON.stringify(event);
+      return call('POST', '/api/webhooks/payments', {
+        body: raw,
+        headers: { 'payment-signature': signPayload(options.secret ?? WEBHOOK_SECRET, raw, options.timestamp) },
+      });
+    },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await temporal.close();
+      await database.close();
+    },
+  };
+}
