@@ -1,0 +1,98 @@
+/**
+ * `npm run record-histories`: runs the order journeys on a real Temporal dev
+ * server and saves their histories under test/histories/, where the replay
+ * test checks that today's workflow code still replays them. Re-record (and
+ * commit) only on purpose: an old history that no longer replays means a
+ * change would break orders already in flight.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { NativeConnection } from '@temporalio/worker';
+import * as orders from '../api/orders.js';
+import { loadConfig } from '../config.js';
+import { createDb } from '../db/index.js';
+import { seedDemoCatalog } from '../db/seed.js';
+import { orderWorkflowId } from '../workflows/order-contract.js';
+import { createOrderWorker } from '../worker.js';
+import { freePort, PROJECT_DIR, resolveTemporalCli, startDevServer } from './temporal-server.js';
+
+const OUT = join(PROJECT_DIR, 'test', 'histories');
+
+type Gateway = orders.OrderGateway;
+
+async function settle(gateway: Gateway, orderId: string): Promise<void> {
+  const handle = gateway.client.workflow.getHandle(orderWorkflowId(orderId));
+  for (let i = 0; i < 200; i++) {
+    const { raw, status } = await handle.describe();
+    if (status.name !== 'RUNNING' || ((raw.pendingActivities ?? []).length === 0 && !raw.pendingWorkflowTask)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`order ${orderId} did not settle`);
+}
+
+const journeys: Record<string, (g: Gateway) => Promise<string>> = {
+  async 'card-paid'(g) {
+    const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
+    await orders.addLine(g, cart.id, { sku: 'MUG-BLUE', quantity: 1 });
+    await orders.addLine(g, cart.id, { sku: 'GIFT-WRAP', quantity: 1 });
+    await orders.setLineQuantity(g, cart.id, 'GIFT-WRAP', 0);
+    await orders.setContact(g, cart.id, { email: 'replay@example.com', name: 'Replay' });
+    const { payment } = await orders.checkout(g, cart.id, 'card');
+    await orders.checkout(g, cart.id, 'card');
+    const event = { eventId: 'evt_replay_1', type: 'payment.succeeded' as const, reference: payment.reference, amount: payment.amount, currency: payment.currency };
+    await orders.forwardPaymentEvent(g, cart.id, event);
+    await orders.forwardPaymentEvent(g, cart.id, event);
+    return cart.id;
+  },
+  async 'wire-transfer-confirmed'(g) {
+    const cart = await orders.openCart(g, { lines: [{ sku: 'TEE-M', quantity: 2 }], customer: { email: 'wire@example.com', loggedIn: true } });
+    await orders.checkout(g, cart.id, 'wire_transfer');
+    await orders.confirm(g, cart.id, { by: 'operator', paymentReceived: true });
+    return cart.id;
+  },
+  async 'failed-then-cancelled'(g) {
+    const cart = await orders.openCart(g, { lines: [{ sku: 'POSTER-A2', quantity: 1 }] });
+    await orders.setContact(g, cart.id, { email: 'cancel@example.com' });
+    const { payment } = await orders.checkout(g, cart.id, 'card');
+    await orders.forwardPaymentEvent(g, cart.id, { eventId: 'evt_fail', type: 'payment.failed', reference: payment.reference, amount: payment.amount, currency: 'EUR' });
+    await orders.addLine(g, cart.id, { sku: 'MUG-BLUE', quantity: 1 }).catch(() => undefined); // refused: still sent
+    await orders.checkout(g, cart.id, 'pay_in_store');
+    await orders.cancel(g, cart.id, { reason: 'customer never came', by: 'operator' });
+    return cart.id;
+  },
+};
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const cli = resolveTemporalCli({ cliPath: config.temporal.cliPath, searchPath: config.searchPath, log: console.log });
+  const server = await startDevServer({ cli, port: await freePort() });
+  const database = await createDb();
+  await database.migrate();
+  await seedDemoCatalog(database.db);
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const taskQueue = 'record-histories';
+  const worker = await createOrderWorker({ connection: nativeConnection, namespace: 'default', taskQueue, db: database.db });
+  const connection = await Connection.connect({ address: server.address });
+  const gateway: Gateway = { client: new Client({ connection }), taskQueue, db: database.db };
+  mkdirSync(OUT, { recursive: true });
+  await worker.runUntil(async () => {
+    for (const [name, journey] of Object.entries(journeys)) {
+      const orderId = await journey(gateway);
+      await settle(gateway, orderId);
+      const history = await gateway.client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
+      writeFileSync(join(OUT, `${name}.json`), `${historyToJSON(history)}\n`);
+      console.log(`recorded ${name}: ${history.events?.length} events`);
+    }
+  });
+  await connection.close();
+  await nativeConnection.close();
+  await database.close();
+  await server.stop();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
