@@ -114,3 +114,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     searchPath: e.PATH,
   };
 }
+
+/**
+ * `npm run api` and `npm run worker` are separate processes: they need a
+ * shared PostgreSQL and a Temporal cluster. PGlite is single-process, so they
+ * refuse it with a message that says what to run instead.
+ */
+export function requireSharedServices(config: Config, command: string): { databaseUrl: string; temporalAddress: string } {
+  const problems: string[] = [];
+  if (!config.databaseUrl) {
+    problems.push(
+      `  DATABASE_URL: required by \`${command}\`. The embedded PGlite database is single-process; use \`npm start\` for the all-in-one embedded setup.`,
+    );
+  }
+  if (!config.temporal.address) problems.push(`  TEMPORAL_ADDRESS: required by \`${command}\` (host:port of the Temporal frontend).`);
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  return { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! };
+}

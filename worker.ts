@@ -10,7 +10,7 @@ import proto from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.js';
 import { DEFAULT_PAYMENT_PROVIDERS, type PaymentProviders } from './activities/payment-providers.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, requireSharedServices } from './config.js';
 import { createDb, type Db } from './db/index.js';
 import { createLogger } from './logger.js';
 import { ALL_SEARCH_ATTRIBUTES } from './workflows/order-contract.js';
@@ -56,27 +56,22 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
-  if (!config.databaseUrl) {
-    throw new ConfigError(
-      'DATABASE_URL: required by `npm run worker`. The embedded PGlite database is single-process; use `npm start` for the all-in-one embedded setup.',
-    );
-  }
-  if (!config.temporal.address) throw new ConfigError('TEMPORAL_ADDRESS: required by `npm run worker` (host:port of the Temporal frontend).');
-  const database = await createDb({ url: config.databaseUrl });
+  const { databaseUrl, temporalAddress } = requireSharedServices(config, 'npm run worker');
+  const database = await createDb({ url: databaseUrl });
   await database.migrate();
   const { Connection: ClientConnection } = await import('@temporalio/client');
-  const clientConnection = await ClientConnection.connect({ address: config.temporal.address });
+  const clientConnection = await ClientConnection.connect({ address: temporalAddress });
   const added = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   if (added.length) logger.info({ added }, 'registered search attributes');
   await clientConnection.close();
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await createOrderWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     db: database.db,
   });
-  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker running');
+  logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress }, 'worker running');
   try {
     await worker.run();
   } finally {

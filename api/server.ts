@@ -5,7 +5,7 @@
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, loadConfig, requireSharedServices, type Config } from '../config.js';
 import { createDb, type Database } from '../db/index.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createApp } from './app.js';
@@ -41,16 +41,11 @@ export function warnAboutDevSecrets(config: Config, logger: Logger): void {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'api');
-  if (!config.databaseUrl) {
-    throw new ConfigError(
-      'DATABASE_URL: required by `npm run api`. The embedded PGlite database is single-process; use `npm start` for the all-in-one embedded setup.',
-    );
-  }
-  if (!config.temporal.address) throw new ConfigError('TEMPORAL_ADDRESS: required by `npm run api` (host:port of the Temporal frontend).');
+  const { databaseUrl, temporalAddress } = requireSharedServices(config, 'npm run api');
   warnAboutDevSecrets(config, logger);
-  const database = await createDb({ url: config.databaseUrl });
+  const database = await createDb({ url: databaseUrl });
   await database.migrate();
-  const connection = await Connection.connect({ address: config.temporal.address });
+  const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const api = await serveApi({ config, database, client, logger });
   logger.info({ url: api.url }, 'API listening');
