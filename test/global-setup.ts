@@ -12,6 +12,9 @@ import { loadConfig } from '../config.js';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-server.js';
 import { WORKFLOWS_PATH } from '../worker.js';
 
+/** History events after which the test server suggests continue-as-new. */
+export const SUGGEST_CONTINUE_AS_NEW_AFTER = 150;
+
 export default async function setup(project: TestProject) {
   const config = loadConfig();
   let server: DevServer | undefined;
@@ -19,7 +22,8 @@ export default async function setup(project: TestProject) {
   let address = config.temporal.address;
   if (!address) {
     cli = resolveTemporalCli({ cliPath: config.temporal.cliPath, searchPath: config.searchPath, log: console.log });
-    server = await startDevServer({ cli, port: await freePort() });
+    // A low threshold makes busy carts continue as new within a test, so that path is exercised.
+    server = await startDevServer({ cli, port: await freePort(), dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AFTER } });
     address = server.address;
   }
   const dir = mkdtempSync(join(tmpdir(), 'orders-test-'));

@@ -226,3 +226,35 @@ describe('search attributes follow the order', () => {
     }, 15_000);
   });
 });
+
+describe('long-lived carts', () => {
+  it('continue as new when Temporal suggests it, without losing a change made meanwhile', async () => {
+    const cart = await orders.openCart(gateway, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
+    const handle = temporal.client.workflow.getHandle(orderWorkflowId(cart.id));
+    const firstRunId = (await handle.describe()).runId;
+    const edits = 60;
+    for (let batch = 0; batch < edits; batch += 10) {
+      await Promise.all(Array.from({ length: 10 }, () => orders.addLine(gateway, cart.id, { sku: 'MUG-BLUE', quantity: 1 })));
+    }
+    const order = await orders.getOrder(gateway, cart.id);
+    expect(order.lines[0]?.quantity).toBe(1 + edits);
+    expect(order.version).toBe(1 + edits);
+
+    await eventually(async () => {
+      const firstRun = await temporal.client.workflow.getHandle(orderWorkflowId(cart.id), firstRunId).fetchHistory();
+      expect(firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    });
+    expect((await handle.describe()).runId).not.toBe(firstRunId);
+
+    // The projection and the timeline went on across runs: every edit once, in order.
+    await eventually(async () => expect((await getOrderSummary(database.db, cart.id))?.version).toBe(order.version));
+    const timeline = await getTimeline(database.db, cart.id);
+    expect(timeline.filter((e) => e.type === 'line_added')).toHaveLength(edits);
+    expect(timeline.map((e) => e.seq)).toEqual(timeline.map((_, i) => i + 1));
+
+    // And the cart still works in its new run.
+    await orders.setContact(gateway, cart.id, { email: 'long@example.com' });
+    const { order: sent } = await orders.checkout(gateway, cart.id, 'card');
+    expect(sent).toMatchObject({ state: 'sent', total: (1 + edits) * 1290 });
+  });
+});
