@@ -8,9 +8,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from './activities/index.js';
+import { outboxTransport, resendTransport } from './activities/email.js';
+import { createActivities, type ActivityDependencies } from './activities/index.js';
 import { DEFAULT_PAYMENT_PROVIDERS, type PaymentProviders } from './activities/payment-providers.js';
-import { ConfigError, loadConfig, requireSharedServices } from './config.js';
+import { ConfigError, loadConfig, requireSharedServices, type Config } from './config.js';
 import { createDb, type Db } from './db/index.js';
 import { createLogger } from './logger.js';
 import { ALL_SEARCH_ATTRIBUTES } from './workflows/order-contract.js';
@@ -23,12 +24,17 @@ export interface OrderWorkerOptions {
   taskQueue: string;
   db: Db;
   paymentProviders?: PaymentProviders;
+  email: ActivityDependencies['email'];
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
-  const activities = createActivities({ db: options.db, paymentProviders: options.paymentProviders ?? DEFAULT_PAYMENT_PROVIDERS });
+  const activities = createActivities({
+    db: options.db,
+    paymentProviders: options.paymentProviders ?? DEFAULT_PAYMENT_PROVIDERS,
+    email: options.email,
+  });
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -36,6 +42,12 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     activities,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
+}
+
+/** Resend when RESEND_API_KEY is set; otherwise emails are kept in the database (status `outbox`). */
+export function emailSettingsOf(config: Config): ActivityDependencies['email'] {
+  const { resendApiKey, resendBaseUrl, from } = config.email;
+  return { transport: resendApiKey ? resendTransport(resendApiKey, resendBaseUrl) : outboxTransport, from, publicUrl: config.publicUrl };
 }
 
 const KEYWORD = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
@@ -70,6 +82,7 @@ async function main(): Promise<void> {
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     db: database.db,
+    email: emailSettingsOf(config),
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress }, 'worker running');
   try {

@@ -7,16 +7,20 @@ import type { Db } from '../db/index.js';
 import { projectOrder } from '../db/orders.js';
 import { findPayment, recordPayment } from '../db/payments.js';
 import { getSettings } from '../db/settings.js';
+import { createEmailActivities, type EmailTransport } from './email.js';
 import type { PaymentProviders } from './payment-providers.js';
 import type { OrderActivities } from './types.js';
 
 export interface ActivityDependencies {
   db: Db;
   paymentProviders: PaymentProviders;
+  email: { transport: EmailTransport; from: string; publicUrl: string };
 }
 
-export function createActivities({ db, paymentProviders }: ActivityDependencies): OrderActivities {
+export function createActivities({ db, paymentProviders, email }: ActivityDependencies): OrderActivities {
   return {
+    ...createEmailActivities({ db, ...email }),
+
     async projectOrder(order, timeline) {
       await projectOrder(db, order, timeline);
     },

@@ -4,6 +4,7 @@
  */
 import type { NumberedEntry } from '../db/orders.js';
 import type { Order, PaymentMethod } from '../domain/order.js';
+import type { SendEmailInput, SendEmailResult } from './email.js';
 
 export interface CreatePaymentInput {
   orderId: string;
@@ -24,4 +25,7 @@ export interface CreatedPayment {
 export interface OrderActivities {
   projectOrder(order: Order, timeline: NumberedEntry[]): Promise<void>;
   createPayment(input: CreatePaymentInput): Promise<CreatedPayment>;
+  sendEmail(input: SendEmailInput): Promise<SendEmailResult>;
 }
+
+export type { SendEmailInput, SendEmailResult };

@@ -12,7 +12,9 @@ import { ApiBuilder } from './http.js';
 import { toDomainError, type OrderGateway } from './orders.js';
 import { cartRoutes } from './routes/carts.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { emailRoutes } from './routes/emails.js';
 import { orderRoutes } from './routes/orders.js';
+import { pageRoutes } from './routes/pages.js';
 import { settingsRoutes } from './routes/settings.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -58,6 +60,8 @@ export function createApp(deps: AppDeps): Express {
   orderRoutes(api, deps);
   webhookRoutes(api, deps);
   settingsRoutes(api, deps);
+  emailRoutes(api, deps);
+  pageRoutes(api, deps);
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'Order orchestrator', version: '1.0.0', description: 'Carts, orders, payments and settings of an online shop, on Temporal.' },

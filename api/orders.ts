@@ -14,6 +14,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { reminderPolicyOf, type ReminderPolicy } from '../domain/abandoned-cart.js';
 import type { ProductSnapshot } from '../domain/catalog.js';
 import { DomainError, isErrorCode } from '../domain/errors.js';
 import { formatMoney } from '../domain/money.js';
@@ -30,7 +31,7 @@ import {
   type PaymentMethod,
 } from '../domain/order.js';
 import type { Db } from '../db/index.js';
-import { allocateOrderNumber, getOrderSummary } from '../db/orders.js';
+import { allocateOrderNumber, getOrderSummary, listOpenQuotationIds } from '../db/orders.js';
 import { getProductsBySku } from '../db/products.js';
 import { getSettings } from '../db/settings.js';
 import {
@@ -44,6 +45,7 @@ import {
   orderQuery,
   orderWorkflowId,
   paymentEventSignal,
+  reminderPolicySignal,
   removeLineUpdate,
   setContactUpdate,
   setLineQuantityUpdate,
@@ -103,7 +105,7 @@ export async function openCart(gateway: OrderGateway, input: OpenCartInput, idem
   if (problem) throw problem;
 
   const preview = newQuotation(quotation, new Date().toISOString()).order;
-  const args: [OrderWorkflowInput] = [{ kind: 'new', quotation }];
+  const args: [OrderWorkflowInput] = [{ kind: 'new', quotation, policy: reminderPolicyOf(settings.abandonedCart) }];
   const startWorkflowOperation = new WithStartWorkflowOperation<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
     workflowId: orderWorkflowId(quotation.id),
     taskQueue,
@@ -154,6 +156,29 @@ export function getOrder(gateway: OrderGateway, orderId: string): Promise<Order>
 
 export function forwardPaymentEvent(gateway: OrderGateway, orderId: string, event: PaymentEvent): Promise<void> {
   return call(() => handle(gateway, orderId).signal(paymentEventSignal, event));
+}
+
+/**
+ * The shop changed its abandoned-cart settings: every open quotation takes the
+ * new policy at once (its idle timer is re-armed). Signals are idempotent (the
+ * policy replaces the old one), so a retried settings change is harmless.
+ */
+export async function applyReminderPolicyToOpenCarts(gateway: OrderGateway, policy: ReminderPolicy): Promise<number> {
+  const ids = await listOpenQuotationIds(gateway.db);
+  let next = 0;
+  const signalNext = async (): Promise<void> => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      try {
+        await handle(gateway, id).signal(reminderPolicySignal, policy);
+      } catch (error) {
+        // A quotation that closed meanwhile needs no policy.
+        if (!(toDomainError(error) instanceof DomainError)) throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(32, ids.length) }, signalNext));
+  return ids.length;
 }
 
 /** An update to a closed order's workflow reaches no handler: say it as the state conflict it is. */

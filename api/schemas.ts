@@ -144,8 +144,31 @@ export const OrderSchema = z
     updatedAt: z.string(),
     lastCustomerActivityAt: z.string(),
     version: z.number().int(),
+    remindersSent: z.number().int().optional(),
+    lastReminderAt: z.string().nullable().optional(),
+    confirmedAt: z.string().nullable().optional(),
   })
   .openapi('Order');
+
+export const EmailSchema = z
+  .object({
+    id: z.string(),
+    orderId: z.string().nullable(),
+    to: z.string(),
+    kind: z.string(),
+    subject: z.string(),
+    status: z.enum(['sending', 'sent', 'outbox', 'failed']),
+    transport: z.string(),
+    providerId: z.string().nullable(),
+    error: z.string().nullable(),
+    createdAt: z.string(),
+    sentAt: z.string().nullable(),
+  })
+  .openapi('Email');
+
+export const EmailListQuery = z
+  .object({ orderId: z.string().max(100).optional(), to: z.string().max(254).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) })
+  .strict();
 
 export const TimelineEntrySchema = z
   .object({ seq: z.number().int(), at: z.string(), type: z.string(), message: z.string(), data: z.unknown().optional() })
@@ -163,7 +186,7 @@ export const OrderDetailSchema = OrderSchema.extend({
   deliveries: z.array(z.unknown()),
   returns: z.array(z.unknown()),
   refunds: z.array(z.unknown()),
-  emails: z.array(z.unknown()),
+  emails: z.array(EmailSchema),
   timeline: z.array(TimelineEntrySchema),
   accessToken: z.string(),
   returnUrl: z.string(),
@@ -211,11 +234,19 @@ export const SettingsSchema = z
     currency: Currency,
     salesTeam: z.string(),
     salesperson: z.string().nullable(),
-    abandonedCart: z.object({ enabled: z.boolean(), delay: z.string(), subject: z.string(), body: z.string() }),
+    abandonedCart: z.object({
+      enabled: z.boolean(),
+      delay: z.string(),
+      subject: z.string(),
+      body: z.string(),
+      followUps: z.array(z.string()),
+      expireAfter: z.string(),
+    }),
     deliverySteps: z.enum(values(DeliverySteps)),
     deliveryDoneEmail: z.boolean(),
     returnWindowDays: z.number().int(),
     bankAccount: z.string(),
+    cartRecoveryUrl: z.string().nullable(),
   })
   .openapi('Settings');
 
@@ -230,6 +261,8 @@ export const SettingsPatchBody = z
         delay: DurationText.optional(),
         subject: z.string().trim().min(1).max(200).optional(),
         body: z.string().trim().min(1).max(10_000).optional(),
+        followUps: z.array(DurationText).max(4).optional().openapi({ description: 'Further reminders, e.g. ["24h", "3d"]: each sent at most once.' }),
+        expireAfter: DurationText.optional().openapi({ description: 'A quotation idle this long is cancelled (default "30d").' }),
       })
       .strict()
       .optional(),
@@ -237,6 +270,12 @@ export const SettingsPatchBody = z
     deliveryDoneEmail: z.boolean().optional(),
     returnWindowDays: z.number().int().min(0).max(365).optional(),
     bankAccount: ShortText.optional(),
+    cartRecoveryUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(500)
+      .nullable()
+      .optional()
+      .openapi({ description: 'The storefront cart page for recovery links, with {order_id} and {token} placeholders.' }),
   })
   .strict()
   .openapi('SettingsPatch');

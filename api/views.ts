@@ -21,6 +21,9 @@ export function orderView(order: Order) {
     updatedAt: order.updatedAt,
     lastCustomerActivityAt: order.lastCustomerActivityAt,
     version: order.version,
+    remindersSent: order.remindersSent ?? 0,
+    lastReminderAt: order.lastReminderAt ?? null,
+    confirmedAt: order.confirmedAt ?? null,
   };
 }
 
@@ -42,5 +45,8 @@ export function summaryView(summary: OrderSummary) {
     updatedAt: summary.updatedAt,
     lastCustomerActivityAt: summary.lastCustomerActivityAt,
     version: summary.version,
+    remindersSent: summary.remindersSent,
+    lastReminderAt: summary.lastReminderAt,
+    confirmedAt: summary.confirmedAt,
   };
 }

@@ -42,6 +42,9 @@ export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry
     accessToken: order.accessToken,
     version: order.version,
     lastCustomerActivityAt: order.lastCustomerActivityAt,
+    remindersSent: order.remindersSent ?? 0,
+    lastReminderAt: order.lastReminderAt ?? null,
+    confirmedAt: order.confirmedAt ?? null,
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };
@@ -102,6 +105,9 @@ export interface OrderSummary {
   salesperson: string | null;
   version: number;
   lastCustomerActivityAt: string;
+  remindersSent: number;
+  lastReminderAt: string | null;
+  confirmedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -125,6 +131,9 @@ function toSummary(row: OrderRow, lines: Array<typeof orderLines.$inferSelect>):
     salesperson: row.salesperson,
     version: row.version,
     lastCustomerActivityAt: iso(row.lastCustomerActivityAt),
+    remindersSent: row.remindersSent,
+    lastReminderAt: row.lastReminderAt ? iso(row.lastReminderAt) : null,
+    confirmedAt: row.confirmedAt ? iso(row.confirmedAt) : null,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -230,4 +239,20 @@ export async function getPayments(db: Db, orderId: string) {
       .filter((e) => e.reference === p.reference)
       .map((e) => ({ id: e.id, type: e.type, amount: e.amount, currency: e.currency, receivedAt: iso(e.receivedAt) })),
   }));
+}
+
+/** "Not when the same customer has placed a sales order since": the abandoned-cart guard. */
+export async function customerOrderedSince(db: Db, email: string, since: string, exceptOrderId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(sql`lower(${orders.customerEmail}) = lower(${email})`, gt(orders.confirmedAt, since), sql`${orders.id} <> ${exceptOrderId}`))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** Quotations still open (their workflows wait on the idle timer). */
+export async function listOpenQuotationIds(db: Db): Promise<string[]> {
+  const rows = await db.select({ id: orders.id }).from(orders).where(eq(orders.state, 'draft'));
+  return rows.map((r) => r.id);
 }

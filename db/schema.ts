@@ -63,13 +63,17 @@ export const orders = pgTable(
     /** Bumped by every change in the workflow; a write with an older version is ignored. */
     version: integer('version').notNull(),
     lastCustomerActivityAt: timestamp('last_customer_activity_at', { withTimezone: true, mode: 'string' }).notNull(),
+    remindersSent: integer('reminders_sent').notNull().default(0),
+    lastReminderAt: timestamp('last_reminder_at', { withTimezone: true, mode: 'string' }),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true, mode: 'string' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull(),
   },
   (t) => [
     index('orders_state_created_idx').on(t.state, t.createdAt, t.id),
     index('orders_created_idx').on(t.createdAt, t.id),
-    index('orders_customer_email_idx').on(t.customerEmail),
+    index('orders_customer_email_idx').on(t.customerEmail, t.confirmedAt),
+    index('orders_idle_idx').on(t.state, t.lastCustomerActivityAt),
   ],
 );
 

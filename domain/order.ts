@@ -125,6 +125,15 @@ export interface Order {
   /** Bumped by every change; the projection never overwrites a newer version with an older one. */
   version: number;
   cancelReason?: string | undefined;
+  /** When it became a sales order. */
+  confirmedAt?: string | undefined;
+  /** Abandoned-cart reminders sent (or decided) so far; each step of the sequence happens once. */
+  remindersSent: number;
+  lastReminderAt?: string | undefined;
+  /** The customer activity time for which the due reminder could not go (no contact, nothing to pay). */
+  reminderPassedOverAt?: string | undefined;
+  /** Emails sent per kind: the next one's sequence number, part of its idempotency key. */
+  emailsSent: Partial<Record<string, number>>;
 }
 
 export interface TimelineEntry {
@@ -259,6 +268,8 @@ export function newQuotation(input: NewQuotation, now: string): { order: Order; 
     updatedAt: now,
     lastCustomerActivityAt: now,
     version: 1,
+    remindersSent: 0,
+    emailsSent: {},
   };
   const timeline = [
     entry(now, 'quotation_created', `Quotation ${order.number} created`, {
@@ -475,6 +486,7 @@ export function applyPaymentEvent(
       order.paymentState = PaymentState.paid;
       if (order.state === OrderState.sent) {
         order.state = OrderState.sale;
+        order.confirmedAt = now;
         return done('confirmed', 'payment_received', `Payment ${payment.reference} received: sales order confirmed`);
       }
       if (order.state === OrderState.cancel) {
@@ -522,6 +534,7 @@ export function checkConfirm(order: Order, _input: Confirm): DomainError | null 
 
 export function applyConfirm(order: Order, input: Confirm, now: string): TimelineEntry[] {
   order.state = OrderState.sale;
+  order.confirmedAt = now;
   const payment = currentPayment(order);
   if (input.paymentReceived && payment) {
     payment.status = PaymentStatus.succeeded;
@@ -566,4 +579,21 @@ export function applyCancel(order: Order, input: Cancel, now: string): TimelineE
       refundDue,
     }),
   ];
+}
+
+// ---------------------------------------------------------------- emails
+
+/** Records that an email of this kind went (or was decided); returns its sequence number. */
+export function nextEmailSeq(order: Order, kind: string): number {
+  return (order.emailsSent[kind] ?? 0) + 1;
+}
+
+export function applyEmailSent(order: Order, kind: string, seq: number, outcome: { status: string; to?: string | undefined; reason?: string | undefined }, now: string): TimelineEntry[] {
+  order.emailsSent[kind] = Math.max(order.emailsSent[kind] ?? 0, seq);
+  touch(order, now, false);
+  const message =
+    outcome.status === 'skipped'
+      ? `Email ${kind} #${seq} not sent: ${outcome.reason ?? 'skipped'}`
+      : `Email ${kind} #${seq} ${outcome.status === 'failed' ? 'failed' : 'sent'} to ${outcome.to ?? 'the customer'}${outcome.reason ? ` (${outcome.reason})` : ''}`;
+  return [entry(now, outcome.status === 'skipped' ? 'email_skipped' : outcome.status === 'failed' ? 'email_failed' : 'email_sent', message, { kind, seq, ...outcome })];
 }

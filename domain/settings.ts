@@ -1,4 +1,5 @@
-import { isDuration } from './duration.js';
+import { durationMs, isDuration } from './duration.js';
+import { DEFAULT_TEMPLATES, templateProblems } from './email-templates.js';
 
 export const DeliverySteps = {
   ship_only: 'ship_only',
@@ -13,6 +14,10 @@ export interface AbandonedCartSettings {
   delay: string;
   subject: string;
   body: string;
+  /** Further reminders, each after this much idle time (going beyond the brief's single reminder). */
+  followUps: string[];
+  /** A quotation idle this long is cancelled. */
+  expireAfter: string;
 }
 
 export interface ShopSettings {
@@ -26,6 +31,11 @@ export interface ShopSettings {
   returnWindowDays: number;
   /** Shown to customers who pay by wire transfer. */
   bankAccount: string;
+  /**
+   * Where a reminder's recovery link sends the customer: the storefront's cart
+   * page, with {order_id} and {token} filled in. Unset: the API shows the cart itself.
+   */
+  cartRecoveryUrl: string | null;
 }
 
 export const DEFAULT_SETTINGS: ShopSettings = {
@@ -36,19 +46,31 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   abandonedCart: {
     enabled: true,
     delay: '10h',
-    subject: 'You left something in your cart, {{customer_name}}',
-    body:
-      'Hello {{customer_name}},\n\nYour cart {{order_number}} is waiting for you:\n{{lines}}\n' +
-      'Total: {{total}}\n\nPick up where you left off: {{recovery_link}}\n',
+    subject: DEFAULT_TEMPLATES.abandoned_cart.subject,
+    body: DEFAULT_TEMPLATES.abandoned_cart.body,
+    followUps: [],
+    expireAfter: '30d',
   },
   deliverySteps: DeliverySteps.ship_only,
   deliveryDoneEmail: true,
   returnWindowDays: 30,
   bankAccount: 'IBAN FR76 3000 6000 0112 3456 7890 189 (BIC AGRIFRPP)',
+  cartRecoveryUrl: null,
 };
 
 export function settingsProblems(s: ShopSettings): string[] {
   const problems: string[] = [];
-  if (!isDuration(s.abandonedCart.delay)) problems.push('abandonedCart.delay must look like "90s", "30m", "10h" or "2d"');
+  const { abandonedCart: cart } = s;
+  const durations = [cart.delay, ...cart.followUps, cart.expireAfter];
+  const bad = durations.filter((d) => !isDuration(d));
+  if (bad.length) {
+    problems.push(`abandonedCart: ${bad.map((d) => `"${d}"`).join(', ')} must look like "90s", "30m", "10h" or "2d"`);
+    return problems;
+  }
+  const delays = [cart.delay, ...cart.followUps].map(durationMs);
+  if (delays.some((d, i) => i > 0 && d <= delays[i - 1]!)) problems.push('abandonedCart.followUps must come after the delay, each later than the one before');
+  if (delays.some((d) => d >= durationMs(cart.expireAfter))) problems.push('abandonedCart.expireAfter must be longer than every reminder delay');
+  if (cart.followUps.length > 4) problems.push('abandonedCart.followUps: at most 4 follow-ups');
+  problems.push(...templateProblems({ subject: cart.subject, body: cart.body }).map((p) => `abandonedCart.${p}`));
   return problems;
 }

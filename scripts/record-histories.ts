@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection } from '@temporalio/worker';
+import { outboxTransport } from '../activities/email.js';
 import * as orders from '../api/orders.js';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
@@ -73,7 +74,13 @@ async function main(): Promise<void> {
   await seedDemoCatalog(database.db);
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const taskQueue = 'record-histories';
-  const worker = await createOrderWorker({ connection: nativeConnection, namespace: 'default', taskQueue, db: database.db });
+  const worker = await createOrderWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    db: database.db,
+    email: { transport: outboxTransport, from: 'shop@example.com', publicUrl: 'http://localhost:3000' },
+  });
   const connection = await Connection.connect({ address: server.address });
   const gateway: Gateway = { client: new Client({ connection }), taskQueue, db: database.db };
   mkdirSync(OUT, { recursive: true });

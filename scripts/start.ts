@@ -12,7 +12,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
 import { seedDemoCatalog } from '../db/seed.js';
 import { createLogger } from '../logger.js';
-import { createOrderWorker, ensureSearchAttributes } from '../worker.js';
+import { createOrderWorker, emailSettingsOf, ensureSearchAttributes } from '../worker.js';
 import { resolveTemporalCli, startDevServer, type DevServer } from './temporal-server.js';
 
 async function main(): Promise<void> {
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(connection, config.temporal.namespace);
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db });
+  const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db, email: emailSettingsOf(config) });
   const workerDone = worker.run();
   const api = await serveApi({ config, database, client, logger });
 

@@ -76,6 +76,11 @@ describe('a storefront takes a cart to a sales order', () => {
     const salesOrders = await api.operator('GET', '/api/orders?state=sale');
     expect(salesOrders.body.items.map((o: { id: string }) => o.id)).toContain(id);
 
+    // The sales order's confirmation email goes out once, with the link to the return form.
+    await eventually(async () => {
+      const emails = await api.operator('GET', `/api/emails?orderId=${id}`);
+      expect(emails.body.items).toMatchObject([{ kind: 'order_confirmation', to: 'dora@example.com', status: 'outbox', transport: 'outbox' }]);
+    });
     const detail = await api.operator('GET', `/api/orders/${id}`);
     expect(detail.status).toBe(200);
     expect(detail.body).toMatchObject({ id, state: 'sale', paymentState: 'paid', workflowId: orderWorkflowId(id) });
@@ -83,16 +88,24 @@ describe('a storefront takes a cart to a sales order', () => {
     expect(detail.body.returnUrl).toContain(`/returns/${id}?token=${detail.body.accessToken}`);
     expect(detail.body.temporalUrl).toContain(encodeURIComponent(orderWorkflowId(id)));
     expect(detail.body.payments).toMatchObject([{ method: 'card', status: 'succeeded', events: [{ id: `evt_${id}`, type: 'payment.succeeded' }] }]);
-    expect(detail.body.timeline.map((e: { type: string }) => e.type)).toEqual([
-      'quotation_created',
-      'line_added',
-      'line_added',
-      'line_changed',
-      'line_removed',
-      'contact_set',
-      'quotation_sent',
-      'payment_received',
-    ]);
+    expect(detail.body.emails).toMatchObject([{ kind: 'order_confirmation' }]);
+    const email = await api.operator('GET', `/api/emails/${detail.body.emails[0].id}`);
+    expect(email.body.text).toContain(detail.body.returnUrl);
+    expect(email.body.subject).toBe(`Your order ${detail.body.number} is confirmed`);
+    await eventually(async () => {
+      const timeline = (await api.operator('GET', `/api/orders/${id}`)).body.timeline;
+      expect(timeline.map((e: { type: string }) => e.type)).toEqual([
+        'quotation_created',
+        'line_added',
+        'line_added',
+        'line_changed',
+        'line_removed',
+        'contact_set',
+        'quotation_sent',
+        'payment_received',
+        'email_sent',
+      ]);
+    });
   });
 
   it('wire transfer: stays in Unpaid orders with instructions until an operator confirms it', async () => {

@@ -5,6 +5,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ReminderPolicy } from '../domain/abandoned-cart.js';
 import { contactEmail } from '../domain/order.js';
 import type {
   AddLine,
@@ -35,13 +36,16 @@ export interface CarriedOrder {
   timelineSeq: number;
   projectedVersion: number;
   processedEventIds: string[];
+  policy?: ReminderPolicy | undefined;
 }
 
 /** The workflow type's name; callers start it by name, never importing its body. */
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflow';
 export type OrderWorkflow = (input: OrderWorkflowInput) => Promise<Order>;
 
-export type OrderWorkflowInput = { kind: 'new'; quotation: NewQuotation } | { kind: 'continued'; carried: CarriedOrder };
+export type OrderWorkflowInput =
+  | { kind: 'new'; quotation: NewQuotation; policy?: ReminderPolicy | undefined }
+  | { kind: 'continued'; carried: CarriedOrder };
 
 export interface PaymentView {
   reference: string;
@@ -68,6 +72,9 @@ export const cancelUpdate = defineUpdate<Order, [Cancel]>('cancel');
 
 // The provider's word arrives whether or not anyone waits for it.
 export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
+/** The shop changed its abandoned-cart settings: open quotations follow at once. */
+export const REMINDER_POLICY_SIGNAL = 'reminderPolicy';
+export const reminderPolicySignal = defineSignal<[ReminderPolicy]>(REMINDER_POLICY_SIGNAL);
 
 export const orderQuery = defineQuery<Order>('order');
 

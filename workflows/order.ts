@@ -12,6 +12,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -19,14 +20,24 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { OrderActivities } from '../activities/types.js';
+import type { OrderActivities, SendEmailInput } from '../activities/types.js';
 import type { NumberedEntry } from '../db/orders.js';
+import {
+  applyExpiry,
+  applyReminderDone,
+  applyReminderPassedOver,
+  nextIdleStep,
+  reminderBlocker,
+  type ReminderPolicy,
+} from '../domain/abandoned-cart.js';
+import type { EmailKind } from '../domain/email-templates.js';
 import { DomainError } from '../domain/errors.js';
 import {
   applyAddLine,
   applyCancel,
   applyCheckout,
   applyConfirm,
+  applyEmailSent,
   applyPaymentEvent,
   applyRemoveLine,
   applySetContact,
@@ -40,6 +51,7 @@ import {
   checkSetLineQuantity,
   LIMITS,
   newQuotation,
+  nextEmailSeq,
   OrderState,
   PaymentStatus,
   planCheckout,
@@ -60,15 +72,23 @@ import {
   removeLineUpdate,
   setContactUpdate,
   setLineQuantityUpdate,
+  reminderPolicySignal,
   type CarriedOrder,
   type OrderWorkflow,
   type OrderWorkflowInput,
 } from './order-contract.js';
 
-const { projectOrder, createPayment } = proxyActivities<OrderActivities>({
+const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
+  // Retried until it succeeds (an outage must delay an order, never lose it); business refusals are non-retryable.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/**
+ * Reminders, cart expiry and the confirmation email came after the first
+ * orders ran: runs recorded before them replay without (see test/histories).
+ */
+const EMAILS_AND_REMINDERS = 'emails-and-reminders-v1';
 
 /** A business rejection: non-retryable, typed by its code so the API can map it. */
 function reject(problem: DomainError | null): void {
@@ -84,7 +104,10 @@ function now(): string {
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   const run = startRun(input);
   const { order } = run;
+  const emailsAndReminders = patched(EMAILS_AND_REMINDERS);
   let checkoutInFlight = false;
+  let emailsInFlight = 0;
+  let policyVersion = 0;
   const pending: NumberedEntry[] = [];
   const record = (entries: TimelineEntry[]) => {
     for (const e of entries) pending.push({ ...e, seq: ++run.timelineSeq });
@@ -189,6 +212,58 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
     record(applyPaymentEvent(order, event, now()).timeline);
   });
 
+  setHandler(reminderPolicySignal, (policy) => {
+    run.policy = policy;
+    policyVersion += 1;
+  });
+
+  // ------------------------------------------------------------ emails
+  const notify = async (kind: EmailKind, extra: Partial<Pick<SendEmailInput, 'values' | 'unlessCustomerOrderedSince'>> = {}) => {
+    const seq = nextEmailSeq(order, kind);
+    emailsInFlight += 1;
+    try {
+      const result = await sendEmail({ kind, idempotencyKey: `${workflowInfo().workflowId}/${kind}/${seq}`, order, ...extra });
+      record(applyEmailSent(order, kind, seq, result, now()));
+      return result;
+    } finally {
+      emailsInFlight -= 1;
+    }
+  };
+  const confirmationDue = () => emailsAndReminders && order.state === OrderState.sale && !order.emailsSent.order_confirmation;
+
+  // ------------------------------------------------------------ the idle quotation
+  /**
+   * One timer at a time, armed for the next step (a reminder, or expiry) from
+   * the customer's last change. Cart changes do not re-arm it: when it fires,
+   * the step is computed again, and if the customer came back meanwhile the
+   * timer is simply armed for the new time.
+   */
+  const watchIdleQuotation = async () => {
+    while (order.state === OrderState.draft && run.policy) {
+      const armed = policyVersion;
+      const step = nextIdleStep(order, run.policy);
+      const wait = step.at - Date.now();
+      if (wait > 0) {
+        const interrupted = await condition(() => order.state !== OrderState.draft || policyVersion !== armed, wait);
+        if (interrupted) continue;
+      }
+      const due = nextIdleStep(order, run.policy);
+      if (due.at > Date.now()) continue; // the customer came back: arm for the new time
+      if (due.kind === 'expire') {
+        record(applyExpiry(order, now()));
+        return;
+      }
+      const blocker = reminderBlocker(order);
+      if (blocker) {
+        record(applyReminderPassedOver(order, blocker, now()));
+        continue;
+      }
+      await notify('abandoned_cart', { unlessCustomerOrderedSince: order.createdAt });
+      applyReminderDone(order, due.seq, now());
+    }
+  };
+  if (emailsAndReminders) void watchIdleQuotation();
+
   // ------------------------------------------------------------ main sequence
   let searchAttributes = searchAttributesOf(order);
   const needsProjection = () => run.projectedVersion < order.version || pending.length > 0;
@@ -204,10 +279,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   };
 
   // Continue as new when the history grows long, but never in the middle of a checkout.
-  const timeToContinue = () => workflowInfo().continueAsNewSuggested && !checkoutInFlight;
+  const timeToContinue = () => workflowInfo().continueAsNewSuggested && !checkoutInFlight && emailsInFlight === 0;
   for (;;) {
-    await condition(() => needsProjection() || order.state === OrderState.cancel || timeToContinue());
+    await condition(() => needsProjection() || order.state === OrderState.cancel || confirmationDue() || timeToContinue());
     await flush();
+    if (confirmationDue()) await notify('order_confirmation');
     // Fulfilment (stock reservation and the delivery child workflow) hooks in where the order becomes a sale.
     if (order.state === OrderState.cancel) break;
     if (timeToContinue()) {
@@ -218,12 +294,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
         timelineSeq: run.timelineSeq,
         projectedVersion: run.projectedVersion,
         processedEventIds: run.processedEventIds,
+        policy: run.policy,
       };
       return continueAsNew<typeof orderWorkflow>({ kind: 'continued', carried });
     }
   }
 
-  await condition(allHandlersFinished);
+  await condition(() => allHandlersFinished() && emailsInFlight === 0);
   await flush();
   return order;
 }
@@ -235,7 +312,7 @@ interface Run extends CarriedOrder {
 function startRun(input: OrderWorkflowInput): Run {
   if (input.kind === 'continued') return { ...input.carried, initialTimeline: [] };
   const { order, timeline } = newQuotation(input.quotation, now());
-  return { order, timelineSeq: 0, projectedVersion: 0, processedEventIds: [], initialTimeline: timeline };
+  return { order, timelineSeq: 0, projectedVersion: 0, processedEventIds: [], policy: input.policy, initialTimeline: timeline };
 }
 
 /** Upserts only what changed since the last upsert (the start set the first values). */

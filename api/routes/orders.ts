@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { getOrderSummary, getPayments, getTimeline, listAbandonedCarts, listOrders } from '../../db/orders.js';
+import { listEmails } from '../../db/emails.js';
 import { getSettings } from '../../db/settings.js';
 import { DomainError } from '../../domain/errors.js';
 import { durationMs } from '../../domain/duration.js';
@@ -58,7 +59,7 @@ export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void
       });
       const base = live ? orderView(live) : summaryView(summary!);
       const accessToken = live?.accessToken ?? summary!.accessToken;
-      const [timeline, payments] = await Promise.all([getTimeline(db, params.id), getPayments(db, params.id)]);
+      const [timeline, payments, emails] = await Promise.all([getTimeline(db, params.id), getPayments(db, params.id), listEmails(db, { orderId: params.id })]);
       const workflowId = orderWorkflowId(params.id);
       return {
         body: {
@@ -67,7 +68,7 @@ export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void
           deliveries: [],
           returns: [],
           refunds: [],
-          emails: [],
+          emails,
           timeline,
           accessToken,
           returnUrl: `${config.publicUrl}/returns/${params.id}?token=${accessToken}`,

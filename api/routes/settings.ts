@@ -1,11 +1,14 @@
 import { getSettings, saveSettings } from '../../db/settings.js';
+import { reminderPolicyOf } from '../../domain/abandoned-cart.js';
 import { DomainError } from '../../domain/errors.js';
+import { applyReminderPolicyToOpenCarts } from '../orders.js';
 import { settingsProblems, type ShopSettings } from '../../domain/settings.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
 import { SettingsPatchBody, SettingsSchema } from '../schemas.js';
 
-export function settingsRoutes(api: ApiBuilder, { gateway: { db } }: AppDeps): void {
+export function settingsRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
+  const { db } = gateway;
   api.route({
     method: 'get',
     path: '/api/settings',
@@ -19,7 +22,7 @@ export function settingsRoutes(api: ApiBuilder, { gateway: { db } }: AppDeps): v
     method: 'patch',
     path: '/api/settings',
     access: 'operator',
-    summary: 'Change shop settings (a partial document; abandonedCart is merged field by field)',
+    summary: 'Change shop settings (a partial document; abandonedCart is merged field by field). A new abandoned-cart policy applies to open quotations at once.',
     tags: ['Settings'],
     body: SettingsPatchBody,
     responses: { 200: { description: 'Settings after the change', schema: SettingsSchema }, 422: { description: 'Not allowed' } },
@@ -29,7 +32,11 @@ export function settingsRoutes(api: ApiBuilder, { gateway: { db } }: AppDeps): v
       const next: ShopSettings = { ...current, ...stripUndefined(rest), abandonedCart: { ...current.abandonedCart, ...stripUndefined(abandonedCart ?? {}) } };
       const problems = settingsProblems(next);
       if (problems.length) throw new DomainError('invalid_settings', problems.join('; '), { problems });
-      return { body: await saveSettings(db, next) };
+      const saved = await saveSettings(db, next);
+      const before = reminderPolicyOf(current.abandonedCart);
+      const after = reminderPolicyOf(saved.abandonedCart);
+      if (JSON.stringify(before) !== JSON.stringify(after)) await applyReminderPolicyToOpenCarts(gateway, after);
+      return { body: saved };
     },
   });
 }

@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../config.js';
 import type { Database } from '../../db/index.js';
 import { createLogger } from '../../logger.js';
 import { createTestDatabase } from './database.js';
-import { startTemporal, type TemporalHarness } from './temporal.js';
+import { PUBLIC_URL, startTemporal, type TemporalHarness } from './temporal.js';
 
 export const STOREFRONT = 'test-storefront-token-0123456789';
 export const OPERATOR = 'test-operator-token-0123456789';
@@ -34,6 +34,7 @@ export async function startApi(): Promise<ApiHarness> {
     OPERATOR_API_TOKEN: OPERATOR,
     PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET,
     TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+    PUBLIC_URL,
   });
   const app = createApp({
     gateway: { client: temporal.client, taskQueue: temporal.taskQueue, db: database.db },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { outboxTransport, type EmailTransport } from '../../activities/email.js';
 import type { PaymentProviders } from '../../activities/payment-providers.js';
 import type { Db } from '../../db/index.js';
 import { createOrderWorker } from '../../worker.js';
@@ -18,7 +19,12 @@ export interface TemporalHarness {
 }
 
 /** A real worker on a task queue of this test file's own, against the shared dev server. */
-export async function startTemporal(db: Db, options: { paymentProviders?: PaymentProviders } = {}): Promise<TemporalHarness> {
+export const PUBLIC_URL = 'http://shop.test';
+
+export async function startTemporal(
+  db: Db,
+  options: { paymentProviders?: PaymentProviders; emailTransport?: EmailTransport } = {},
+): Promise<TemporalHarness> {
   const address = inject('temporalAddress');
   const namespace = 'default';
   const taskQueue = `test-${randomUUID()}`;
@@ -31,6 +37,7 @@ export async function startTemporal(db: Db, options: { paymentProviders?: Paymen
       namespace,
       taskQueue,
       db,
+      email: { transport: options.emailTransport ?? outboxTransport, from: 'Test Shop <shop@example.com>', publicUrl: PUBLIC_URL },
       ...(options.paymentProviders ? { paymentProviders: options.paymentProviders } : {}),
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });

@@ -1,0 +1,151 @@
+/**
+ * The one email activity, for every kind of email, and its transports:
+ * Resend when an API key is set, otherwise the database outbox. Exactly once:
+ * the idempotency key (workflow id / kind / sequence) is the emails table's
+ * unique key and Resend's Idempotency-Key.
+ */
+import { randomBytes } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { Resend } from 'resend';
+import type { Db } from '../db/index.js';
+import { claimEmail, findEmailByKey, markEmail, type EmailRow } from '../db/emails.js';
+import { customerOrderedSince } from '../db/orders.js';
+import { getSettings } from '../db/settings.js';
+import { DEFAULT_TEMPLATES, renderEmail, type EmailKind, type TemplateValues } from '../domain/email-templates.js';
+import { formatMoney } from '../domain/money.js';
+import { contactEmail, type Order } from '../domain/order.js';
+
+export interface OutgoingEmail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** A refusal that no retry can fix (a malformed address, a reused key): the email is recorded as failed. */
+export class EmailRejected extends Error {
+  override readonly name = 'EmailRejected';
+}
+
+export interface EmailTransport {
+  readonly name: 'resend' | 'outbox';
+  /** Hands the message over; throws EmailRejected for a permanent refusal, anything else to be retried. */
+  deliver(message: OutgoingEmail, idempotencyKey: string): Promise<{ providerId: string | null }>;
+}
+
+/** The embedded default: the message stays in the emails table, status `outbox`, for a developer to read. */
+export const outboxTransport: EmailTransport = {
+  name: 'outbox',
+  async deliver() {
+    return { providerId: null };
+  },
+};
+
+const PERMANENT_RESEND_ERRORS = new Set([
+  'validation_error',
+  'invalid_from_address',
+  'invalid_parameter',
+  'missing_required_field',
+  'invalid_attachment',
+  'invalid_idempotency_key',
+  'invalid_idempotent_request',
+]);
+
+export function resendTransport(apiKey: string, baseUrl?: string): EmailTransport {
+  const resend = new Resend(apiKey, baseUrl ? { baseUrl } : undefined);
+  return {
+    name: 'resend',
+    async deliver(message, idempotencyKey) {
+      const { data, error } = await resend.emails.send(message, { idempotencyKey });
+      if (error) {
+        // The SDK returns errors instead of throwing: throw here so Temporal retries what may succeed later.
+        const detail = `Resend ${error.statusCode ?? 'network'} ${error.name}: ${error.message}`;
+        if (PERMANENT_RESEND_ERRORS.has(error.name)) throw new EmailRejected(detail);
+        throw new Error(detail);
+      }
+      return { providerId: data?.id ?? null };
+    },
+  };
+}
+
+export interface SendEmailInput {
+  kind: EmailKind;
+  /** workflow id / kind / sequence */
+  idempotencyKey: string;
+  order: Order;
+  values?: TemplateValues;
+  /** Abandoned carts: say nothing to a customer who has bought since. */
+  unlessCustomerOrderedSince?: string;
+}
+
+export type SendEmailResult =
+  | { status: 'sent' | 'outbox'; emailId: string; to: string }
+  | { status: 'failed'; emailId: string; to: string; reason: string }
+  | { status: 'skipped'; reason: string };
+
+export interface EmailDependencies {
+  db: Db;
+  transport: EmailTransport;
+  from: string;
+  publicUrl: string;
+}
+
+export function createEmailActivities({ db, transport, from, publicUrl }: EmailDependencies) {
+  async function deliver(row: EmailRow): Promise<SendEmailResult> {
+    if (row.status === 'sent' || row.status === 'outbox') return { status: row.status, emailId: row.id, to: row.to };
+    if (row.status === 'failed') return { status: 'failed', emailId: row.id, to: row.to, reason: row.error ?? 'failed' };
+    try {
+      const { providerId } = await transport.deliver({ from, to: row.to, subject: row.subject, text: row.text, html: row.html }, row.idempotencyKey);
+      await markEmail(db, row.id, { status: 'sent', providerId, error: null, sentAt: new Date().toISOString() });
+      return { status: 'sent', emailId: row.id, to: row.to };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof EmailRejected) {
+        await markEmail(db, row.id, { status: 'failed', error: reason });
+        return { status: 'failed', emailId: row.id, to: row.to, reason };
+      }
+      await markEmail(db, row.id, { status: 'sending', error: reason });
+      throw ApplicationFailure.retryable(reason, 'email_transport_error');
+    }
+  }
+
+  return {
+    async sendEmail(input: SendEmailInput): Promise<SendEmailResult> {
+      const claimed = await findEmailByKey(db, input.idempotencyKey);
+      if (claimed) return deliver(claimed);
+
+      const { order } = input;
+      const to = contactEmail(order);
+      if (!to) return { status: 'skipped', reason: 'no contact email is known' };
+      if (input.unlessCustomerOrderedSince && (await customerOrderedSince(db, to, input.unlessCustomerOrderedSince, order.id))) {
+        return { status: 'skipped', reason: 'the customer has placed an order since' };
+      }
+      const settings = await getSettings(db);
+      const template = input.kind === 'abandoned_cart' ? settings.abandonedCart : DEFAULT_TEMPLATES[input.kind];
+      const rendered = renderEmail(template, {
+        shop_name: settings.shopName,
+        customer_name: order.contact?.name ?? order.customer.name ?? 'there',
+        order_number: order.number,
+        lines: order.lines.map((l) => `${l.quantity} × ${l.name} — ${formatMoney(l.subtotal, order.currency)}`),
+        total: formatMoney(order.total, order.currency),
+        recovery_link: `${publicUrl}/cart/${order.id}?token=${order.accessToken}`,
+        return_link: `${publicUrl}/returns/${order.id}?token=${order.accessToken}`,
+        ...input.values,
+      });
+      const row = await claimEmail(db, {
+        id: `eml_${randomBytes(12).toString('base64url')}`,
+        idempotencyKey: input.idempotencyKey,
+        orderId: order.id,
+        to,
+        kind: input.kind,
+        ...rendered,
+        status: transport.name === 'outbox' ? 'outbox' : 'sending',
+        transport: transport.name,
+      });
+      return deliver(row);
+    },
+  };
+}
+
+export type EmailActivities = ReturnType<typeof createEmailActivities>;

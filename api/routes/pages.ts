@@ -1,0 +1,57 @@
+/** Pages a customer opens from an email link, authenticated by the order's access token. */
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { getOrderSummary } from '../../db/orders.js';
+import { getSettings } from '../../db/settings.js';
+import { escapeHtml } from '../../domain/email-templates.js';
+import { DomainError } from '../../domain/errors.js';
+import { formatMoney } from '../../domain/money.js';
+import type { AppDeps } from '../app.js';
+import type { ApiBuilder } from '../http.js';
+import { IdParam } from '../schemas.js';
+
+const TokenQuery = z.object({ token: z.string().max(200).optional() });
+
+function tokenMatches(given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function pageRoutes(api: ApiBuilder, { gateway: { db } }: AppDeps): void {
+  api.route({
+    method: 'get',
+    path: '/cart/{id}',
+    access: 'public',
+    summary: "The recovery link of an abandoned-cart reminder: back to the same cart (the storefront's page when configured)",
+    tags: ['Customer pages'],
+    params: IdParam,
+    query: TokenQuery,
+    responses: { 200: { description: 'The cart page', schema: z.string(), contentType: 'text/html' }, 302: { description: "To the storefront's cart" }, 404: { description: 'Unknown cart or wrong token' } },
+    handler: async ({ params, query, res }) => {
+      const order = await getOrderSummary(db, params.id);
+      // A wrong token and an unknown order look the same: nothing is revealed.
+      if (!order || !tokenMatches(query.token, order.accessToken)) throw new DomainError('not_found', 'No such cart.');
+      const settings = await getSettings(db);
+      if (settings.cartRecoveryUrl) {
+        res.redirect(302, settings.cartRecoveryUrl.replaceAll('{order_id}', encodeURIComponent(order.id)).replaceAll('{token}', encodeURIComponent(order.accessToken)));
+        return;
+      }
+      const rows = order.lines
+        .map((l) => `<tr><td>${escapeHtml(l.name)}</td><td>${l.quantity}</td><td>${escapeHtml(formatMoney(l.subtotal, order.currency))}</td></tr>`)
+        .join('');
+      const open = order.state === 'draft';
+      res
+        .type('html')
+        .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
+        .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Your cart ${escapeHtml(order.number)} · ${escapeHtml(settings.shopName)}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}td,th{padding:.4rem;border-bottom:1px solid #ddd;text-align:left}</style></head>
+<body><main><h1>Your cart ${escapeHtml(order.number)}</h1>
+<p>${open ? 'Your cart is waiting for you at ' + escapeHtml(settings.shopName) + '.' : `This order is ${escapeHtml(order.state === 'cancel' ? 'closed' : 'already placed')}.`}</p>
+<table><thead><tr><th scope="col">Product</th><th scope="col">Quantity</th><th scope="col">Subtotal</th></tr></thead><tbody>${rows}</tbody>
+<tfoot><tr><th scope="row" colspan="2">Total</th><td>${escapeHtml(formatMoney(order.total, order.currency))}</td></tr></tfoot></table>
+<p>Cart reference: <code>${escapeHtml(order.id)}</code></p></main></body></html>`);
+    },
+  });
+}

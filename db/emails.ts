@@ -1,0 +1,78 @@
+import { and, desc, eq, type SQL } from 'drizzle-orm';
+import type { Db } from './index.js';
+import { iso } from './index.js';
+import { emails } from './schema.js';
+
+export type EmailRow = typeof emails.$inferSelect;
+export type EmailStatus = 'sending' | 'sent' | 'outbox' | 'failed';
+
+export async function findEmailByKey(db: Db, idempotencyKey: string): Promise<EmailRow | null> {
+  const [row] = await db.select().from(emails).where(eq(emails.idempotencyKey, idempotencyKey));
+  return row ?? null;
+}
+
+/**
+ * Claims the email's idempotency key. The first claim writes the message as
+ * rendered; every later attempt gets that same row back, so a retry sends the
+ * very same message under the very same key, or nothing at all.
+ */
+export async function claimEmail(db: Db, email: typeof emails.$inferInsert): Promise<EmailRow> {
+  const [inserted] = await db.insert(emails).values(email).onConflictDoNothing({ target: emails.idempotencyKey }).returning();
+  return inserted ?? (await findEmailByKey(db, email.idempotencyKey))!;
+}
+
+export async function markEmail(
+  db: Db,
+  id: string,
+  change: { status: EmailStatus; providerId?: string | null; error?: string | null; sentAt?: string | null },
+): Promise<void> {
+  await db.update(emails).set(change).where(eq(emails.id, id));
+}
+
+export interface EmailView {
+  id: string;
+  orderId: string | null;
+  to: string;
+  kind: string;
+  subject: string;
+  status: string;
+  transport: string;
+  providerId: string | null;
+  error: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+function view(row: EmailRow): EmailView {
+  return {
+    id: row.id,
+    orderId: row.orderId,
+    to: row.to,
+    kind: row.kind,
+    subject: row.subject,
+    status: row.status,
+    transport: row.transport,
+    providerId: row.providerId,
+    error: row.error,
+    createdAt: iso(row.createdAt),
+    sentAt: row.sentAt ? iso(row.sentAt) : null,
+  };
+}
+
+export async function listEmails(db: Db, filter: { orderId?: string | undefined; to?: string | undefined; limit?: number }): Promise<EmailView[]> {
+  const where: SQL[] = [];
+  if (filter.orderId) where.push(eq(emails.orderId, filter.orderId));
+  if (filter.to) where.push(eq(emails.to, filter.to));
+  const rows = await db
+    .select()
+    .from(emails)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(desc(emails.createdAt), desc(emails.id))
+    .limit(filter.limit ?? 200);
+  return rows.map(view);
+}
+
+export async function getEmail(db: Db, id: string): Promise<(EmailView & { text: string; html: string }) | null> {
+  const [row] = await db.select().from(emails).where(eq(emails.id, id));
+  return row ? { ...view(row), text: row.text, html: row.html } : null;
+}
