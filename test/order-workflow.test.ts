@@ -40,7 +40,7 @@ async function rejection(promise: Promise<unknown>): Promise<DomainError> {
 /** History length once the projection has caught up with the order (nothing left in flight). */
 async function historyEventCount(orderId: string): Promise<number> {
   const order = await orders.getOrder(gateway, orderId);
-  await eventually(async () => expect((await getOrderSummary(database.db, orderId))?.version).toBe(order.version));
+  await eventually(async () => expect((await getOrderSummary(database.db, orderId))?.version ?? 0).toBeGreaterThanOrEqual(order.version));
   await eventually(async () => {
     const { raw } = await temporal.client.workflow.getHandle(orderWorkflowId(orderId)).describe();
     expect(raw.pendingActivities ?? []).toHaveLength(0);
@@ -99,8 +99,10 @@ describe('a cart becomes a quotation, then a quotation sent, then a sales order'
     });
     await eventually(async () => expect(await orders.getOrder(gateway, cart.id)).toMatchObject({ state: 'sale', paymentState: 'paid' }));
     await eventually(async () => expect(await getOrderSummary(database.db, cart.id)).toMatchObject({ state: 'sale', paymentState: 'paid' }));
-    const timeline = await getTimeline(database.db, cart.id);
-    expect(timeline.map((e) => e.type)).toEqual(['quotation_created', 'contact_set', 'quotation_sent', 'payment_received']);
+    await eventually(async () => {
+      const timeline = await getTimeline(database.db, cart.id);
+      expect(timeline.map((e) => e.type)).toEqual(['quotation_created', 'contact_set', 'quotation_sent', 'payment_received', 'email_sent']);
+    });
   });
 
   it('a duplicate payment event has no further effect', async () => {
@@ -111,7 +113,7 @@ describe('a cart becomes a quotation, then a quotation sent, then a sales order'
     await orders.forwardPaymentEvent(gateway, cart.id, event);
     await eventually(async () => expect((await orders.getOrder(gateway, cart.id)).state).toBe('sale'));
     const order = await orders.getOrder(gateway, cart.id);
-    await eventually(async () => expect((await getOrderSummary(database.db, cart.id))?.version).toBe(order.version));
+    await eventually(async () => expect((await getOrderSummary(database.db, cart.id))?.version ?? 0).toBeGreaterThanOrEqual(order.version));
     const timeline = await getTimeline(database.db, cart.id);
     expect(timeline.filter((e) => e.type === 'payment_received')).toHaveLength(1);
   });
@@ -247,7 +249,7 @@ describe('long-lived carts', () => {
     expect((await handle.describe()).runId).not.toBe(firstRunId);
 
     // The projection and the timeline went on across runs: every edit once, in order.
-    await eventually(async () => expect((await getOrderSummary(database.db, cart.id))?.version).toBe(order.version));
+    await eventually(async () => expect((await getOrderSummary(database.db, cart.id))?.version ?? 0).toBeGreaterThanOrEqual(order.version));
     const timeline = await getTimeline(database.db, cart.id);
     expect(timeline.filter((e) => e.type === 'line_added')).toHaveLength(edits);
     expect(timeline.map((e) => e.seq)).toEqual(timeline.map((_, i) => i + 1));

@@ -24,9 +24,9 @@ export interface ApiHarness {
 }
 
 /** The real app over HTTP, with a real worker and database behind it. */
-export async function startApi(): Promise<ApiHarness> {
+export async function startApi(options: Parameters<typeof startTemporal>[1] = {}): Promise<ApiHarness> {
   const database = await createTestDatabase();
-  const temporal = await startTemporal(database.db);
+  const temporal = await startTemporal(database.db, options);
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'test',
