@@ -1,9 +1,10 @@
 /**
  * `npm run record-histories`: runs the order journeys on a real Temporal dev
  * server and saves their histories under test/histories/, where the replay
- * test checks that today's workflow code still replays them. Re-record (and
- * commit) only on purpose: an old history that no longer replays means a
- * change would break orders already in flight.
+ * test checks that today's workflow code still replays them. It rewrites the
+ * files it records; older ones (v1-*: before reminders and emails) stay, and
+ * must keep replaying. A history that no longer replays means a change would
+ * break orders already in flight: guard the change with patched() instead.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import * as orders from '../api/orders.js';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
 import { seedDemoCatalog } from '../db/seed.js';
+import { getSettings, saveSettings } from '../db/settings.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
 import { createOrderWorker } from '../worker.js';
 import { freePort, PROJECT_DIR, resolveTemporalCli, startDevServer } from './temporal-server.js';
@@ -63,6 +65,20 @@ const journeys: Record<string, (g: Gateway) => Promise<string>> = {
     await orders.cancel(g, cart.id, { reason: 'customer never came', by: 'operator' });
     return cart.id;
   },
+  async 'reminded-then-expired'(g) {
+    const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }], customer: { email: 'idle@example.com', loggedIn: true } });
+    await orders.addLine(g, cart.id, { sku: 'TEE-M', quantity: 1 });
+    await g.client.workflow.getHandle(orderWorkflowId(cart.id)).result();
+    return cart.id;
+  },
+  async 'passed-over-then-reminded'(g) {
+    const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
+    await new Promise((r) => setTimeout(r, 1_500)); // idle without a contact: no reminder possible
+    await orders.setContact(g, cart.id, { email: 'late@example.com' });
+    await new Promise((r) => setTimeout(r, 1_500));
+    await orders.cancel(g, cart.id, { reason: 'test over', by: 'operator' });
+    return cart.id;
+  },
 };
 
 async function main(): Promise<void> {
@@ -72,6 +88,9 @@ async function main(): Promise<void> {
   const database = await createDb();
   await database.migrate();
   await seedDemoCatalog(database.db);
+  // Short abandoned-cart delays, so the reminder and expiry journeys happen within seconds.
+  const settings = await getSettings(database.db);
+  await saveSettings(database.db, { ...settings, abandonedCart: { ...settings.abandonedCart, delay: '1s', expireAfter: '4s' } });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const taskQueue = 'record-histories';
   const worker = await createOrderWorker({
