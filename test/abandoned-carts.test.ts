@@ -49,6 +49,15 @@ describe.concurrent('an idle quotation gets one reminder, when the shop can writ
     expect(await remindersOf(id)).toEqual([]);
   });
 
+  it('a contact given after the cart was passed over gets its reminder one delay later, not at expiry', async () => {
+    const { id } = await cart();
+    await eventually(async () => expect(await timelineTypes(id)).toContain('reminder_passed_over'), DELAY_MS + 10_000);
+    const contactAt = Date.now();
+    await api.storefront('PUT', `/api/carts/${id}/contact`, { email: 'late@example.com' });
+    await eventually(async () => expect(await remindersOf(id)).toHaveLength(1), DELAY_MS + 10_000);
+    expect(Date.now() - contactAt).toBeGreaterThanOrEqual(DELAY_MS - 200);
+  });
+
   it('contact given at checkout, then idle: exactly one email, with a recovery link to the same cart', async () => {
     const { id, number } = await cart();
     await api.storefront('PUT', `/api/carts/${id}/contact`, { email: 'idle@example.com', name: 'Ida' });

@@ -107,7 +107,6 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   const emailsAndReminders = patched(EMAILS_AND_REMINDERS);
   let checkoutInFlight = false;
   let emailsInFlight = 0;
-  let policyVersion = 0;
   const pending: NumberedEntry[] = [];
   const record = (entries: TimelineEntry[]) => {
     for (const e of entries) pending.push({ ...e, seq: ++run.timelineSeq });
@@ -214,7 +213,6 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
 
   setHandler(reminderPolicySignal, (policy) => {
     run.policy = policy;
-    policyVersion += 1;
   });
 
   // ------------------------------------------------------------ emails
@@ -234,17 +232,19 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   // ------------------------------------------------------------ the idle quotation
   /**
    * One timer at a time, armed for the next step (a reminder, or expiry) from
-   * the customer's last change. Cart changes do not re-arm it: when it fires,
-   * the step is computed again, and if the customer came back meanwhile the
-   * timer is simply armed for the new time.
+   * the customer's last change. A change that only pushes that step later does
+   * not touch the timer: when it fires, the step is computed again and the
+   * timer re-armed for the new time. It is re-armed early only when the next
+   * step moves earlier: a new policy, or a contact given after the reminder
+   * was passed over for lack of one.
    */
   const watchIdleQuotation = async () => {
     while (order.state === OrderState.draft && run.policy) {
-      const armed = policyVersion;
       const step = nextIdleStep(order, run.policy);
       const wait = step.at - Date.now();
       if (wait > 0) {
-        const interrupted = await condition(() => order.state !== OrderState.draft || policyVersion !== armed, wait);
+        const movedEarlier = () => run.policy !== undefined && nextIdleStep(order, run.policy).at < step.at;
+        const interrupted = await condition(() => order.state !== OrderState.draft || movedEarlier(), wait);
         if (interrupted) continue;
       }
       const due = nextIdleStep(order, run.policy);
