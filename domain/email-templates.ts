@@ -91,7 +91,7 @@ export function renderEmail(template: EmailTemplate, values: TemplateValues): Re
 /** The shipped templates; the abandoned-cart one is the shop's to edit (in the settings). */
 export const DEFAULT_TEMPLATES: Record<EmailKind, EmailTemplate> = {
   abandoned_cart: {
-    subject: 'You left something in your cart, {{customer_name}}',
+    subject: 'Your cart at {{shop_name}} is waiting for you',
     body:
       'Hello {{customer_name}},\n\nYour cart {{order_number}} at {{shop_name}} is waiting for you:\n{{lines}}\n\n' +
       'Total: {{total}}\n\nPick up where you left off: {{recovery_link}}',

@@ -65,7 +65,8 @@ describe.concurrent('an idle quotation gets one reminder, when the shop can writ
     const [reminder] = await remindersOf(id);
     expect(reminder).toMatchObject({ to: 'idle@example.com', status: 'outbox' });
     const email = await api.operator('GET', `/api/emails/${reminder!.id}`);
-    expect(email.body.subject).toBe('You left something in your cart, Ida');
+    expect(email.body.subject).toBe('Your cart at Demo Shop is waiting for you');
+    expect(email.body.text).toContain('Hello Ida,');
     const link = /https?:\/\/\S+\/cart\/\S+/.exec(email.body.text)?.[0];
     expect(link).toBeTruthy();
 

@@ -90,7 +90,8 @@ describe('email templates', () => {
       total: '€12.00',
       recovery_link: 'https://shop.test/cart/ord_1?token=a&b',
     });
-    expect(email.subject).toBe('You left something in your cart, <script>alert(1)</script>');
+    expect(email.subject).toBe('Your cart at Shop is waiting for you');
+    expect(email.text).toContain('Hello <script>alert(1)</script>,');
     expect(email.text).toContain('- 1 × Mug & Co — €12.00');
     expect(email.text).toContain('https://shop.test/cart/ord_1?token=a&b');
     expect(email.html).not.toContain('<script>');
