@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  bigserial,
   boolean,
   check,
   index,
@@ -11,6 +12,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  unique,
 } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow();
@@ -166,3 +168,50 @@ export const emails = pgTable(
   },
   (t) => [index('emails_order_idx').on(t.orderId), index('emails_to_idx').on(t.to)],
 );
+
+/**
+ * What each confirmed order asks of the stock, line by line, served first come
+ * first served (by id): waiting → reserved → shipped, or released / cancelled.
+ */
+export const stockRequests = pgTable(
+  'stock_requests',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    orderId: text('order_id').notNull(),
+    sku: text('sku').notNull(),
+    quantity: integer('quantity').notNull(),
+    status: text('status', { enum: ['waiting', 'reserved', 'shipped', 'released', 'cancelled'] }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [unique('stock_requests_order_sku').on(t.orderId, t.sku), index('stock_requests_status_idx').on(t.status, t.id)],
+);
+
+/** The projection of each delivery workflow. */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id').notNull(),
+    orderNumber: text('order_number').notNull(),
+    workflowId: text('workflow_id').notNull(),
+    state: text('state').notNull(),
+    steps: jsonb('steps').notNull(),
+    trackingNumber: text('tracking_number'),
+    carrier: text('carrier'),
+    version: integer('version').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull(),
+    doneAt: timestamp('done_at', { withTimezone: true, mode: 'string' }),
+  },
+  (t) => [index('deliveries_state_idx').on(t.state, t.createdAt), index('deliveries_order_idx').on(t.orderId)],
+);
+
+/** One label per delivery, written once: a retried label activity finds it. */
+export const shippingLabels = pgTable('shipping_labels', {
+  deliveryId: text('delivery_id').primaryKey(),
+  trackingNumber: text('tracking_number').notNull(),
+  carrier: text('carrier').notNull(),
+  pdfBase64: text('pdf_base64').notNull(),
+  createdAt: createdAt(),
+});

@@ -1,0 +1,100 @@
+/**
+ * Stock reservation under concurrency. On PostgreSQL (DATABASE_URL, as in CI)
+ * the fifty orders race on real connections and row locks; on PGlite the same
+ * rules run one connection at a time.
+ */
+import { asc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../db/index.js';
+import { createProduct, getProduct, updateProduct } from '../db/products.js';
+import { stockRequests } from '../db/schema.js';
+import { allocateWaiting, releaseStock, requestStock, reservationStatus, reservedBySku, shipStock } from '../db/stock.js';
+import { createTestDatabase } from './support/database.js';
+
+let database: Database;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ seed: false });
+});
+
+afterAll(async () => {
+  await database?.close();
+});
+
+async function requestIdsInQueueOrder(sku: string) {
+  const rows = await database.db.select().from(stockRequests).where(eq(stockRequests.sku, sku)).orderBy(asc(stockRequests.id));
+  return rows;
+}
+
+async function expectInvariant() {
+  const sums = await reservedBySku(database.db);
+  for (const [sku, quantity] of sums) {
+    const product = await getProduct(database.db, sku);
+    expect(product!.reserved, sku).toBe(quantity);
+    expect(product!.reserved).toBeLessThanOrEqual(product!.onHand);
+  }
+}
+
+describe(`stock reservation (${process.env.DATABASE_URL ? 'PostgreSQL, concurrent connections' : 'PGlite'})`, () => {
+  it('fifty simultaneous orders for ten units reserve exactly ten; the rest wait and are served in order as stock arrives', async () => {
+    await createProduct(database.db, { sku: 'LAST-10', name: 'Scarce', price: 1000, currency: 'EUR', type: 'storable', onHand: 10 });
+    const orders = Array.from({ length: 50 }, (_, i) => `ord_race_${String(i).padStart(2, '0')}`);
+    const started = performance.now();
+    const results = await Promise.all(orders.map((id) => requestStock(database.db, id, [{ sku: 'LAST-10', type: 'storable', quantity: 1 }])));
+    const elapsed = performance.now() - started;
+    console.log(`50 concurrent reservations for 10 units: ${elapsed.toFixed(0)} ms`);
+
+    expect(results.filter((r) => r.status === 'reserved')).toHaveLength(10);
+    expect(results.filter((r) => r.status === 'waiting')).toHaveLength(40);
+    expect(await getProduct(database.db, 'LAST-10')).toMatchObject({ onHand: 10, reserved: 10, available: 0 });
+    await expectInvariant();
+
+    // The first ten in the queue are the ten served.
+    const queue = await requestIdsInQueueOrder('LAST-10');
+    expect(queue.slice(0, 10).every((r) => r.status === 'reserved')).toBe(true);
+    expect(queue.slice(10).every((r) => r.status === 'waiting')).toBe(true);
+
+    await updateProduct(database.db, 'LAST-10', { onHand: 25 });
+    const served = await allocateWaiting(database.db);
+    expect(served).toEqual(queue.slice(10, 25).map((r) => r.orderId));
+    expect(await getProduct(database.db, 'LAST-10')).toMatchObject({ onHand: 25, reserved: 25, available: 0 });
+
+    // A cancelled order gives its unit to the next in line.
+    const next = queue[25]!.orderId;
+    expect(await releaseStock(database.db, queue[0]!.orderId)).toEqual([next]);
+    expect(await reservationStatus(database.db, next)).toBe('reserved');
+    expect(await reservationStatus(database.db, queue[0]!.orderId)).toBe('released');
+
+    // Shipping takes the goods out: on hand and reserved both drop, once.
+    await shipStock(database.db, queue[1]!.orderId);
+    await shipStock(database.db, queue[1]!.orderId);
+    expect(await getProduct(database.db, 'LAST-10')).toMatchObject({ onHand: 24, reserved: 24 });
+    await expectInvariant();
+  });
+
+  it('an order waits whole: it does not take some lines while others are short, nor jump the queue', async () => {
+    await createProduct(database.db, { sku: 'A-5', name: 'A', price: 100, currency: 'EUR', type: 'storable', onHand: 5 });
+    await createProduct(database.db, { sku: 'B-1', name: 'B', price: 100, currency: 'EUR', type: 'storable', onHand: 1 });
+    const first = await requestStock(database.db, 'ord_whole_1', [
+      { sku: 'A-5', type: 'storable', quantity: 2 },
+      { sku: 'B-1', type: 'storable', quantity: 2 },
+    ]);
+    expect(first.status).toBe('waiting');
+    expect(await getProduct(database.db, 'A-5')).toMatchObject({ reserved: 0 });
+    // A later order for A waits behind the first, though A alone would fit.
+    const second = await requestStock(database.db, 'ord_whole_2', [{ sku: 'A-5', type: 'storable', quantity: 1 }]);
+    expect(second.status).toBe('waiting');
+    await updateProduct(database.db, 'B-1', { onHand: 2 });
+    expect(await allocateWaiting(database.db)).toEqual(['ord_whole_1', 'ord_whole_2']);
+    await expectInvariant();
+  });
+
+  it('services and consumables need no stock; a repeated request reserves once', async () => {
+    expect((await requestStock(database.db, 'ord_svc', [{ sku: 'GIFT', type: 'service', quantity: 3 }])).status).toBe('none');
+    await createProduct(database.db, { sku: 'C-3', name: 'C', price: 100, currency: 'EUR', type: 'storable', onHand: 3 });
+    await requestStock(database.db, 'ord_twice', [{ sku: 'C-3', type: 'storable', quantity: 2 }]);
+    await requestStock(database.db, 'ord_twice', [{ sku: 'C-3', type: 'storable', quantity: 2 }]);
+    expect(await getProduct(database.db, 'C-3')).toMatchObject({ reserved: 2, available: 1 });
+    await expect(updateProduct(database.db, 'C-3', { onHand: 1 })).rejects.toMatchObject({ code: 'stock_below_reserved' });
+  });
+});
