@@ -11,6 +11,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { outboxTransport, resendTransport } from './activities/email.js';
 import { createActivities, type ActivityDependencies } from './activities/index.js';
 import { DEFAULT_PAYMENT_PROVIDERS, type PaymentProviders } from './activities/payment-providers.js';
+import { demoCarrier, type Carrier } from './activities/shipping.js';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from './config.js';
 import { createDb, type Db } from './db/index.js';
 import { createLogger } from './logger.js';
@@ -25,6 +26,7 @@ export interface OrderWorkerOptions {
   db: Db;
   paymentProviders?: PaymentProviders;
   email: ActivityDependencies['email'];
+  carrier?: Carrier;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -34,6 +36,7 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     db: options.db,
     paymentProviders: options.paymentProviders ?? DEFAULT_PAYMENT_PROVIDERS,
     email: options.email,
+    carrier: options.carrier ?? demoCarrier,
   });
   return Worker.create({
     connection: options.connection,

@@ -7,20 +7,29 @@ import type { Db } from '../db/index.js';
 import { projectOrder } from '../db/orders.js';
 import { findPayment, recordPayment } from '../db/payments.js';
 import { getSettings } from '../db/settings.js';
+import { createDeliveryActivities } from './delivery.js';
 import { createEmailActivities, type EmailTransport } from './email.js';
 import type { PaymentProviders } from './payment-providers.js';
+import type { Carrier } from './shipping.js';
 import type { OrderActivities } from './types.js';
 
 export interface ActivityDependencies {
   db: Db;
   paymentProviders: PaymentProviders;
   email: { transport: EmailTransport; from: string; publicUrl: string };
+  carrier: Carrier;
 }
 
-export function createActivities({ db, paymentProviders, email }: ActivityDependencies): OrderActivities {
+export function createActivities({ db, paymentProviders, email, carrier }: ActivityDependencies) {
   return {
     ...createEmailActivities({ db, ...email }),
+    ...createDeliveryActivities({ db, carrier }),
+    ...createOrderActivities(db, paymentProviders),
+  };
+}
 
+function createOrderActivities(db: Db, paymentProviders: PaymentProviders): Pick<OrderActivities, 'projectOrder' | 'createPayment'> {
+  return {
     async projectOrder(order, timeline) {
       await projectOrder(db, order, timeline);
     },

@@ -12,6 +12,7 @@ import { ApiBuilder } from './http.js';
 import { toDomainError, type OrderGateway } from './orders.js';
 import { cartRoutes } from './routes/carts.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { emailRoutes } from './routes/emails.js';
 import { orderRoutes } from './routes/orders.js';
 import { pageRoutes } from './routes/pages.js';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps): Express {
   webhookRoutes(api, deps);
   settingsRoutes(api, deps);
   emailRoutes(api, deps);
+  deliveryRoutes(api, deps);
   pageRoutes(api, deps);
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -16,7 +16,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { reminderPolicyOf, type ReminderPolicy } from '../domain/abandoned-cart.js';
 import type { ProductSnapshot } from '../domain/catalog.js';
-import { DomainError, isErrorCode } from '../domain/errors.js';
+import { DomainError, isErrorCode, type ErrorCode } from '../domain/errors.js';
 import { formatMoney } from '../domain/money.js';
 import {
   checkNewQuotation,
@@ -194,26 +194,28 @@ async function update<T>(gateway: OrderGateway, orderId: string, send: () => Pro
   }
 }
 
-async function call<T>(send: () => Promise<T>): Promise<T> {
+export async function call<T>(send: () => Promise<T>, notFound: ErrorCode = 'order_not_found'): Promise<T> {
   try {
     return await send();
   } catch (error) {
-    throw toDomainError(error);
+    throw toDomainError(error, notFound);
   }
 }
 
-export function toDomainError(error: unknown): unknown {
+/** Temporal's failures in the contract's words; anything else is left as it is (a 500). */
+export function toDomainError(error: unknown, notFound: ErrorCode = 'order_not_found'): unknown {
+  const missing = notFound === 'order_not_found' ? 'No such order.' : 'No such delivery.';
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && isErrorCode(error.cause.type)) {
     return new DomainError(error.cause.type, error.cause.message, error.cause.details?.[0] ?? undefined);
   }
-  if (error instanceof WorkflowNotFoundError) return new DomainError('order_not_found', 'No such order.');
+  if (error instanceof WorkflowNotFoundError) return new DomainError(notFound, missing);
   if (error instanceof WorkflowExecutionAlreadyStartedError) return new DomainError('invalid_request', 'This cart already exists.');
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return new DomainError('unavailable', 'The order did not answer in time; the change may still apply. Retry with GET before repeating it.');
+    return new DomainError('unavailable', 'The workflow did not answer in time; the change may still apply. Check with GET before repeating it.');
   }
   if (error instanceof ServiceError) {
     const code = (error.cause as { code?: number } | undefined)?.code;
-    if (code === 5) return new DomainError('order_not_found', 'No such order.'); // gRPC NOT_FOUND
+    if (code === 5) return new DomainError(notFound, missing); // gRPC NOT_FOUND
     if (code === 14 || code === 4) return new DomainError('unavailable', 'The order service is unavailable; retry shortly.');
   }
   return error;

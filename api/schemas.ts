@@ -42,6 +42,7 @@ export const ProductSchema = z
     onHand: z.number().int(),
     reserved: z.number().int(),
     available: z.number().int(),
+    weightGrams: z.number().int().nullable(),
   })
   .openapi('Product');
 
@@ -183,7 +184,7 @@ export const OrderDetailSchema = OrderSchema.extend({
       events: z.array(z.object({ id: z.string(), type: z.string(), amount: z.number(), currency: z.string(), receivedAt: z.string() })),
     }),
   ),
-  deliveries: z.array(z.unknown()),
+  deliveries: z.array(z.lazy(() => DeliverySchema)),
   returns: z.array(z.unknown()),
   refunds: z.array(z.unknown()),
   emails: z.array(EmailSchema),
@@ -247,6 +248,7 @@ export const SettingsSchema = z
     returnWindowDays: z.number().int(),
     bankAccount: z.string(),
     cartRecoveryUrl: z.string().nullable(),
+    shopAddress: z.object({ line1: z.string(), city: z.string(), postalCode: z.string(), country: z.string() }),
   })
   .openapi('Settings');
 
@@ -276,6 +278,7 @@ export const SettingsPatchBody = z
       .nullable()
       .optional()
       .openapi({ description: 'The storefront cart page for recovery links, with {order_id} and {token} placeholders.' }),
+    shopAddress: AddressSchema.omit({ line2: true }).optional().openapi({ description: 'The sender on shipping labels.' }),
   })
   .strict()
   .openapi('SettingsPatch');
@@ -283,3 +286,30 @@ export const SettingsPatchBody = z
 export const IdParam = z.object({ id: z.string().min(1).max(100) });
 export const SkuParam = z.object({ sku: Sku });
 export const CartLineParams = z.object({ id: z.string().min(1).max(100), sku: Sku });
+
+// ---------------------------------------------------------------- deliveries
+export const StepNameSchema = z.enum(['pick', 'pack', 'ship']);
+
+export const DeliverySchema = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    orderNumber: z.string(),
+    state: z.enum(['waiting', 'ready', 'in_progress', 'done', 'cancel']),
+    steps: z.array(z.object({ name: StepNameSchema, state: z.enum(['waiting', 'ready', 'done']), doneAt: z.string().optional() })),
+    trackingNumber: z.string().optional(),
+    carrier: z.string().optional(),
+    labelUrl: z.string().optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    doneAt: z.string().optional(),
+  })
+  .openapi('Delivery');
+
+export const DeliveryListQuery = z
+  .object({ state: z.enum(['waiting', 'ready', 'in_progress', 'done', 'cancel']).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) })
+  .strict();
+
+export const ValidateBody = z
+  .object({ step: StepNameSchema.optional().openapi({ description: 'The step meant; a repeat of a step already done then has no effect.' }) })
+  .strict();

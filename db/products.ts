@@ -17,6 +17,7 @@ export function toProduct(row: Row): Product {
     onHand: row.onHand,
     reserved: row.reserved,
     available: availableOf(row),
+    weightGrams: row.weightGrams,
   };
 }
 

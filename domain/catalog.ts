@@ -11,6 +11,7 @@ export interface Product {
   onHand: number;
   reserved: number;
   available: number;
+  weightGrams: number | null;
 }
 
 /** What a cart line keeps of a product: its price is fixed when it is added. */

@@ -15,6 +15,8 @@ export const ErrorStatus = {
   order_not_found: 404,
   line_not_found: 404,
   product_not_found: 404,
+  delivery_not_found: 404,
+  label_not_found: 404,
   // 409: the order is not in a state that allows this
   cart_not_editable: 409,
   checkout_in_progress: 409,
@@ -22,6 +24,10 @@ export const ErrorStatus = {
   order_not_cancellable: 409,
   payment_method_locked: 409,
   product_exists: 409,
+  stock_not_reserved: 409,
+  delivery_closed: 409,
+  step_out_of_order: 409,
+  step_in_progress: 409,
   // 422: well-formed but not allowed
   unknown_product: 422,
   currency_mismatch: 422,

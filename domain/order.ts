@@ -134,6 +134,8 @@ export interface Order {
   reminderPassedOverAt?: string | undefined;
   /** Emails sent per kind: the next one's sequence number, part of its idempotency key. */
   emailsSent: Partial<Record<string, number>>;
+  /** The delivery order, once the sales order has one. */
+  delivery?: { id: string; trackingNumber?: string | undefined; doneEmail: boolean } | undefined;
 }
 
 export interface TimelineEntry {
@@ -596,4 +598,41 @@ export function applyEmailSent(order: Order, kind: string, seq: number, outcome:
       ? `Email ${kind} #${seq} not sent: ${outcome.reason ?? 'skipped'}`
       : `Email ${kind} #${seq} ${outcome.status === 'failed' ? 'failed' : 'sent'} to ${outcome.to ?? 'the customer'}${outcome.reason ? ` (${outcome.reason})` : ''}`;
   return [entry(now, outcome.status === 'skipped' ? 'email_skipped' : outcome.status === 'failed' ? 'email_failed' : 'email_sent', message, { kind, seq, ...outcome })];
+}
+
+// ---------------------------------------------------------------- delivery
+
+export interface DeliveryNews {
+  deliveryId: string;
+  event: 'created' | 'waiting' | 'reserved' | 'step_done' | 'done' | 'cancelled';
+  state: DeliveryState;
+  step?: string | undefined;
+  trackingNumber?: string | undefined;
+}
+
+const DELIVERY_MESSAGES: Record<DeliveryNews['event'], (n: DeliveryNews) => string> = {
+  created: () => 'Delivery order created',
+  waiting: () => 'Delivery waiting for stock',
+  reserved: () => 'Stock reserved: delivery ready',
+  step_done: (n) => `Delivery step ${n.step} done${n.trackingNumber && n.step === 'pack' ? `, label printed (${n.trackingNumber})` : ''}`,
+  done: (n) => `Delivered to the carrier${n.trackingNumber ? `, tracking ${n.trackingNumber}` : ''}`,
+  cancelled: () => 'Delivery cancelled, stock released',
+};
+
+export function applyDeliveryNews(order: Order, news: DeliveryNews, now: string): TimelineEntry[] {
+  order.deliveryState = news.state;
+  if (order.delivery && news.trackingNumber) order.delivery.trackingNumber = news.trackingNumber;
+  touch(order, now, false);
+  return [entry(now, `delivery_${news.event}`, DELIVERY_MESSAGES[news.event](news), { deliveryId: news.deliveryId, step: news.step, state: news.state })];
+}
+
+export function applyDeliveryCreated(order: Order, delivery: { id: string; doneEmail: boolean }, now: string): void {
+  order.delivery = delivery;
+  if (order.deliveryState === DeliveryState.none) order.deliveryState = DeliveryState.waiting;
+  touch(order, now, false);
+}
+
+/** A delivery still open: cancelling the order must go through it. */
+export function deliveryOpen(order: Order): boolean {
+  return order.delivery !== undefined && order.deliveryState !== DeliveryState.done && order.deliveryState !== DeliveryState.cancel;
 }

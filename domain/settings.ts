@@ -36,6 +36,8 @@ export interface ShopSettings {
    * page, with {order_id} and {token} filled in. Unset: the API shows the cart itself.
    */
   cartRecoveryUrl: string | null;
+  /** The sender on shipping labels. */
+  shopAddress: { line1: string; city: string; postalCode: string; country: string };
 }
 
 export const DEFAULT_SETTINGS: ShopSettings = {
@@ -56,6 +58,7 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   returnWindowDays: 30,
   bankAccount: 'IBAN FR76 3000 6000 0112 3456 7890 189 (BIC AGRIFRPP)',
   cartRecoveryUrl: null,
+  shopAddress: { line1: '12 rue du Commerce', city: 'Lyon', postalCode: '69002', country: 'FR' },
 };
 
 export function settingsProblems(s: ShopSettings): string[] {

@@ -63,7 +63,7 @@ describe('emails go through Resend exactly once', () => {
     await eventually(async () => {
       const detail = (await api.operator('GET', `/api/orders/${id}`)).body;
       expect(detail.emails).toMatchObject([{ status: 'failed', error: expect.stringContaining('validation_error') }]);
-      expect(detail.timeline.at(-1)).toMatchObject({ type: 'email_failed' });
+      expect(detail.timeline).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'email_failed' })]));
     }, 20_000);
     expect(requestsTo('refused@example.com')).toHaveLength(1);
     expect(deliveredTo('refused@example.com')).toHaveLength(0);

@@ -6,6 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReminderPolicy } from '../domain/abandoned-cart.js';
+import type { DeliveryProgress } from './delivery-contract.js';
 import { contactEmail } from '../domain/order.js';
 import type {
   AddLine,
@@ -75,6 +76,9 @@ export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
 /** The shop changed its abandoned-cart settings: open quotations follow at once. */
 export const REMINDER_POLICY_SIGNAL = 'reminderPolicy';
 export const reminderPolicySignal = defineSignal<[ReminderPolicy]>(REMINDER_POLICY_SIGNAL);
+
+/** The order's delivery moved on (created, reserved, a step done, done, cancelled). */
+export const deliveryProgressSignal = defineSignal<[DeliveryProgress]>('deliveryProgress');
 
 export const orderQuery = defineQuery<Order>('order');
 

@@ -12,15 +12,20 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { DeliveryActivities } from '../activities/delivery.js';
 import type { OrderActivities, SendEmailInput } from '../activities/types.js';
+import { deliveryIdOf } from '../domain/delivery.js';
 import type { NumberedEntry } from '../db/orders.js';
 import {
   applyExpiry,
@@ -37,6 +42,8 @@ import {
   applyCancel,
   applyCheckout,
   applyConfirm,
+  applyDeliveryCreated,
+  applyDeliveryNews,
   applyEmailSent,
   applyPaymentEvent,
   applyRemoveLine,
@@ -49,6 +56,9 @@ import {
   checkRemoveLine,
   checkSetContact,
   checkSetLineQuantity,
+  contactEmail,
+  deliveryOpen,
+  DeliveryState,
   LIMITS,
   newQuotation,
   nextEmailSeq,
@@ -61,6 +71,7 @@ import {
 import {
   addLineUpdate,
   cancelUpdate,
+  deliveryProgressSignal,
   checkoutUpdate,
   confirmUpdate,
   OrderSearchAttributes,
@@ -77,6 +88,7 @@ import {
   type OrderWorkflow,
   type OrderWorkflowInput,
 } from './order-contract.js';
+import { cancelDeliverySignal, DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, type DeliveryWorkflow } from './delivery-contract.js';
 
 const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
@@ -89,6 +101,13 @@ const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActiviti
  * orders ran: runs recorded before them replay without (see test/histories).
  */
 const EMAILS_AND_REMINDERS = 'emails-and-reminders-v1';
+/** Stock reservation and the delivery child workflow came after that. */
+const DELIVERY = 'delivery-v1';
+
+const { planDelivery } = proxyActivities<Pick<DeliveryActivities, 'planDelivery'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 
 /** A business rejection: non-retryable, typed by its code so the API can map it. */
 function reject(problem: DomainError | null): void {
@@ -105,6 +124,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   const run = startRun(input);
   const { order } = run;
   const emailsAndReminders = patched(EMAILS_AND_REMINDERS);
+  const fulfils = patched(DELIVERY);
+  let deliveryStarting = false;
   let checkoutInFlight = false;
   let emailsInFlight = 0;
   const pending: NumberedEntry[] = [];
@@ -197,12 +218,22 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   );
   setHandler(
     cancelUpdate,
-    (request) => {
+    async (request) => {
+      if (deliveryOpen(order)) {
+        // The delivery releases the goods unless they have left; the order is cancelled only then.
+        await getExternalWorkflowHandle(deliveryWorkflowId(order.delivery!.id)).signal(cancelDeliverySignal, { reason: request.reason });
+        await condition(() => !deliveryOpen(order));
+        reject(checkCancel(order, request));
+      }
       record(applyCancel(order, request, now()));
       return order;
     },
-    { validator: (request) => reject(notDuringCheckout() ?? checkCancel(order, request)) },
+    { validator: (request) => reject(notDuringCheckout() ?? (deliveryStarting ? new DomainError('checkout_in_progress', 'The delivery is being created: try again in a moment.') : null) ?? checkCancel(order, request)) },
   );
+
+  setHandler(deliveryProgressSignal, (news) => {
+    record(applyDeliveryNews(order, news, now()));
+  });
 
   setHandler(paymentEventSignal, (event) => {
     if (run.processedEventIds.includes(event.eventId)) return; // a provider's redelivery
@@ -228,6 +259,37 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
     }
   };
   const confirmationDue = () => emailsAndReminders && order.state === OrderState.sale && !order.emailsSent.order_confirmation;
+  const deliveryDue = () => fulfils && order.state === OrderState.sale && !order.delivery;
+  const deliveryDoneEmailDue = () => order.deliveryState === DeliveryState.done && order.delivery?.doneEmail === true && !order.emailsSent.delivery_done;
+
+  /** The sales order's delivery: a child that outlives this run (continue-as-new), told apart by its id. */
+  const startDelivery = async () => {
+    deliveryStarting = true;
+    try {
+      const plan = await planDelivery();
+      const id = deliveryIdOf(order.id);
+      const contact = order.contact;
+      await startChild<DeliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
+        workflowId: deliveryWorkflowId(id),
+        args: [
+          {
+            deliveryId: id,
+            orderId: order.id,
+            orderNumber: order.number,
+            orderWorkflowId: workflowInfo().workflowId,
+            steps: plan.steps,
+            lines: order.lines.map((l) => ({ sku: l.sku, name: l.name, type: l.type, quantity: l.quantity })),
+            recipient: { name: contact?.name ?? order.customer.name ?? null, email: contactEmail(order), address: contact?.shippingAddress ?? null },
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `Delivery of ${order.number} (${plan.steps.join(' → ')})`,
+      });
+      applyDeliveryCreated(order, { id, doneEmail: plan.deliveryDoneEmail }, now());
+    } finally {
+      deliveryStarting = false;
+    }
+  };
 
   // ------------------------------------------------------------ the idle quotation
   /**
@@ -279,12 +341,17 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   };
 
   // Continue as new when the history grows long, but never in the middle of a checkout.
-  const timeToContinue = () => workflowInfo().continueAsNewSuggested && !checkoutInFlight && emailsInFlight === 0;
+  const timeToContinue = () => workflowInfo().continueAsNewSuggested && !checkoutInFlight && emailsInFlight === 0 && !deliveryStarting;
   for (;;) {
-    await condition(() => needsProjection() || order.state === OrderState.cancel || confirmationDue() || timeToContinue());
+    await condition(
+      () => needsProjection() || order.state === OrderState.cancel || confirmationDue() || deliveryDue() || deliveryDoneEmailDue() || timeToContinue(),
+    );
+    if (deliveryDue()) await startDelivery();
     await flush();
     if (confirmationDue()) await notify('order_confirmation');
-    // Fulfilment (stock reservation and the delivery child workflow) hooks in where the order becomes a sale.
+    if (deliveryDoneEmailDue()) {
+      await notify('delivery_done', { values: { tracking_number: order.delivery?.trackingNumber ?? '', tracking_link: '' } });
+    }
     if (order.state === OrderState.cancel) break;
     if (timeToContinue()) {
       await condition(allHandlersFinished);

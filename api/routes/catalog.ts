@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { createProduct, listProducts, updateProduct } from '../../db/products.js';
 import type { AppDeps } from '../app.js';
+import { serveWaitingOrders } from '../deliveries.js';
 import type { ApiBuilder } from '../http.js';
 import { NewProductBody, ProductPatchBody, ProductSchema, SkuParam } from '../schemas.js';
 
-export function catalogRoutes(api: ApiBuilder, { gateway: { db } }: AppDeps): void {
+export function catalogRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
+  const { db } = gateway;
   api.route({
     method: 'get',
     path: '/api/products',
@@ -28,11 +30,16 @@ export function catalogRoutes(api: ApiBuilder, { gateway: { db } }: AppDeps): vo
     method: 'patch',
     path: '/api/products/{sku}',
     access: 'operator',
-    summary: 'Change price, name, stock on hand, returnable',
+    summary: 'Change price, name, stock on hand, returnable. Added stock serves the orders waiting for it, first come first served.',
     tags: ['Catalog'],
     params: SkuParam,
     body: ProductPatchBody,
     responses: { 200: { description: 'Updated', schema: ProductSchema }, 404: { description: 'Unknown SKU' }, 422: { description: 'Stock below reserved' } },
-    handler: async ({ params, body }) => ({ body: await updateProduct(db, params.sku, body) }),
+    handler: async ({ params, body }) => {
+      const product = await updateProduct(db, params.sku, body);
+      // More on hand may serve the orders waiting for this product, first come first served.
+      if (body.onHand !== undefined) await serveWaitingOrders(gateway);
+      return { body: product };
+    },
   });
 }

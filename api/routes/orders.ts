@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { getOrderSummary, getPayments, getTimeline, listAbandonedCarts, listOrders } from '../../db/orders.js';
+import { listDeliveries } from '../../db/deliveries.js';
 import { listEmails } from '../../db/emails.js';
+import { deliveryView } from './deliveries.js';
 import { getSettings } from '../../db/settings.js';
 import { DomainError } from '../../domain/errors.js';
 import { durationMs } from '../../domain/duration.js';
@@ -59,13 +61,18 @@ export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void
       });
       const base = live ? orderView(live) : summaryView(summary!);
       const accessToken = live?.accessToken ?? summary!.accessToken;
-      const [timeline, payments, emails] = await Promise.all([getTimeline(db, params.id), getPayments(db, params.id), listEmails(db, { orderId: params.id })]);
+      const [timeline, payments, emails, deliveries] = await Promise.all([
+        getTimeline(db, params.id),
+        getPayments(db, params.id),
+        listEmails(db, { orderId: params.id }),
+        listDeliveries(db, { orderId: params.id }),
+      ]);
       const workflowId = orderWorkflowId(params.id);
       return {
         body: {
           ...base,
           payments,
-          deliveries: [],
+          deliveries: deliveries.map((d) => deliveryView(d, config.publicUrl)),
           returns: [],
           refunds: [],
           emails,

@@ -1,0 +1,75 @@
+/** The delivery's side effects: stock, the label, the projection, and the plan read from the settings. */
+import { getLabel, projectDelivery, saveLabel } from '../db/deliveries.js';
+import type { Db } from '../db/index.js';
+import { getProductsBySku } from '../db/products.js';
+import { getSettings } from '../db/settings.js';
+import { releaseStock, requestStock, reservationStatus, shipStock, type ReservationStatus } from '../db/stock.js';
+import { stepsFor, type Delivery, type DeliveryLine, type Recipient, type StepName } from '../domain/delivery.js';
+import type { Carrier } from './shipping.js';
+import { renderLabel } from './shipping.js';
+
+export interface DeliveryPlan {
+  steps: StepName[];
+  deliveryDoneEmail: boolean;
+}
+
+export interface LabelRequest {
+  deliveryId: string;
+  orderNumber: string;
+  recipient: Recipient;
+  lines: DeliveryLine[];
+}
+
+export function createDeliveryActivities({ db, carrier }: { db: Db; carrier: Carrier }) {
+  return {
+    /** The settings at confirmation time decide the steps and the email for that order. */
+    async planDelivery(): Promise<DeliveryPlan> {
+      const settings = await getSettings(db);
+      return { steps: stepsFor(settings.deliverySteps), deliveryDoneEmail: settings.deliveryDoneEmail };
+    },
+
+    async requestStock(orderId: string, lines: DeliveryLine[]): Promise<{ status: ReservationStatus; reservedOrders: string[] }> {
+      const result = await requestStock(db, orderId, lines);
+      return { status: result.status, reservedOrders: result.reservedOrders.filter((id) => id !== orderId) };
+    },
+
+    async reservationStatus(orderId: string): Promise<ReservationStatus> {
+      return reservationStatus(db, orderId);
+    },
+
+    async shipStock(orderId: string): Promise<void> {
+      await shipStock(db, orderId);
+    },
+
+    /** Returns the other orders that became fully reserved with the freed units. */
+    async releaseStock(orderId: string): Promise<string[]> {
+      return (await releaseStock(db, orderId)).filter((id) => id !== orderId);
+    },
+
+    async createShippingLabel(request: LabelRequest): Promise<{ trackingNumber: string; carrier: string }> {
+      const existing = await getLabel(db, request.deliveryId);
+      if (existing) return { trackingNumber: existing.trackingNumber, carrier: existing.carrier };
+      const settings = await getSettings(db);
+      const products = await getProductsBySku(db, request.lines.map((l) => l.sku));
+      // The weight is printed only when every product's weight is known.
+      const weights = request.lines.map((l) => {
+        const grams = products.get(l.sku)?.weightGrams;
+        return grams === null || grams === undefined ? null : grams * l.quantity;
+      });
+      const weightGrams = weights.includes(null) ? null : weights.reduce<number>((sum, w) => sum + (w ?? 0), 0);
+      const sender = { name: settings.shopName, address: settings.shopAddress };
+      const recipient = { name: request.recipient.name ?? request.recipient.email ?? 'Customer', address: request.recipient.address };
+      const shipment = await carrier.createShipment({ deliveryId: request.deliveryId, orderNumber: request.orderNumber, sender, recipient, weightGrams });
+      const pdf = await renderLabel({ shipment, orderNumber: request.orderNumber, sender, recipient, weightGrams });
+      await saveLabel(db, { deliveryId: request.deliveryId, trackingNumber: shipment.trackingNumber, carrier: shipment.carrier, pdf });
+      const stored = (await getLabel(db, request.deliveryId))!;
+      return { trackingNumber: stored.trackingNumber, carrier: stored.carrier };
+    },
+
+    async projectDelivery(delivery: Delivery, workflowId: string): Promise<void> {
+      await projectDelivery(db, delivery, workflowId);
+    },
+  };
+}
+
+export type DeliveryActivities = ReturnType<typeof createDeliveryActivities>;

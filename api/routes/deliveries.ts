@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { getDelivery, getLabel, listDeliveries, type DeliverySummary } from '../../db/deliveries.js';
+import type { Delivery, DeliveryStep } from '../../domain/delivery.js';
+import { DomainError } from '../../domain/errors.js';
+import { getDeliveryLive, validateDeliveryStep } from '../deliveries.js';
+import type { AppDeps } from '../app.js';
+import type { ApiBuilder } from '../http.js';
+import { DeliveryListQuery, DeliverySchema, IdParam, ValidateBody } from '../schemas.js';
+
+type DeliveryLike = Pick<Delivery, 'id' | 'orderId' | 'orderNumber' | 'state' | 'createdAt' | 'updatedAt'> & {
+  steps: unknown;
+  trackingNumber?: string | null | undefined;
+  carrier?: string | null | undefined;
+  doneAt?: string | null | undefined;
+};
+
+export function deliveryView(d: DeliveryLike | DeliverySummary, publicUrl: string) {
+  const steps = (d.steps as DeliveryStep[]).map((s) => ({ name: s.name, state: s.state, ...(s.doneAt ? { doneAt: s.doneAt } : {}) }));
+  return {
+    id: d.id,
+    orderId: d.orderId,
+    orderNumber: d.orderNumber,
+    state: d.state,
+    steps,
+    ...(d.trackingNumber ? { trackingNumber: d.trackingNumber, labelUrl: `${publicUrl}/api/deliveries/${d.id}/label` } : {}),
+    ...(d.carrier ? { carrier: d.carrier } : {}),
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    ...(d.doneAt ? { doneAt: d.doneAt } : {}),
+  };
+}
+
+export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
+  const { db } = gateway;
+  const view = (d: DeliveryLike | DeliverySummary) => deliveryView(d, config.publicUrl);
+
+  api.route({
+    method: 'get',
+    path: '/api/deliveries',
+    access: 'operator',
+    summary: "Deliveries, newest first; state=ready is the warehouse's to-do list",
+    tags: ['Deliveries'],
+    query: DeliveryListQuery,
+    responses: { 200: { description: 'Deliveries', schema: z.object({ items: z.array(DeliverySchema) }) } },
+    handler: async ({ query }) => ({ body: { items: (await listDeliveries(db, query)).map(view) } }),
+  });
+
+  api.route({
+    method: 'get',
+    path: '/api/deliveries/{id}',
+    access: 'operator',
+    summary: 'One delivery, live from its workflow',
+    tags: ['Deliveries'],
+    params: IdParam,
+    responses: { 200: { description: 'The delivery', schema: DeliverySchema }, 404: { description: 'Unknown delivery' } },
+    handler: async ({ params }) => {
+      const live = await getDeliveryLive(gateway, params.id).catch(async (error: unknown) => {
+        // A run past its retention is gone from Temporal; its projection remains.
+        const stored = error instanceof DomainError && error.code === 'delivery_not_found' ? await getDelivery(db, params.id) : null;
+        if (!stored) throw error;
+        return stored;
+      });
+      return { body: view(live) };
+    },
+  });
+
+  api.route({
+    method: 'post',
+    path: '/api/deliveries/{id}/validate',
+    access: 'operator',
+    summary: "The warehouse's Validate button: completes the current step (pick, pack with its label, ship)",
+    tags: ['Deliveries'],
+    params: IdParam,
+    body: ValidateBody,
+    responses: {
+      200: { description: 'The delivery after the step', schema: DeliverySchema },
+      404: { description: 'Unknown delivery' },
+      409: { description: 'Stock not reserved yet, step out of order, or delivery closed' },
+    },
+    handler: async ({ params, body }) => ({ body: view(await validateDeliveryStep(gateway, params.id, body)) }),
+  });
+
+  api.route({
+    method: 'get',
+    path: '/api/deliveries/{id}/label',
+    access: 'operator',
+    summary: 'The shipping label (A6 PDF), once the label step has run',
+    tags: ['Deliveries'],
+    params: IdParam,
+    responses: { 200: { description: 'The label', schema: z.string().openapi({ format: 'binary' }), contentType: 'application/pdf' }, 404: { description: 'No label yet' } },
+    handler: async ({ params, res }) => {
+      const label = await getLabel(db, params.id);
+      if (!label) throw new DomainError('label_not_found', 'This delivery has no label yet: it is printed at the pack step (or at ship when there is no pack step).');
+      res
+        .type('application/pdf')
+        .set('Content-Disposition', `inline; filename="label-${label.trackingNumber}.pdf"`)
+        .send(label.pdf);
+    },
+  });
+}

@@ -1,0 +1,168 @@
+/**
+ * A delivery order: its steps (Odoo's one, two or three), their order, and
+ * what validating one means. Pure, like the order's rules.
+ */
+import type { ProductType } from './catalog.js';
+import { DomainError } from './errors.js';
+import type { Address } from './order.js';
+import { DeliverySteps } from './settings.js';
+
+export const StepName = { pick: 'pick', pack: 'pack', ship: 'ship' } as const;
+export type StepName = (typeof StepName)[keyof typeof StepName];
+
+export const DeliveryStatus = { waiting: 'waiting', ready: 'ready', in_progress: 'in_progress', done: 'done', cancel: 'cancel' } as const;
+export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus];
+
+export function stepsFor(layout: DeliverySteps): StepName[] {
+  switch (layout) {
+    case DeliverySteps.ship_only:
+      return [StepName.ship];
+    case DeliverySteps.pick_ship:
+      return [StepName.pick, StepName.ship];
+    case DeliverySteps.pick_pack_ship:
+      return [StepName.pick, StepName.pack, StepName.ship];
+  }
+}
+
+/** The step at which the shipping label is printed: packing, or shipping when nothing is packed separately. */
+export function labelStep(steps: StepName[]): StepName {
+  return steps.includes(StepName.pack) ? StepName.pack : StepName.ship;
+}
+
+export interface DeliveryLine {
+  sku: string;
+  name: string;
+  type: ProductType;
+  quantity: number;
+}
+
+export interface Recipient {
+  name: string | null;
+  email: string | null;
+  address: Address | null;
+}
+
+export interface DeliveryStep {
+  name: StepName;
+  state: 'waiting' | 'ready' | 'done';
+  doneAt?: string | undefined;
+}
+
+export interface Delivery {
+  id: string;
+  orderId: string;
+  orderNumber: string;
+  state: DeliveryStatus;
+  steps: DeliveryStep[];
+  lines: DeliveryLine[];
+  recipient: Recipient;
+  trackingNumber?: string | undefined;
+  carrier?: string | undefined;
+  createdAt: string;
+  updatedAt: string;
+  doneAt?: string | undefined;
+  cancelReason?: string | undefined;
+  version: number;
+}
+
+export interface NewDelivery {
+  id: string;
+  orderId: string;
+  orderNumber: string;
+  steps: StepName[];
+  lines: DeliveryLine[];
+  recipient: Recipient;
+}
+
+function touch(d: Delivery, now: string): void {
+  d.updatedAt = now;
+  d.version += 1;
+}
+
+export function newDelivery(input: NewDelivery, now: string): Delivery {
+  return {
+    id: input.id,
+    orderId: input.orderId,
+    orderNumber: input.orderNumber,
+    state: DeliveryStatus.waiting,
+    steps: input.steps.map((name) => ({ name, state: 'waiting' })),
+    lines: input.lines,
+    recipient: input.recipient,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+}
+
+export function currentStep(d: Delivery): DeliveryStep | undefined {
+  return d.steps.find((s) => s.state !== 'done');
+}
+
+/** The goods are reserved: the first step can be done. */
+export function applyReserved(d: Delivery, now: string): void {
+  if (d.state !== DeliveryStatus.waiting) return;
+  d.state = DeliveryStatus.ready;
+  d.steps[0]!.state = 'ready';
+  touch(d, now);
+}
+
+export interface Validate {
+  /** The step the warehouse means to validate; naming it makes a repeated request harmless. */
+  step?: StepName | undefined;
+}
+
+/** null: validate the current step; 'already_done': a repeat of a step done, no effect. */
+export function checkValidate(d: Delivery, input: Validate): DomainError | 'already_done' | null {
+  if (d.state === DeliveryStatus.cancel) return new DomainError('delivery_closed', `Delivery for ${d.orderNumber} is cancelled.`);
+  if (input.step) {
+    const named = d.steps.find((s) => s.name === input.step);
+    if (!named) return new DomainError('step_out_of_order', `Delivery for ${d.orderNumber} has no ${input.step} step (steps: ${d.steps.map((s) => s.name).join(', ')}).`);
+    if (named.state === 'done') return 'already_done';
+  }
+  if (d.state === DeliveryStatus.done) return new DomainError('delivery_closed', `Delivery for ${d.orderNumber} is done.`);
+  if (d.state === DeliveryStatus.waiting) {
+    return new DomainError('stock_not_reserved', `Delivery for ${d.orderNumber} is waiting for stock: nothing can be validated until the goods are reserved.`);
+  }
+  const current = currentStep(d)!;
+  if (input.step && input.step !== current.name) {
+    return new DomainError('step_out_of_order', `The ${current.name} step of ${d.orderNumber} comes first.`, { current: current.name });
+  }
+  return null;
+}
+
+export function applyStepDone(d: Delivery, now: string): DeliveryStep {
+  const step = currentStep(d)!;
+  step.state = 'done';
+  step.doneAt = now;
+  const next = currentStep(d);
+  if (next) {
+    next.state = 'ready';
+    d.state = DeliveryStatus.in_progress;
+  } else {
+    d.state = DeliveryStatus.done;
+    d.doneAt = now;
+  }
+  touch(d, now);
+  return step;
+}
+
+export function applyLabel(d: Delivery, label: { trackingNumber: string; carrier: string }, now: string): void {
+  d.trackingNumber = label.trackingNumber;
+  d.carrier = label.carrier;
+  touch(d, now);
+}
+
+export function applyDeliveryCancel(d: Delivery, reason: string | undefined, now: string): void {
+  d.state = DeliveryStatus.cancel;
+  d.cancelReason = reason;
+  touch(d, now);
+}
+
+/** Delivery ids follow their order's: one delivery per order, found from either side. */
+export function deliveryIdOf(orderId: string): string {
+  return `dlv_${orderId.replace(/^ord_/, '')}`;
+}
+
+export function orderIdOfDelivery(deliveryId: string): string {
+  return `ord_${deliveryId.replace(/^dlv_/, '')}`;
+}

@@ -1,0 +1,40 @@
+/** All a caller needs to talk to a delivery workflow; nothing of its body. */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Delivery, DeliveryLine, Recipient, StepName, Validate } from '../domain/delivery.js';
+
+export const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflow';
+
+export function deliveryWorkflowId(deliveryId: string): string {
+  return `delivery-${deliveryId}`;
+}
+
+export interface DeliveryInput {
+  deliveryId: string;
+  orderId: string;
+  orderNumber: string;
+  /** The order's workflow, told of each step (its run may have continued as new: signalled by id). */
+  orderWorkflowId: string;
+  steps: StepName[];
+  lines: DeliveryLine[];
+  recipient: Recipient;
+}
+
+export type DeliveryWorkflow = (input: DeliveryInput) => Promise<Delivery>;
+
+/** The warehouse's "Validate" button: answers with the delivery after the step. */
+export const validateStepUpdate = defineUpdate<Delivery, [Validate]>('validateStep');
+/** The stock allocation reserved this delivery's goods (stock arrived, or another order freed some). */
+export const stockReservedSignal = defineSignal('stockReserved');
+/** The order was cancelled: release the goods unless they have left. */
+export const cancelDeliverySignal = defineSignal<[{ reason?: string | undefined }]>('cancelDelivery');
+export const deliveryQuery = defineQuery<Delivery>('delivery');
+
+/** What a delivery tells its order. */
+export interface DeliveryProgress {
+  deliveryId: string;
+  event: 'created' | 'waiting' | 'reserved' | 'step_done' | 'done' | 'cancelled';
+  state: Delivery['state'];
+  step?: StepName | undefined;
+  trackingNumber?: string | undefined;
+  at: string;
+}
