@@ -2,7 +2,8 @@
  * `npm run record-histories`: runs the order journeys on a real Temporal dev
  * server and saves their histories under test/histories/, where the replay
  * test checks that today's workflow code still replays them. It rewrites the
- * files it records; older ones (v1-*: before reminders and emails) stay, and
+ * files it records; older ones stay (v1-*: before reminders and emails; v2-*:
+ * before deliveries) and
  * must keep replaying. A history that no longer replays means a change would
  * break orders already in flight: guard the change with patched() instead.
  */
@@ -12,7 +13,10 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection } from '@temporalio/worker';
 import { outboxTransport } from '../activities/email.js';
+import { validateDeliveryStep } from '../api/deliveries.js';
 import * as orders from '../api/orders.js';
+import { deliveryIdOf } from '../domain/delivery.js';
+import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
 import { seedDemoCatalog } from '../db/seed.js';
@@ -35,7 +39,8 @@ async function settle(gateway: Gateway, orderId: string): Promise<void> {
   throw new Error(`order ${orderId} did not settle`);
 }
 
-const journeys: Record<string, (g: Gateway) => Promise<string>> = {
+/** Each journey returns its order id, and the ids of other workflows it involved (deliveries). */
+const journeys: Record<string, (g: Gateway) => Promise<string | [string, ...string[]]>> = {
   async 'card-paid'(g) {
     const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
     await orders.addLine(g, cart.id, { sku: 'MUG-BLUE', quantity: 1 });
@@ -64,6 +69,40 @@ const journeys: Record<string, (g: Gateway) => Promise<string>> = {
     await orders.checkout(g, cart.id, 'pay_in_store');
     await orders.cancel(g, cart.id, { reason: 'customer never came', by: 'operator' });
     return cart.id;
+  },
+  async 'delivered-pick-pack-ship'(g) {
+    await saveSettings(g.db, { ...(await getSettings(g.db)), deliverySteps: 'pick_pack_ship' });
+    const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 2 }, { sku: 'GIFT-WRAP', quantity: 1 }] });
+    await orders.setContact(g, cart.id, { email: 'ship@example.com', name: 'Sam', shippingAddress: { line1: '1 Main St', city: 'Paris', postalCode: '75001', country: 'FR' } });
+    const { payment } = await orders.checkout(g, cart.id, 'card');
+    await orders.forwardPaymentEvent(g, cart.id, { eventId: 'evt_ship', type: 'payment.succeeded', reference: payment.reference, amount: payment.amount, currency: 'EUR' });
+    const deliveryId = deliveryIdOf(cart.id);
+    for (const step of ['pick', 'pack', 'ship'] as const) {
+      for (;;) {
+        try {
+          await validateDeliveryStep(g, deliveryId, { step });
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100)); // the delivery is not created or reserved yet
+        }
+      }
+    }
+    await g.client.workflow.getHandle(deliveryWorkflowId(deliveryId)).result();
+    await saveSettings(g.db, { ...(await getSettings(g.db)), deliverySteps: 'ship_only' });
+    return [cart.id, deliveryWorkflowId(deliveryId)];
+  },
+  async 'sale-cancelled-stock-released'(g) {
+    const cart = await orders.openCart(g, { lines: [{ sku: 'POSTER-A2', quantity: 1 }], customer: { email: 'undo@example.com', loggedIn: true } });
+    await orders.checkout(g, cart.id, 'wire_transfer');
+    await orders.confirm(g, cart.id, { by: 'operator', paymentReceived: true });
+    for (;;) {
+      const order = await orders.getOrder(g, cart.id);
+      if (order.deliveryState === 'ready') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await orders.cancel(g, cart.id, { reason: 'customer changed their mind', by: 'operator' });
+    await g.client.workflow.getHandle(deliveryWorkflowId(deliveryIdOf(cart.id))).result();
+    return [cart.id, deliveryWorkflowId(deliveryIdOf(cart.id))];
   },
   async 'reminded-then-expired'(g) {
     const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }], customer: { email: 'idle@example.com', loggedIn: true } });
@@ -105,11 +144,15 @@ async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   await worker.runUntil(async () => {
     for (const [name, journey] of Object.entries(journeys)) {
-      const orderId = await journey(gateway);
-      await settle(gateway, orderId);
-      const history = await gateway.client.workflow.getHandle(orderWorkflowId(orderId)).fetchHistory();
-      writeFileSync(join(OUT, `${name}.json`), `${historyToJSON(history)}\n`);
-      console.log(`recorded ${name}: ${history.events?.length} events`);
+      const [orderId, ...others] = [await journey(gateway)].flat();
+      await settle(gateway, orderId!);
+      const workflowIds = [orderWorkflowId(orderId!), ...others];
+      for (const [i, workflowId] of workflowIds.entries()) {
+        const history = await gateway.client.workflow.getHandle(workflowId).fetchHistory();
+        const file = i === 0 ? `${name}.json` : `${name}.${workflowId.split('-')[0]}.json`;
+        writeFileSync(join(OUT, file), `${historyToJSON(history)}\n`);
+        console.log(`recorded ${file}: ${history.events?.length} events`);
+      }
     }
   });
   await connection.close();
