@@ -2,10 +2,10 @@
  * `npm run record-histories`: runs the order journeys on a real Temporal dev
  * server and saves their histories under test/histories/, where the replay
  * test checks that today's workflow code still replays them. It rewrites the
- * files it records; older ones stay (v1-*: before reminders and emails; v2-*:
- * before deliveries) and
- * must keep replaying. A history that no longer replays means a change would
- * break orders already in flight: guard the change with patched() instead.
+ * files it records; older ones stay and must keep replaying (v1-*: before
+ * reminders and emails; v2-*: before deliveries). A history that no longer
+ * replays means a change would break orders already in flight: guard the
+ * change with patched() instead.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
