@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   RESEND_API_KEY: optionalText,
   RESEND_BASE_URL: optionalText.pipe(z.url().optional()),
   EMAIL_FROM: z.string().min(3).default('Demo Shop <shop@example.com>'),
+  PAYMENT_PROVIDER_URL: optionalText.pipe(z.url().optional()),
+  PAYMENT_PROVIDER_KEY: z.string().min(8).default('dev-provider-key'),
   PATH: z.string().default(''),
 });
 
@@ -62,6 +64,8 @@ export interface Config {
   tokens: { storefront: string; operator: string };
   webhookSecret: string;
   email: { resendApiKey: string | undefined; resendBaseUrl: string | undefined; from: string };
+  /** The card provider's API (refunds). Default: the demo provider this API serves itself. */
+  paymentProvider: { url: string; apiKey: string };
   /** Names of the secrets that fell back to their development defaults. */
   devDefaultsUsed: string[];
   searchPath: string;
@@ -110,6 +114,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     webhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? DEV_TOKENS.PAYMENT_WEBHOOK_SECRET,
     email: { resendApiKey: e.RESEND_API_KEY, resendBaseUrl: e.RESEND_BASE_URL, from: e.EMAIL_FROM },
+    paymentProvider: { url: (e.PAYMENT_PROVIDER_URL ?? `${publicUrl}/demo-provider`).replace(/\/$/, ''), apiKey: e.PAYMENT_PROVIDER_KEY },
     devDefaultsUsed,
     searchPath: e.PATH,
   };

@@ -10,7 +10,7 @@ import proto from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { outboxTransport, resendTransport } from './activities/email.js';
 import { createActivities, type ActivityDependencies } from './activities/index.js';
-import { DEFAULT_PAYMENT_PROVIDERS, type PaymentProviders } from './activities/payment-providers.js';
+import { paymentProvidersOf, type PaymentProviders } from './activities/payment-providers.js';
 import { demoCarrier, type Carrier } from './activities/shipping.js';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from './config.js';
 import { createDb, type Db } from './db/index.js';
@@ -24,7 +24,7 @@ export interface OrderWorkerOptions {
   namespace: string;
   taskQueue: string;
   db: Db;
-  paymentProviders?: PaymentProviders;
+  paymentProviders: PaymentProviders;
   email: ActivityDependencies['email'];
   carrier?: Carrier;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
@@ -34,7 +34,7 @@ export interface OrderWorkerOptions {
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const activities = createActivities({
     db: options.db,
-    paymentProviders: options.paymentProviders ?? DEFAULT_PAYMENT_PROVIDERS,
+    paymentProviders: options.paymentProviders,
     email: options.email,
     carrier: options.carrier ?? demoCarrier,
   });
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     db: database.db,
     email: emailSettingsOf(config),
+    paymentProviders: paymentProvidersOf(config.paymentProvider),
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress }, 'worker running');
   try {

@@ -11,6 +11,8 @@ import { renderLabel } from './shipping.js';
 export interface DeliveryPlan {
   steps: StepName[];
   deliveryDoneEmail: boolean;
+  /** The return window that starts when the goods are delivered. */
+  returnWindowDays: number;
 }
 
 export interface LabelRequest {
@@ -25,7 +27,7 @@ export function createDeliveryActivities({ db, carrier }: { db: Db; carrier: Car
     /** The settings at confirmation time decide the steps and the email for that order. */
     async planDelivery(): Promise<DeliveryPlan> {
       const settings = await getSettings(db);
-      return { steps: stepsFor(settings.deliverySteps), deliveryDoneEmail: settings.deliveryDoneEmail };
+      return { steps: stepsFor(settings.deliverySteps), deliveryDoneEmail: settings.deliveryDoneEmail, returnWindowDays: settings.returnWindowDays };
     },
 
     async requestStock(orderId: string, lines: DeliveryLine[]): Promise<{ status: ReservationStatus; reservedOrders: string[] }> {

@@ -10,6 +10,7 @@ import { getSettings } from '../db/settings.js';
 import { createDeliveryActivities } from './delivery.js';
 import { createEmailActivities, type EmailTransport } from './email.js';
 import type { PaymentProviders } from './payment-providers.js';
+import { createRefundActivities } from './refunds.js';
 import type { Carrier } from './shipping.js';
 import type { OrderActivities } from './types.js';
 
@@ -24,6 +25,7 @@ export function createActivities({ db, paymentProviders, email, carrier }: Activ
   return {
     ...createEmailActivities({ db, ...email }),
     ...createDeliveryActivities({ db, carrier }),
+    ...createRefundActivities({ db, paymentProviders }),
     ...createOrderActivities(db, paymentProviders),
   };
 }
@@ -37,7 +39,9 @@ function createOrderActivities(db: Db, paymentProviders: PaymentProviders): Pick
     async createPayment(input) {
       const provider = paymentProviders[input.method];
       const existing = await findPayment(db, input.reference);
-      if (existing) return { reference: existing.reference, provider: existing.provider, instructions: existing.instructions ?? undefined };
+      if (existing) {
+        return { reference: existing.reference, provider: existing.provider, instructions: existing.instructions ?? undefined, supportRefund: provider.supportRefund };
+      }
       const settings = await getSettings(db);
       const { instructions } = await provider.createPayment({
         reference: input.reference,
@@ -57,7 +61,7 @@ function createOrderActivities(db: Db, paymentProviders: PaymentProviders): Pick
         status: 'pending',
         instructions,
       });
-      return { reference: input.reference, provider: provider.name, instructions };
+      return { reference: input.reference, provider: provider.name, instructions, supportRefund: provider.supportRefund };
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { NumberedEntry } from '../db/orders.js';
 import type { Order, PaymentMethod } from '../domain/order.js';
+import type { SupportRefund } from '../domain/refunds.js';
 import type { SendEmailInput, SendEmailResult } from './email.js';
 
 export interface CreatePaymentInput {
@@ -20,6 +21,7 @@ export interface CreatedPayment {
   reference: string;
   provider: string;
   instructions?: string | undefined;
+  supportRefund: SupportRefund;
 }
 
 export interface OrderActivities {

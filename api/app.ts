@@ -16,6 +16,7 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { emailRoutes } from './routes/emails.js';
 import { orderRoutes } from './routes/orders.js';
 import { pageRoutes } from './routes/pages.js';
+import { returnRoutes } from './routes/returns.js';
 import { settingsRoutes } from './routes/settings.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): Express {
   settingsRoutes(api, deps);
   emailRoutes(api, deps);
   deliveryRoutes(api, deps);
+  returnRoutes(api, deps);
   pageRoutes(api, deps);
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

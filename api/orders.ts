@@ -123,31 +123,31 @@ function handle(gateway: OrderGateway, orderId: string) {
 
 export async function addLine(gateway: OrderGateway, orderId: string, line: { sku: string; quantity: number }): Promise<Order> {
   const product = (await snapshots(gateway.db, [line.sku])).get(line.sku)!;
-  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(addLineUpdate, { args: [{ product, quantity: line.quantity }] }));
+  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(addLineUpdate, { args: [{ product, quantity: line.quantity }] }));
 }
 
 export function setLineQuantity(gateway: OrderGateway, orderId: string, sku: string, quantity: number): Promise<Order> {
-  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(setLineQuantityUpdate, { args: [{ sku, quantity }] }));
+  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(setLineQuantityUpdate, { args: [{ sku, quantity }] }));
 }
 
 export function removeLine(gateway: OrderGateway, orderId: string, sku: string): Promise<Order> {
-  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(removeLineUpdate, { args: [{ sku }] }));
+  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(removeLineUpdate, { args: [{ sku }] }));
 }
 
 export function setContact(gateway: OrderGateway, orderId: string, contact: Contact): Promise<Order> {
-  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(setContactUpdate, { args: [contact] }));
+  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(setContactUpdate, { args: [contact] }));
 }
 
 export function checkout(gateway: OrderGateway, orderId: string, paymentMethod: PaymentMethod): Promise<CheckoutResult> {
-  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(checkoutUpdate, { args: [{ paymentMethod }] }));
+  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(checkoutUpdate, { args: [{ paymentMethod }] }));
 }
 
 export function confirm(gateway: OrderGateway, orderId: string, request: Confirm): Promise<Order> {
-  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(confirmUpdate, { args: [request] }));
+  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(confirmUpdate, { args: [request] }));
 }
 
 export function cancel(gateway: OrderGateway, orderId: string, request: Cancel): Promise<Order> {
-  return update(gateway, orderId, () => handle(gateway, orderId).executeUpdate(cancelUpdate, { args: [request] }));
+  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(cancelUpdate, { args: [request] }));
 }
 
 export function getOrder(gateway: OrderGateway, orderId: string): Promise<Order> {
@@ -182,7 +182,7 @@ export async function applyReminderPolicyToOpenCarts(gateway: OrderGateway, poli
 }
 
 /** An update to a closed order's workflow reaches no handler: say it as the state conflict it is. */
-async function update<T>(gateway: OrderGateway, orderId: string, send: () => Promise<T>): Promise<T> {
+export async function updateOrder<T>(gateway: OrderGateway, orderId: string, send: () => Promise<T>): Promise<T> {
   try {
     return await call(send);
   } catch (error) {
@@ -204,7 +204,7 @@ export async function call<T>(send: () => Promise<T>, notFound: ErrorCode = 'ord
 
 /** Temporal's failures in the contract's words; anything else is left as it is (a 500). */
 export function toDomainError(error: unknown, notFound: ErrorCode = 'order_not_found'): unknown {
-  const missing = notFound === 'order_not_found' ? 'No such order.' : 'No such delivery.';
+  const missing = { order_not_found: 'No such order.', delivery_not_found: 'No such delivery.', return_not_found: 'No such return.' }[notFound as string] ?? 'Not found.';
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && isErrorCode(error.cause.type)) {
     return new DomainError(error.cause.type, error.cause.message, error.cause.details?.[0] ?? undefined);
   }

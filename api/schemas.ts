@@ -185,8 +185,8 @@ export const OrderDetailSchema = OrderSchema.extend({
     }),
   ),
   deliveries: z.array(z.lazy(() => DeliverySchema)),
-  returns: z.array(z.unknown()),
-  refunds: z.array(z.unknown()),
+  returns: z.array(z.lazy(() => ReturnSchema)),
+  refunds: z.array(z.lazy(() => RefundSchema)),
   emails: z.array(EmailSchema),
   timeline: z.array(TimelineEntrySchema),
   accessToken: z.string(),
@@ -312,4 +312,53 @@ export const DeliveryListQuery = z
 
 export const ValidateBody = z
   .object({ step: StepNameSchema.optional().openapi({ description: 'The step meant; a repeat of a step already done then has no effect.' }) })
+  .strict();
+
+// ---------------------------------------------------------------- refunds and returns
+export const RefundBody = z
+  .object({
+    amount: z.number().int().min(1).max(100_000_000).optional().openapi({ description: 'Minor units; absent: everything still refundable.' }),
+    reason: z.string().trim().max(500).optional(),
+  })
+  .strict();
+
+export const RefundSchema = z
+  .object({
+    id: z.string(),
+    amount: Money,
+    currency: Currency,
+    status: z.enum(['pending', 'succeeded', 'failed']),
+    reason: z.string().nullable().optional(),
+    returnId: z.string().nullable().optional(),
+    providerRefundId: z.string().nullable().optional(),
+    failureReason: z.string().nullable().optional(),
+  })
+  .openapi('Refund');
+
+export const ReturnBody = z
+  .object({
+    token: z.string().max(200).optional().openapi({ description: "The order's access token (customers); operators use their bearer token instead." }),
+    lines: z
+      .array(z.object({ sku: Sku, quantity: Quantity, reason: z.string().trim().min(1).max(500) }).strict())
+      .min(1)
+      .max(LIMITS.maxLines),
+  })
+  .strict();
+
+export const ReturnSchema = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    orderNumber: z.string().optional(),
+    state: z.enum(['requested', 'received', 'refunded', 'to_refund_manually', 'refund_failed']),
+    lines: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), unitPrice: Money, reason: z.string() })),
+    amount: Money,
+    refundId: z.string().nullable().optional(),
+    createdAt: z.string().optional(),
+    receivedAt: z.string().nullable().optional(),
+  })
+  .openapi('Return');
+
+export const ReturnListQuery = z
+  .object({ state: z.enum(['requested', 'received', 'refunded', 'to_refund_manually', 'refund_failed']).optional() })
   .strict();

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, ilike, inArray, lt, or, sql, type SQL } from 'd
 import { contactEmail, type Order, type TimelineEntry } from '../domain/order.js';
 import type { Db } from './index.js';
 import { iso } from './index.js';
+import { projectReturn } from './returns.js';
 import { orderEvents, orderLines, orderNumberSeq, orders, paymentEvents, payments } from './schema.js';
 
 type OrderRow = typeof orders.$inferSelect;
@@ -77,6 +78,11 @@ export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry
           .update(payments)
           .set({ status: p.status, updatedAt: order.updatedAt })
           .where(and(eq(payments.reference, p.reference), sql`${payments.status} <> ${p.status}`));
+      }
+    }
+    if (applied) {
+      for (const r of order.returns ?? []) {
+        await projectReturn(tx as unknown as Db, { ...r, orderId: order.id, orderNumber: order.number, currency: order.currency, version: order.version });
       }
     }
     if (timeline.length) {

@@ -215,3 +215,56 @@ export const shippingLabels = pgTable('shipping_labels', {
   pdfBase64: text('pdf_base64').notNull(),
   createdAt: createdAt(),
 });
+
+/** Each refund, as its workflow records it: the provider's answer is kept with it. */
+export const refunds = pgTable(
+  'refunds',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id').notNull(),
+    paymentReference: text('payment_reference').notNull(),
+    provider: text('provider').notNull(),
+    amount: integer('amount').notNull(),
+    currency: text('currency').notNull(),
+    reason: text('reason'),
+    returnId: text('return_id'),
+    status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull(),
+    providerRefundId: text('provider_refund_id'),
+    failureReason: text('failure_reason'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: createdAt(),
+    settledAt: timestamp('settled_at', { withTimezone: true, mode: 'string' }),
+  },
+  (t) => [index('refunds_order_idx').on(t.orderId)],
+);
+
+/** The projection of each return workflow. */
+export const returns = pgTable(
+  'returns',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id').notNull(),
+    orderNumber: text('order_number').notNull(),
+    state: text('state').notNull(),
+    lines: jsonb('lines').notNull(),
+    amount: integer('amount').notNull(),
+    currency: text('currency').notNull(),
+    refundId: text('refund_id'),
+    version: integer('version').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string' }),
+    /** Set once, when the goods went back on hand: a retried restock changes nothing. */
+    restockedAt: timestamp('restocked_at', { withTimezone: true, mode: 'string' }),
+  },
+  (t) => [index('returns_state_idx').on(t.state, t.createdAt), index('returns_order_idx').on(t.orderId)],
+);
+
+/** The demo card provider's own ledger (it lives in this API for the demo): one refund per idempotency key. */
+export const demoProviderRefunds = pgTable('demo_provider_refunds', {
+  id: text('id').primaryKey(),
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  paymentReference: text('payment_reference').notNull(),
+  amount: integer('amount').notNull(),
+  currency: text('currency').notNull(),
+  createdAt: createdAt(),
+});

@@ -17,6 +17,7 @@ export const ErrorStatus = {
   product_not_found: 404,
   delivery_not_found: 404,
   label_not_found: 404,
+  return_not_found: 404,
   // 409: the order is not in a state that allows this
   cart_not_editable: 409,
   checkout_in_progress: 409,
@@ -28,6 +29,7 @@ export const ErrorStatus = {
   delivery_closed: 409,
   step_out_of_order: 409,
   step_in_progress: 409,
+  return_already_received: 409,
   // 422: well-formed but not allowed
   unknown_product: 422,
   currency_mismatch: 422,
@@ -38,6 +40,14 @@ export const ErrorStatus = {
   quantity_out_of_range: 422,
   stock_below_reserved: 422,
   invalid_settings: 422,
+  nothing_to_refund: 422,
+  refund_not_supported: 422,
+  refund_exceeds_paid: 422,
+  partial_refund_not_supported: 422,
+  order_not_delivered: 422,
+  return_window_closed: 422,
+  product_not_returnable: 422,
+  return_exceeds_delivered: 422,
   // 5xx
   internal_error: 500,
   unavailable: 503,

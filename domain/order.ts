@@ -10,6 +10,7 @@
 import type { ProductSnapshot, ProductType } from './catalog.js';
 import { DomainError } from './errors.js';
 import { lineSubtotal } from './money.js';
+import type { Refund, ReturnRecord, SupportRefund } from './refunds.js';
 
 export const OrderState = { draft: 'draft', sent: 'sent', sale: 'sale', cancel: 'cancel' } as const;
 export type OrderState = (typeof OrderState)[keyof typeof OrderState];
@@ -100,6 +101,8 @@ export interface Payment {
   currency: string;
   status: PaymentStatus;
   instructions?: string | undefined;
+  /** What the payment's provider can refund (set when the payment is created). */
+  supportRefund?: SupportRefund | undefined;
 }
 
 export interface Order {
@@ -135,7 +138,10 @@ export interface Order {
   /** Emails sent per kind: the next one's sequence number, part of its idempotency key. */
   emailsSent: Partial<Record<string, number>>;
   /** The delivery order, once the sales order has one. */
-  delivery?: { id: string; trackingNumber?: string | undefined; doneEmail: boolean } | undefined;
+  delivery?: { id: string; trackingNumber?: string | undefined; doneEmail: boolean; returnWindowDays?: number | undefined } | undefined;
+  deliveredAt?: string | undefined;
+  refunds?: Refund[] | undefined;
+  returns?: ReturnRecord[] | undefined;
 }
 
 export interface TimelineEntry {
@@ -622,11 +628,12 @@ const DELIVERY_MESSAGES: Record<DeliveryNews['event'], (n: DeliveryNews) => stri
 export function applyDeliveryNews(order: Order, news: DeliveryNews, now: string): TimelineEntry[] {
   order.deliveryState = news.state;
   if (order.delivery && news.trackingNumber) order.delivery.trackingNumber = news.trackingNumber;
+  if (news.event === 'done') order.deliveredAt = now;
   touch(order, now, false);
   return [entry(now, `delivery_${news.event}`, DELIVERY_MESSAGES[news.event](news), { deliveryId: news.deliveryId, step: news.step, state: news.state })];
 }
 
-export function applyDeliveryCreated(order: Order, delivery: { id: string; doneEmail: boolean }, now: string): void {
+export function applyDeliveryCreated(order: Order, delivery: NonNullable<Order['delivery']>, now: string): void {
   order.delivery = delivery;
   if (order.deliveryState === DeliveryState.none) order.deliveryState = DeliveryState.waiting;
   touch(order, now, false);

@@ -13,6 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection } from '@temporalio/worker';
 import { outboxTransport } from '../activities/email.js';
+import { paymentProvidersOf } from '../activities/payment-providers.js';
 import { validateDeliveryStep } from '../api/deliveries.js';
 import * as orders from '../api/orders.js';
 import { deliveryIdOf } from '../domain/delivery.js';
@@ -138,6 +139,7 @@ async function main(): Promise<void> {
     taskQueue,
     db: database.db,
     email: { transport: outboxTransport, from: 'shop@example.com', publicUrl: 'http://localhost:3000' },
+    paymentProviders: paymentProvidersOf({ url: 'http://127.0.0.1:9/no-refunds-recorded', apiKey: 'unused-key' }),
   });
   const connection = await Connection.connect({ address: server.address });
   const gateway: Gateway = { client: new Client({ connection }), taskQueue, db: database.db };

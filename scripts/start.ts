@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { paymentProvidersOf } from '../activities/payment-providers.js';
 import { serveApi, warnAboutDevSecrets } from '../api/server.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
@@ -45,7 +46,11 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(connection, config.temporal.namespace);
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db, email: emailSettingsOf(config) });
+  const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
+    db: database.db,
+    email: emailSettingsOf(config),
+    paymentProviders: paymentProvidersOf(config.paymentProvider),
+  });
   const workerDone = worker.run();
   const api = await serveApi({ config, database, client, logger });
 

@@ -1,3 +1,5 @@
 // The worker's workflow bundle entry: every workflow type it runs.
 export { orderWorkflow } from './order.js';
 export { deliveryWorkflow } from './delivery.js';
+export { refundWorkflow } from './refund.js';
+export { returnWorkflow } from './return.js';

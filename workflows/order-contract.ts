@@ -6,6 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReminderPolicy } from '../domain/abandoned-cart.js';
+import type { Refund, RefundOutcome, RefundRequest, ReturnRecord, ReturnRequest } from '../domain/refunds.js';
 import type { DeliveryProgress } from './delivery-contract.js';
 import { contactEmail } from '../domain/order.js';
 import type {
@@ -79,6 +80,16 @@ export const reminderPolicySignal = defineSignal<[ReminderPolicy]>(REMINDER_POLI
 
 /** The order's delivery moved on (created, reserved, a step done, done, cancelled). */
 export const deliveryProgressSignal = defineSignal<[DeliveryProgress]>('deliveryProgress');
+
+/** A refund child settled at the provider. */
+export const refundSettledSignal = defineSignal<[RefundOutcome]>('refundSettled');
+/** A return child's goods arrived at the warehouse. */
+export const returnReceivedSignal = defineSignal<[{ returnId: string }]>('returnReceived');
+
+/** The operator refunds (in full when no amount is given); answers with the refund started. */
+export const requestRefundUpdate = defineUpdate<Refund, [RefundRequest & { by?: string | undefined }]>('requestRefund');
+/** The customer's return form; answers with the return requested. */
+export const requestReturnUpdate = defineUpdate<ReturnRecord, [ReturnRequest]>('requestReturn');
 
 export const orderQuery = defineQuery<Order>('order');
 

@@ -17,6 +17,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  sleep,
   startChild,
   upsertSearchAttributes,
   uuid4,
@@ -37,6 +38,20 @@ import {
 } from '../domain/abandoned-cart.js';
 import type { EmailKind } from '../domain/email-templates.js';
 import { DomainError } from '../domain/errors.js';
+import { formatMoney } from '../domain/money.js';
+import {
+  applyRefundRequested,
+  applyRefundSettled,
+  applyReturnNeedsManualRefund,
+  applyReturnReceived,
+  applyReturnRequested,
+  canRefundAutomatically,
+  checkRefund,
+  checkReturn,
+  refundableAmount,
+  returnWindowEnd,
+  type Refund,
+} from '../domain/refunds.js';
 import {
   applyAddLine,
   applyCancel,
@@ -72,6 +87,10 @@ import {
   addLineUpdate,
   cancelUpdate,
   deliveryProgressSignal,
+  refundSettledSignal,
+  requestRefundUpdate,
+  requestReturnUpdate,
+  returnReceivedSignal,
   checkoutUpdate,
   confirmUpdate,
   OrderSearchAttributes,
@@ -89,6 +108,14 @@ import {
   type OrderWorkflowInput,
 } from './order-contract.js';
 import { cancelDeliverySignal, DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, type DeliveryWorkflow } from './delivery-contract.js';
+import {
+  REFUND_WORKFLOW_TYPE,
+  refundWorkflowId,
+  RETURN_WORKFLOW_TYPE,
+  returnWorkflowId,
+  type RefundWorkflow,
+  type ReturnWorkflow,
+} from './returns-contract.js';
 
 const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
@@ -103,6 +130,8 @@ const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActiviti
 const EMAILS_AND_REMINDERS = 'emails-and-reminders-v1';
 /** Stock reservation and the delivery child workflow came after that. */
 const DELIVERY = 'delivery-v1';
+/** Then returns, refunds, and closing the order when its return window is over. */
+const RETURNS_AND_REFUNDS = 'returns-refunds-v1';
 
 const { planDelivery } = proxyActivities<Pick<DeliveryActivities, 'planDelivery'>>({
   startToCloseTimeout: '30 seconds',
@@ -125,7 +154,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   const { order } = run;
   const emailsAndReminders = patched(EMAILS_AND_REMINDERS);
   const fulfils = patched(DELIVERY);
+  const handlesReturns = patched(RETURNS_AND_REFUNDS);
   let deliveryStarting = false;
+  let childrenStarting = 0;
+  /** Returns received whose refund is still to be decided. */
+  const receivedReturns: string[] = [];
+  let returnWindowOver = false;
   let checkoutInFlight = false;
   let emailsInFlight = 0;
   const pending: NumberedEntry[] = [];
@@ -198,6 +232,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
           currency: plan.currency,
           status: PaymentStatus.pending,
           instructions: created.instructions,
+          supportRefund: created.supportRefund,
         };
         record(applyCheckout(order, payment, now()));
         return { order, payment };
@@ -234,6 +269,87 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   setHandler(deliveryProgressSignal, (news) => {
     record(applyDeliveryNews(order, news, now()));
   });
+
+  // ------------------------------------------------------------ refunds and returns
+  /** Each refund is a child workflow, recorded on the order before it starts so no path refunds more than was paid. */
+  const startRefund = async (amount: number, reason: string | undefined, returnId?: string): Promise<Refund> => {
+    const payment = order.payments.find((p) => p.status === PaymentStatus.succeeded)!;
+    const refund: Refund = {
+      id: `rfd_${uuid4().replaceAll('-', '').slice(0, 24)}`,
+      amount,
+      currency: payment.currency,
+      paymentReference: payment.reference,
+      status: 'pending',
+      reason,
+      returnId,
+      requestedAt: now(),
+    };
+    record(applyRefundRequested(order, refund, now()));
+    const ret = returnId ? order.returns?.find((r) => r.id === returnId) : undefined;
+    if (ret) ret.refundId = refund.id;
+    childrenStarting += 1;
+    try {
+      await startChild<RefundWorkflow>(REFUND_WORKFLOW_TYPE, {
+        workflowId: refundWorkflowId(refund.id),
+        args: [{ refundId: refund.id, orderId: order.id, paymentReference: payment.reference, method: payment.method, amount, currency: payment.currency, reason, returnId, orderWorkflowId: workflowInfo().workflowId }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `Refund of ${formatMoney(amount, payment.currency)} for ${order.number}`,
+      });
+    } finally {
+      childrenStarting -= 1;
+    }
+    return refund;
+  };
+
+  setHandler(
+    requestRefundUpdate,
+    (request) => startRefund(request.amount ?? refundableAmount(order), request.reason),
+    { validator: (request) => reject(handlesReturns ? checkRefund(order, request) : new DomainError('refund_not_supported', 'This order predates refunds.')) },
+  );
+  setHandler(refundSettledSignal, (outcome) => {
+    record(applyRefundSettled(order, outcome, now()));
+  });
+
+  setHandler(
+    requestReturnUpdate,
+    async (request) => {
+      const id = `ret_${uuid4().replaceAll('-', '').slice(0, 24)}`;
+      const { record: ret, timeline } = applyReturnRequested(order, id, request, now());
+      record(timeline);
+      childrenStarting += 1;
+      try {
+        await startChild<ReturnWorkflow>(RETURN_WORKFLOW_TYPE, {
+          workflowId: returnWorkflowId(id),
+          args: [{ returnId: id, orderId: order.id, orderNumber: order.number, orderWorkflowId: workflowInfo().workflowId, lines: ret.lines }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          staticSummary: `Return for ${order.number}: ${ret.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ')}`,
+        });
+      } finally {
+        childrenStarting -= 1;
+      }
+      return ret;
+    },
+    {
+      validator: (request) => {
+        const windowDays = order.delivery?.returnWindowDays ?? request.returnWindowDays;
+        reject(handlesReturns ? checkReturn(order, { ...request, returnWindowDays: windowDays }, now()) : new DomainError('order_not_delivered', 'This order predates returns.'));
+      },
+    },
+  );
+  setHandler(returnReceivedSignal, ({ returnId }) => {
+    const { record: ret, timeline } = applyReturnReceived(order, returnId, now());
+    record(timeline);
+    if (ret) receivedReturns.push(returnId);
+  });
+
+  /** The order stays open while goods may come back; it closes when the window is over and nothing is in flight. */
+  const closeAfterReturnWindow = async () => {
+    await condition(() => order.deliveredAt !== undefined);
+    const end = returnWindowEnd(order, order.delivery?.returnWindowDays ?? 30)!;
+    if (end > Date.now()) await sleep(end - Date.now());
+    returnWindowOver = true;
+  };
+  if (handlesReturns) void closeAfterReturnWindow();
 
   setHandler(paymentEventSignal, (event) => {
     if (run.processedEventIds.includes(event.eventId)) return; // a provider's redelivery
@@ -285,7 +401,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `Delivery of ${order.number} (${plan.steps.join(' → ')})`,
       });
-      applyDeliveryCreated(order, { id, doneEmail: plan.deliveryDoneEmail }, now());
+      applyDeliveryCreated(order, { id, doneEmail: plan.deliveryDoneEmail, returnWindowDays: plan.returnWindowDays }, now());
     } finally {
       deliveryStarting = false;
     }
@@ -340,11 +456,42 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
     }
   };
 
-  // Continue as new when the history grows long, but never in the middle of a checkout.
-  const timeToContinue = () => workflowInfo().continueAsNewSuggested && !checkoutInFlight && emailsInFlight === 0 && !deliveryStarting;
+  const succeededRefunds = () => (order.refunds ?? []).filter((r) => r.status === 'succeeded');
+  const refundEmailDue = () => emailsAndReminders && succeededRefunds().length > (order.emailsSent.refund ?? 0);
+  const returnEmailDue = () => emailsAndReminders && (order.returns ?? []).length > (order.emailsSent.return ?? 0);
+  const cancelRefundDue = () =>
+    handlesReturns &&
+    order.state === OrderState.cancel &&
+    !(order.refunds ?? []).some((r) => r.reason === 'order cancelled') &&
+    refundableAmount(order) > 0 &&
+    checkRefund(order, {}) === null;
+  /** Business still open: a child starting, a refund at the provider, a return to decide or to receive, an email to send. */
+  const busy = () =>
+    childrenStarting > 0 ||
+    receivedReturns.length > 0 ||
+    (order.refunds ?? []).some((r) => r.status === 'pending') ||
+    (order.returns ?? []).some((r) => r.state === 'requested') ||
+    refundEmailDue() ||
+    returnEmailDue() ||
+    cancelRefundDue();
+  const closing = () => (order.state === OrderState.cancel || returnWindowOver) && !busy();
+
+  // Continue as new when the history grows long, but never in the middle of a checkout or a child's start.
+  const timeToContinue = () =>
+    workflowInfo().continueAsNewSuggested && !checkoutInFlight && emailsInFlight === 0 && !deliveryStarting && childrenStarting === 0;
   for (;;) {
     await condition(
-      () => needsProjection() || order.state === OrderState.cancel || confirmationDue() || deliveryDue() || deliveryDoneEmailDue() || timeToContinue(),
+      () =>
+        needsProjection() ||
+        closing() ||
+        confirmationDue() ||
+        deliveryDue() ||
+        deliveryDoneEmailDue() ||
+        receivedReturns.length > 0 ||
+        refundEmailDue() ||
+        returnEmailDue() ||
+        cancelRefundDue() ||
+        timeToContinue(),
     );
     if (deliveryDue()) await startDelivery();
     await flush();
@@ -352,7 +499,23 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
     if (deliveryDoneEmailDue()) {
       await notify('delivery_done', { values: { tracking_number: order.delivery?.trackingNumber ?? '', tracking_link: '' } });
     }
-    if (order.state === OrderState.cancel) break;
+    if (receivedReturns.length > 0) {
+      const ret = order.returns?.find((r) => r.id === receivedReturns[0]);
+      if (ret && canRefundAutomatically(order, ret.amount)) await startRefund(Math.min(ret.amount, refundableAmount(order)), 'return', ret.id);
+      else if (ret) record(applyReturnNeedsManualRefund(order, ret, now()));
+      receivedReturns.shift();
+    }
+    if (returnEmailDue()) {
+      const ret = order.returns![order.emailsSent.return ?? 0]!;
+      await notify('return', { values: { lines: ret.lines.map((l) => `${l.quantity} × ${l.name} (${l.reason})`) } });
+    }
+    if (refundEmailDue()) {
+      const refund = succeededRefunds()[order.emailsSent.refund ?? 0]!;
+      await notify('refund', { values: { amount: formatMoney(refund.amount, refund.currency) } });
+    }
+    // A paid order cancelled before delivery: the money goes back, where the provider can send it.
+    if (cancelRefundDue()) await startRefund(refundableAmount(order), 'order cancelled');
+    if (closing()) break;
     if (timeToContinue()) {
       await condition(allHandlersFinished);
       await flush();

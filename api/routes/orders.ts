@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { getOrderSummary, getPayments, getTimeline, listAbandonedCarts, listOrders } from '../../db/orders.js';
 import { listDeliveries } from '../../db/deliveries.js';
 import { listEmails } from '../../db/emails.js';
+import { listRefunds } from '../../db/refunds.js';
+import { listReturns } from '../../db/returns.js';
 import { deliveryView } from './deliveries.js';
 import { getSettings } from '../../db/settings.js';
 import { DomainError } from '../../domain/errors.js';
@@ -67,14 +69,15 @@ export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void
         listEmails(db, { orderId: params.id }),
         listDeliveries(db, { orderId: params.id }),
       ]);
+      const [returns, refunds] = await Promise.all([listReturns(db, { orderId: params.id }), listRefunds(db, params.id)]);
       const workflowId = orderWorkflowId(params.id);
       return {
         body: {
           ...base,
           payments,
           deliveries: deliveries.map((d) => deliveryView(d, config.publicUrl)),
-          returns: [],
-          refunds: [],
+          returns,
+          refunds,
           emails,
           timeline,
           accessToken,

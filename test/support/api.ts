@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import { paymentProvidersOf } from '../../activities/payment-providers.js';
 import { createApp } from '../../api/app.js';
 import { signPayload } from '../../api/webhook-signature.js';
 import { loadConfig, type Config } from '../../config.js';
@@ -10,6 +11,7 @@ import { PUBLIC_URL, startTemporal, type TemporalHarness } from './temporal.js';
 export const STOREFRONT = 'test-storefront-token-0123456789';
 export const OPERATOR = 'test-operator-token-0123456789';
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
+export const PROVIDER_KEY = 'test-provider-key-0123456789';
 
 export interface ApiHarness {
   baseUrl: string;
@@ -25,14 +27,23 @@ export interface ApiHarness {
 
 /** The real app over HTTP, with a real worker and database behind it. */
 export async function startApi(options: Parameters<typeof startTemporal>[1] = {}): Promise<ApiHarness> {
+  // The server listens first, so the card provider can point at this API's own demo provider.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const database = await createTestDatabase();
-  const temporal = await startTemporal(database.db, options);
+  const temporal = await startTemporal(database.db, {
+    paymentProviders: paymentProvidersOf({ url: `${baseUrl}/demo-provider`, apiKey: PROVIDER_KEY }),
+    ...options,
+  });
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'test',
     STOREFRONT_API_TOKEN: STOREFRONT,
     OPERATOR_API_TOKEN: OPERATOR,
     PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    PAYMENT_PROVIDER_KEY: PROVIDER_KEY,
     TEMPORAL_TASK_QUEUE: temporal.taskQueue,
     PUBLIC_URL,
   });
@@ -42,11 +53,7 @@ export async function startApi(options: Parameters<typeof startTemporal>[1] = {}
     config,
     logger: createLogger('silent'),
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const address = server.address();
-  const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  server.on('request', app);
 
   const call: ApiHarness['call'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { outboxTransport, type EmailTransport } from '../../activities/email.js';
-import type { PaymentProviders } from '../../activities/payment-providers.js';
+import { paymentProvidersOf, type PaymentProviders } from '../../activities/payment-providers.js';
 import type { Db } from '../../db/index.js';
 import { createOrderWorker } from '../../worker.js';
 
@@ -38,7 +38,7 @@ export async function startTemporal(
       taskQueue,
       db,
       email: { transport: options.emailTransport ?? outboxTransport, from: 'Test Shop <shop@example.com>', publicUrl: PUBLIC_URL },
-      ...(options.paymentProviders ? { paymentProviders: options.paymentProviders } : {}),
+      paymentProviders: options.paymentProviders ?? paymentProvidersOf({ url: 'http://127.0.0.1:9/no-provider-in-this-test', apiKey: 'unused-key' }),
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });
   let worker = await make();

@@ -1,0 +1,230 @@
+/**
+ * Refunds and returns: what may be refunded, what may come back. Pure, like
+ * the rest of the order's rules; the order workflow runs them.
+ */
+import { DomainError } from './errors.js';
+import { formatMoney } from './money.js';
+import { DeliveryState, OrderState, PaymentState, PaymentStatus, type Order, type Payment, type TimelineEntry } from './order.js';
+
+export const SupportRefund = { none: 'none', full_only: 'full_only', partial: 'partial' } as const;
+export type SupportRefund = (typeof SupportRefund)[keyof typeof SupportRefund];
+
+export interface Refund {
+  id: string;
+  amount: number;
+  currency: string;
+  paymentReference: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  reason?: string | undefined;
+  returnId?: string | undefined;
+  providerRefundId?: string | undefined;
+  failureReason?: string | undefined;
+  requestedAt: string;
+  settledAt?: string | undefined;
+}
+
+export interface ReturnLine {
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: number;
+  reason: string;
+}
+
+export type ReturnState = 'requested' | 'received' | 'refunded' | 'to_refund_manually' | 'refund_failed';
+
+export interface ReturnRecord {
+  id: string;
+  state: ReturnState;
+  lines: ReturnLine[];
+  amount: number;
+  refundId?: string | undefined;
+  requestedAt: string;
+  receivedAt?: string | undefined;
+}
+
+function paidPayment(order: Order): Payment | undefined {
+  return order.payments.find((p) => p.status === PaymentStatus.succeeded);
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** Paid, minus what was refunded or is being refunded. */
+export function refundableAmount(order: Order): number {
+  const paid = paidPayment(order);
+  if (!paid) return 0;
+  return paid.amount - sum((order.refunds ?? []).filter((r) => r.status !== 'failed').map((r) => r.amount));
+}
+
+export interface RefundRequest {
+  amount?: number | undefined;
+  reason?: string | undefined;
+}
+
+export function checkRefund(order: Order, request: RefundRequest): DomainError | null {
+  const payment = paidPayment(order);
+  if (!payment) return new DomainError('nothing_to_refund', `Order ${order.number} has no payment received to refund.`);
+  const support = payment.supportRefund ?? SupportRefund.none;
+  if (support === SupportRefund.none) {
+    return new DomainError(
+      'refund_not_supported',
+      `Order ${order.number} was paid by ${payment.method.replace('_', ' ')}, whose provider does not refund: refund the customer by bank transfer and record it in your books.`,
+      { method: payment.method },
+    );
+  }
+  const remaining = refundableAmount(order);
+  if (remaining <= 0) return new DomainError('nothing_to_refund', `Order ${order.number} has been refunded in full already.`);
+  const amount = request.amount ?? remaining;
+  if (!Number.isInteger(amount) || amount <= 0) return new DomainError('invalid_request', 'A refund amount is a positive whole number of cents.');
+  if (amount > remaining) {
+    return new DomainError('refund_exceeds_paid', `At most ${formatMoney(remaining, payment.currency)} can still be refunded on ${order.number}.`, { remaining });
+  }
+  if (support === SupportRefund.full_only && (amount !== payment.amount || remaining !== payment.amount)) {
+    return new DomainError('partial_refund_not_supported', `The ${payment.method} provider only refunds in full (${formatMoney(payment.amount, payment.currency)}).`);
+  }
+  return null;
+}
+
+/** Whether a return's value can be refunded automatically, or needs the operator. */
+export function canRefundAutomatically(order: Order, amount: number): boolean {
+  return checkRefund(order, { amount: Math.min(amount, refundableAmount(order)) }) === null && refundableAmount(order) > 0;
+}
+
+function touch(order: Order, now: string): void {
+  order.updatedAt = now;
+  order.version += 1;
+}
+
+export function applyRefundRequested(order: Order, refund: Refund, now: string): TimelineEntry[] {
+  order.refunds = [...(order.refunds ?? []), refund];
+  touch(order, now);
+  return [
+    {
+      at: now,
+      type: 'refund_requested',
+      message: `Refund of ${formatMoney(refund.amount, refund.currency)} requested${refund.reason ? `: ${refund.reason}` : ''}`,
+      data: { refundId: refund.id, amount: refund.amount, returnId: refund.returnId },
+    },
+  ];
+}
+
+export interface RefundOutcome {
+  refundId: string;
+  status: 'succeeded' | 'failed';
+  providerRefundId?: string | undefined;
+  reason?: string | undefined;
+}
+
+export function applyRefundSettled(order: Order, outcome: RefundOutcome, now: string): TimelineEntry[] {
+  const refund = (order.refunds ?? []).find((r) => r.id === outcome.refundId);
+  if (!refund || refund.status !== 'pending') return [];
+  refund.status = outcome.status;
+  refund.settledAt = now;
+  refund.providerRefundId = outcome.providerRefundId;
+  refund.failureReason = outcome.reason;
+  const payment = paidPayment(order);
+  const refunded = sum((order.refunds ?? []).filter((r) => r.status === 'succeeded').map((r) => r.amount));
+  if (payment && refunded > 0) order.paymentState = refunded >= payment.amount ? PaymentState.refunded : PaymentState.partially_refunded;
+  const ret = refund.returnId ? (order.returns ?? []).find((r) => r.id === refund.returnId) : undefined;
+  if (ret) ret.state = outcome.status === 'succeeded' ? 'refunded' : 'refund_failed';
+  touch(order, now);
+  return [
+    outcome.status === 'succeeded'
+      ? { at: now, type: 'refund_succeeded', message: `Refunded ${formatMoney(refund.amount, refund.currency)} (${outcome.providerRefundId})`, data: { refundId: refund.id } }
+      : { at: now, type: 'refund_failed', message: `Refund of ${formatMoney(refund.amount, refund.currency)} refused by the provider: ${outcome.reason}`, data: { refundId: refund.id } },
+  ];
+}
+
+// ---------------------------------------------------------------- returns
+
+export interface ReturnRequest {
+  lines: Array<{ sku: string; quantity: number; reason: string }>;
+  /** The catalog now: a product may have become non-returnable since it was sold. */
+  catalog: Record<string, { returnable: boolean; type: string }>;
+  returnWindowDays: number;
+}
+
+/** How many of each product may still come back: delivered, minus what returns already ask for. */
+export function returnableQuantities(order: Order): Map<string, number> {
+  const left = new Map(order.lines.map((l) => [l.sku, order.deliveryState === DeliveryState.done ? l.quantity : 0]));
+  for (const ret of order.returns ?? []) for (const l of ret.lines) left.set(l.sku, (left.get(l.sku) ?? 0) - l.quantity);
+  return left;
+}
+
+export function returnWindowEnd(order: Order, returnWindowDays: number): number | null {
+  return order.deliveredAt ? Date.parse(order.deliveredAt) + returnWindowDays * 86_400_000 : null;
+}
+
+export function checkReturn(order: Order, request: ReturnRequest, now: string): DomainError | null {
+  if (order.state !== OrderState.sale || order.deliveryState !== DeliveryState.done || !order.deliveredAt) {
+    return new DomainError('order_not_delivered', `Order ${order.number} has not been delivered yet: goods can be returned once they have arrived.`);
+  }
+  const end = returnWindowEnd(order, request.returnWindowDays)!;
+  if (Date.parse(now) > end) {
+    return new DomainError('return_window_closed', `The ${request.returnWindowDays}-day return window for ${order.number} closed on ${new Date(end).toISOString().slice(0, 10)}.`);
+  }
+  if (request.lines.length === 0) return new DomainError('invalid_request', 'Choose at least one product to return.');
+  const left = returnableQuantities(order);
+  const seen = new Set<string>();
+  for (const line of request.lines) {
+    const sold = order.lines.find((l) => l.sku === line.sku);
+    if (!sold || seen.has(line.sku)) return new DomainError('return_exceeds_delivered', `${line.sku} is not on order ${order.number} (or is listed twice).`, { sku: line.sku });
+    seen.add(line.sku);
+    const product = request.catalog[line.sku];
+    if (sold.type === 'service' || product?.type === 'service' || product?.returnable === false) {
+      return new DomainError('product_not_returnable', `${sold.name} cannot be returned.`, { sku: line.sku });
+    }
+    if (line.quantity > (left.get(line.sku) ?? 0)) {
+      return new DomainError('return_exceeds_delivered', `At most ${Math.max(0, left.get(line.sku) ?? 0)} × ${sold.name} can still be returned.`, {
+        sku: line.sku,
+        returnable: Math.max(0, left.get(line.sku) ?? 0),
+      });
+    }
+  }
+  return null;
+}
+
+export function applyReturnRequested(order: Order, id: string, request: ReturnRequest, now: string): { record: ReturnRecord; timeline: TimelineEntry[] } {
+  const lines = request.lines.map((l) => {
+    const sold = order.lines.find((s) => s.sku === l.sku)!;
+    return { sku: l.sku, name: sold.name, quantity: l.quantity, unitPrice: sold.unitPrice, reason: l.reason };
+  });
+  const record: ReturnRecord = { id, state: 'requested', lines, amount: sum(lines.map((l) => l.quantity * l.unitPrice)), requestedAt: now };
+  order.returns = [...(order.returns ?? []), record];
+  touch(order, now);
+  return {
+    record,
+    timeline: [
+      {
+        at: now,
+        type: 'return_requested',
+        message: `Return requested: ${lines.map((l) => `${l.quantity} × ${l.name}`).join(', ')}`,
+        data: { returnId: id, amount: record.amount },
+      },
+    ],
+  };
+}
+
+export function applyReturnReceived(order: Order, returnId: string, now: string): { record: ReturnRecord | undefined; timeline: TimelineEntry[] } {
+  const record = (order.returns ?? []).find((r) => r.id === returnId);
+  if (!record || record.state !== 'requested') return { record: undefined, timeline: [] };
+  record.state = 'received';
+  record.receivedAt = now;
+  touch(order, now);
+  return { record, timeline: [{ at: now, type: 'return_received', message: `Returned goods received, back in stock`, data: { returnId } }] };
+}
+
+export function applyReturnNeedsManualRefund(order: Order, record: ReturnRecord, now: string): TimelineEntry[] {
+  record.state = 'to_refund_manually';
+  touch(order, now);
+  return [
+    {
+      at: now,
+      type: 'return_to_refund_manually',
+      message: `Return of ${formatMoney(record.amount, order.currency)} must be refunded by hand: the payment provider does not refund it`,
+      data: { returnId: record.id },
+    },
+  ];
+}

@@ -1,0 +1,28 @@
+/**
+ * One refund: the provider call (retried until it answers; its refusal for
+ * good is an outcome, not an error), then the order is told.
+ */
+import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import type { RefundResult } from '../activities/payment-providers.js';
+import type { RefundActivities } from '../activities/refunds.js';
+import { refundSettledSignal } from './order-contract.js';
+import type { RefundWorkflow, RefundWorkflowInput } from './returns-contract.js';
+
+const { executeRefund } = proxyActivities<RefundActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundResult> {
+  const { orderWorkflowId, ...refund } = input;
+  const result = await executeRefund(refund);
+  await getExternalWorkflowHandle(orderWorkflowId).signal(refundSettledSignal, {
+    refundId: input.refundId,
+    status: result.status,
+    providerRefundId: result.status === 'succeeded' ? result.providerRefundId : undefined,
+    reason: result.status === 'failed' ? result.reason : undefined,
+  });
+  return result;
+}
+
+refundWorkflow satisfies RefundWorkflow;

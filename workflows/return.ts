@@ -1,0 +1,51 @@
+/**
+ * One return: requested through the customer's form, then the warehouse
+ * receives the goods; they go back on hand (serving any order waiting for
+ * them) and the order decides the refund.
+ */
+import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { RefundActivities } from '../activities/refunds.js';
+import { deliveryIdOf } from '../domain/delivery.js';
+import { stockReservedSignal, deliveryWorkflowId } from './delivery-contract.js';
+import { returnReceivedSignal } from './order-contract.js';
+import { receiveReturnUpdate, returnQuery, type ReturnStatus, type ReturnWorkflow, type ReturnWorkflowInput } from './returns-contract.js';
+
+const { restockReturn } = proxyActivities<RefundActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnStatus> {
+  const status: ReturnStatus = { id: input.returnId, state: 'requested' };
+  let receiving = false;
+
+  setHandler(returnQuery, () => status);
+  setHandler(
+    receiveReturnUpdate,
+    async () => {
+      receiving = true;
+      const served = await restockReturn(input.returnId, input.lines);
+      for (const orderId of served) {
+        await getExternalWorkflowHandle(deliveryWorkflowId(deliveryIdOf(orderId)))
+          .signal(stockReservedSignal)
+          .catch(() => undefined);
+      }
+      status.state = 'received';
+      status.receivedAt = new Date().toISOString();
+      await getExternalWorkflowHandle(input.orderWorkflowId).signal(returnReceivedSignal, { returnId: input.returnId });
+      return status;
+    },
+    {
+      validator: () => {
+        if (receiving || status.state === 'received') {
+          throw ApplicationFailure.create({ type: 'return_already_received', message: `This return of ${input.orderNumber} has been received already.`, nonRetryable: true });
+        }
+      },
+    },
+  );
+
+  await condition(() => status.state === 'received' && allHandlersFinished());
+  return status;
+}
+
+returnWorkflow satisfies ReturnWorkflow;

@@ -1,0 +1,38 @@
+/** All a caller needs to talk to refund and return workflows. */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { RefundInput } from '../activities/refunds.js';
+import type { RefundResult } from '../activities/payment-providers.js';
+
+export const REFUND_WORKFLOW_TYPE = 'refundWorkflow';
+export const RETURN_WORKFLOW_TYPE = 'returnWorkflow';
+
+export function refundWorkflowId(refundId: string): string {
+  return `refund-${refundId}`;
+}
+
+export function returnWorkflowId(returnId: string): string {
+  return `return-${returnId}`;
+}
+
+export interface RefundWorkflowInput extends RefundInput {
+  orderWorkflowId: string;
+}
+export type RefundWorkflow = (input: RefundWorkflowInput) => Promise<RefundResult>;
+
+export interface ReturnWorkflowInput {
+  returnId: string;
+  orderId: string;
+  orderNumber: string;
+  orderWorkflowId: string;
+  lines: Array<{ sku: string; name: string; quantity: number }>;
+}
+export interface ReturnStatus {
+  id: string;
+  state: 'requested' | 'received';
+  receivedAt?: string | undefined;
+}
+export type ReturnWorkflow = (input: ReturnWorkflowInput) => Promise<ReturnStatus>;
+
+/** The warehouse received the returned goods. */
+export const receiveReturnUpdate = defineUpdate<ReturnStatus, []>('receiveReturn');
+export const returnQuery = defineQuery<ReturnStatus>('return');
