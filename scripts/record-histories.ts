@@ -3,7 +3,7 @@
  * server and saves their histories under test/histories/, where the replay
  * test checks that today's workflow code still replays them. It rewrites the
  * files it records; older ones stay and must keep replaying (v1-*: before
- * reminders and emails; v2-*: before deliveries). A history that no longer
+ * reminders and emails; v2-*: before deliveries; v3-*: before returns). A history that no longer
  * replays means a change would break orders already in flight: guard the
  * change with patched() instead.
  */
@@ -16,6 +16,9 @@ import { outboxTransport } from '../activities/email.js';
 import { paymentProvidersOf } from '../activities/payment-providers.js';
 import { validateDeliveryStep } from '../api/deliveries.js';
 import * as orders from '../api/orders.js';
+import { receiveReturn, requestRefund, requestReturn } from '../api/returns.js';
+import { startProviderFake } from '../test/support/provider-fake.js';
+import { refundWorkflowId, returnWorkflowId } from '../workflows/returns-contract.js';
 import { deliveryIdOf } from '../domain/delivery.js';
 import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
 import { loadConfig } from '../config.js';
@@ -29,6 +32,18 @@ import { freePort, PROJECT_DIR, resolveTemporalCli, startDevServer } from './tem
 const OUT = join(PROJECT_DIR, 'test', 'histories');
 
 type Gateway = orders.OrderGateway;
+
+/** Tries again until the workflow has caught up (a delivery created, a step reserved). */
+async function retry<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (i > 200) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 async function settle(gateway: Gateway, orderId: string): Promise<void> {
   const handle = gateway.client.workflow.getHandle(orderWorkflowId(orderId));
@@ -105,6 +120,26 @@ const journeys: Record<string, (g: Gateway) => Promise<string | [string, ...stri
     await g.client.workflow.getHandle(deliveryWorkflowId(deliveryIdOf(cart.id))).result();
     return [cart.id, deliveryWorkflowId(deliveryIdOf(cart.id))];
   },
+  async 'returned-and-refunded'(g) {
+    const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 2 }], customer: { email: 'back@example.com', loggedIn: true } });
+    const { payment } = await orders.checkout(g, cart.id, 'card');
+    await orders.forwardPaymentEvent(g, cart.id, { eventId: 'evt_back', type: 'payment.succeeded', reference: payment.reference, amount: payment.amount, currency: 'EUR' });
+    await retry(() => validateDeliveryStep(g, deliveryIdOf(cart.id), { step: 'ship' }));
+    const settings = await getSettings(g.db);
+    const ret = await retry(() =>
+      requestReturn(g, cart.id, { lines: [{ sku: 'MUG-BLUE', quantity: 1, reason: 'Damaged' }], catalog: { 'MUG-BLUE': { returnable: true, type: 'storable' } }, returnWindowDays: settings.returnWindowDays }),
+    );
+    await receiveReturn(g, ret.id);
+    await retry(async () => {
+      if ((await orders.getOrder(g, cart.id)).paymentState !== 'partially_refunded') throw new Error('not refunded yet');
+    });
+    await requestRefund(g, cart.id, { reason: 'goodwill' });
+    await retry(async () => {
+      if ((await orders.getOrder(g, cart.id)).paymentState !== 'refunded') throw new Error('not refunded yet');
+    });
+    const refunds = (await orders.getOrder(g, cart.id)).refunds ?? [];
+    return [cart.id, returnWorkflowId(ret.id), ...refunds.map((r) => refundWorkflowId(r.id))];
+  },
   async 'reminded-then-expired'(g) {
     const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }], customer: { email: 'idle@example.com', loggedIn: true } });
     await orders.addLine(g, cart.id, { sku: 'TEE-M', quantity: 1 });
@@ -131,6 +166,7 @@ async function main(): Promise<void> {
   // Short abandoned-cart delays, so the reminder and expiry journeys happen within seconds.
   const settings = await getSettings(database.db);
   await saveSettings(database.db, { ...settings, abandonedCart: { ...settings.abandonedCart, delay: '1s', expireAfter: '4s' } });
+  const provider = await startProviderFake();
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const taskQueue = 'record-histories';
   const worker = await createOrderWorker({
@@ -139,7 +175,7 @@ async function main(): Promise<void> {
     taskQueue,
     db: database.db,
     email: { transport: outboxTransport, from: 'shop@example.com', publicUrl: 'http://localhost:3000' },
-    paymentProviders: paymentProvidersOf({ url: 'http://127.0.0.1:9/no-refunds-recorded', apiKey: 'unused-key' }),
+    paymentProviders: paymentProvidersOf({ url: provider.url, apiKey: provider.apiKey }),
   });
   const connection = await Connection.connect({ address: server.address });
   const gateway: Gateway = { client: new Client({ connection }), taskQueue, db: database.db };
@@ -151,7 +187,7 @@ async function main(): Promise<void> {
       const workflowIds = [orderWorkflowId(orderId!), ...others];
       for (const [i, workflowId] of workflowIds.entries()) {
         const history = await gateway.client.workflow.getHandle(workflowId).fetchHistory();
-        const file = i === 0 ? `${name}.json` : `${name}.${workflowId.split('-')[0]}.json`;
+        const file = i === 0 ? `${name}.json` : `${name}.${i}-${workflowId.split('-')[0]}.json`;
         writeFileSync(join(OUT, file), `${historyToJSON(history)}\n`);
         console.log(`recorded ${file}: ${history.events?.length} events`);
       }
@@ -159,6 +195,7 @@ async function main(): Promise<void> {
   });
   await connection.close();
   await nativeConnection.close();
+  await provider.close();
   await database.close();
   await server.stop();
 }
