@@ -40,6 +40,7 @@ const EnvSchema = z.object({
   EMAIL_FROM: z.string().min(3).default('Demo Shop <shop@example.com>'),
   PAYMENT_PROVIDER_URL: optionalText.pipe(z.url().optional()),
   PAYMENT_PROVIDER_KEY: z.string().min(8).default('dev-provider-key'),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
   PATH: z.string().default(''),
 });
 
@@ -66,6 +67,8 @@ export interface Config {
   email: { resendApiKey: string | undefined; resendBaseUrl: string | undefined; from: string };
   /** The card provider's API (refunds). Default: the demo provider this API serves itself. */
   paymentProvider: { url: string; apiKey: string };
+  /** Workflows kept in the worker's memory; the rest replay from history when they wake (an idle cart's timer). */
+  workerMaxCachedWorkflows: number;
   /** Names of the secrets that fell back to their development defaults. */
   devDefaultsUsed: string[];
   searchPath: string;
@@ -115,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? DEV_TOKENS.PAYMENT_WEBHOOK_SECRET,
     email: { resendApiKey: e.RESEND_API_KEY, resendBaseUrl: e.RESEND_BASE_URL, from: e.EMAIL_FROM },
     paymentProvider: { url: (e.PAYMENT_PROVIDER_URL ?? `${publicUrl}/demo-provider`).replace(/\/$/, ''), apiKey: e.PAYMENT_PROVIDER_KEY },
+    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     devDefaultsUsed,
     searchPath: e.PATH,
   };

@@ -4,6 +4,10 @@
  * `npm run worker` runs it alone against PostgreSQL (production shape);
  * `npm start` runs it in one process with the API on the embedded defaults.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
@@ -27,8 +31,9 @@ export interface OrderWorkerOptions {
   paymentProviders: PaymentProviders;
   email: ActivityDependencies['email'];
   carrier?: Carrier;
-  /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
+  /** A prebuilt bundle (tests build one per run; see prebuildWorkflowBundle); otherwise the workflows are bundled in-process. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  maxCachedWorkflows?: number;
 }
 
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
@@ -43,8 +48,22 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities,
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
+}
+
+/** Bundles the workflows in a child process (webpack's memory leaves with it) and returns the bundle's path. */
+export async function prebuildWorkflowBundle(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'orders-bundle-'));
+  const out = join(dir, 'workflows.js');
+  const script = fileURLToPath(new URL('./scripts/bundle-workflows.ts', import.meta.url));
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, out], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bundling the workflows failed (exit ${code})`))));
+  });
+  return out;
 }
 
 /** Resend when RESEND_API_KEY is set; otherwise emails are kept in the database (status `outbox`). */
@@ -81,6 +100,8 @@ async function main(): Promise<void> {
   await clientConnection.close();
   const connection = await NativeConnection.connect({ address: temporalAddress });
   const worker = await createOrderWorker({
+    workflowBundle: { codePath: await prebuildWorkflowBundle() },
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,

@@ -4,7 +4,9 @@
  * it more than once.
  */
 import type { Db } from '../db/index.js';
+import { projectDelivery } from '../db/deliveries.js';
 import { projectOrder } from '../db/orders.js';
+import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
 import { findPayment, recordPayment } from '../db/payments.js';
 import { getSettings } from '../db/settings.js';
 import { createDeliveryActivities } from './delivery.js';
@@ -32,8 +34,9 @@ export function createActivities({ db, paymentProviders, email, carrier }: Activ
 
 function createOrderActivities(db: Db, paymentProviders: PaymentProviders): Pick<OrderActivities, 'projectOrder' | 'createPayment'> {
   return {
-    async projectOrder(order, timeline) {
+    async projectOrder(order, timeline, delivery) {
       await projectOrder(db, order, timeline);
+      if (delivery) await projectDelivery(db, delivery, deliveryWorkflowId(delivery.id));
     },
 
     async createPayment(input) {

@@ -3,6 +3,7 @@
  * types from `activities/`; the implementations are built in `worker.ts`.
  */
 import type { NumberedEntry } from '../db/orders.js';
+import type { Delivery } from '../domain/delivery.js';
 import type { Order, PaymentMethod } from '../domain/order.js';
 import type { SupportRefund } from '../domain/refunds.js';
 import type { SendEmailInput, SendEmailResult } from './email.js';
@@ -25,7 +26,7 @@ export interface CreatedPayment {
 }
 
 export interface OrderActivities {
-  projectOrder(order: Order, timeline: NumberedEntry[]): Promise<void>;
+  projectOrder(order: Order, timeline: NumberedEntry[], delivery?: Delivery): Promise<void>;
   createPayment(input: CreatePaymentInput): Promise<CreatedPayment>;
   sendEmail(input: SendEmailInput): Promise<SendEmailResult>;
 }

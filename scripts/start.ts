@@ -13,7 +13,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
 import { seedDemoCatalog } from '../db/seed.js';
 import { createLogger } from '../logger.js';
-import { createOrderWorker, emailSettingsOf, ensureSearchAttributes } from '../worker.js';
+import { createOrderWorker, emailSettingsOf, ensureSearchAttributes, prebuildWorkflowBundle } from '../worker.js';
 import { resolveTemporalCli, startDevServer, type DevServer } from './temporal-server.js';
 
 async function main(): Promise<void> {
@@ -50,6 +50,8 @@ async function main(): Promise<void> {
     db: database.db,
     email: emailSettingsOf(config),
     paymentProviders: paymentProvidersOf(config.paymentProvider),
+    workflowBundle: { codePath: await prebuildWorkflowBundle() },
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
   });
   const workerDone = worker.run();
   const api = await serveApi({ config, database, client, logger });

@@ -37,4 +37,6 @@ export interface DeliveryProgress {
   step?: StepName | undefined;
   trackingNumber?: string | undefined;
   at: string;
+  /** The delivery as it is now: the order writes it to the lists with its own projection. */
+  delivery?: Delivery | undefined;
 }

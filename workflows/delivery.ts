@@ -9,6 +9,7 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -56,7 +57,11 @@ function reject(problem: DomainError): never {
   throw ApplicationFailure.create({ type: problem.code, message: problem.message, details: [problem.details ?? null], nonRetryable: true });
 }
 
+/** Deliveries first projected themselves; now their order does, from the progress it is told. */
+const PROJECTED_BY_ORDER = 'delivery-projected-by-order-v1';
+
 export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> {
+  const projectedByOrder = patched(PROJECTED_BY_ORDER);
   const delivery = newDelivery(
     { id: input.deliveryId, orderId: input.orderId, orderNumber: input.orderNumber, steps: input.steps, lines: input.lines, recipient: input.recipient },
     now(),
@@ -67,7 +72,15 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   let projectedVersion = 0;
 
   const tellOrder = async (event: DeliveryProgress['event'], extra: Partial<DeliveryProgress> = {}) => {
-    const progress: DeliveryProgress = { deliveryId: delivery.id, event, state: delivery.state, trackingNumber: delivery.trackingNumber, at: delivery.updatedAt, ...extra };
+    const progress: DeliveryProgress = {
+      deliveryId: delivery.id,
+      event,
+      state: delivery.state,
+      trackingNumber: delivery.trackingNumber,
+      at: delivery.updatedAt,
+      ...(projectedByOrder ? { delivery } : {}),
+      ...extra,
+    };
     try {
       await getExternalWorkflowHandle(input.orderWorkflowId).signal(deliveryProgressSignal, progress);
     } catch {
@@ -120,18 +133,18 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     },
   );
 
-  // The projection follows every change, one write per burst.
-  const projecting = (async () => {
-    for (;;) {
-      await condition(() => projectedVersion < delivery.version);
-      const version = delivery.version;
-      await activities.projectDelivery(delivery, workflowInfo().workflowId);
-      projectedVersion = version;
-    }
-  })();
-  void projecting;
-
-  await tellOrder('created');
+  if (!projectedByOrder) {
+    // The projection follows every change, one write per burst.
+    void (async () => {
+      for (;;) {
+        await condition(() => projectedVersion < delivery.version);
+        const version = delivery.version;
+        await activities.projectDelivery(delivery, workflowInfo().workflowId);
+        projectedVersion = version;
+      }
+    })();
+    await tellOrder('created');
+  }
   let reservation = await activities.requestStock(delivery.orderId, delivery.lines);
   await tellOthersReserved(reservation.reservedOrders);
   if (reservation.status === 'waiting') await tellOrder('waiting');
@@ -152,7 +165,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     applyDeliveryCancel(delivery, (cancelRequested as { reason?: string } | null)?.reason, now());
     await tellOrder('cancelled');
   }
-  await condition(() => allHandlersFinished() && projectedVersion >= delivery.version);
+  await condition(() => allHandlersFinished() && (projectedByOrder || projectedVersion >= delivery.version));
   return delivery;
 }
 

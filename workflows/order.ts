@@ -26,7 +26,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { DeliveryActivities } from '../activities/delivery.js';
 import type { OrderActivities, SendEmailInput } from '../activities/types.js';
-import { deliveryIdOf } from '../domain/delivery.js';
+import { deliveryIdOf, type Delivery } from '../domain/delivery.js';
 import type { NumberedEntry } from '../db/orders.js';
 import {
   applyExpiry,
@@ -132,6 +132,8 @@ const EMAILS_AND_REMINDERS = 'emails-and-reminders-v1';
 const DELIVERY = 'delivery-v1';
 /** Then returns, refunds, and closing the order when its return window is over. */
 const RETURNS_AND_REFUNDS = 'returns-refunds-v1';
+/** Then quotations projected at their milestones rather than at every cart edit (one action per edit). */
+const LAZY_DRAFT_PROJECTION = 'lazy-draft-projection-v1';
 
 const { planDelivery } = proxyActivities<Pick<DeliveryActivities, 'planDelivery'>>({
   startToCloseTimeout: '30 seconds',
@@ -155,6 +157,11 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   const emailsAndReminders = patched(EMAILS_AND_REMINDERS);
   const fulfils = patched(DELIVERY);
   const handlesReturns = patched(RETURNS_AND_REFUNDS);
+  const lazyDrafts = patched(LAZY_DRAFT_PROJECTION);
+  /** A quotation is projected when created, when its idle timer fires, and when it leaves the draft state. */
+  let projectDraftNow = true;
+  /** The delivery's latest state, as it told us: projected with the order. */
+  let deliverySnapshot: Delivery | undefined;
   let deliveryStarting = false;
   let childrenStarting = 0;
   /** Returns received whose refund is still to be decided. */
@@ -267,6 +274,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   );
 
   setHandler(deliveryProgressSignal, (news) => {
+    if (news.delivery && (!deliverySnapshot || news.delivery.version > deliverySnapshot.version)) deliverySnapshot = news.delivery;
     record(applyDeliveryNews(order, news, now()));
   });
 
@@ -402,6 +410,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
         staticSummary: `Delivery of ${order.number} (${plan.steps.join(' → ')})`,
       });
       applyDeliveryCreated(order, { id, doneEmail: plan.deliveryDoneEmail, returnWindowDays: plan.returnWindowDays }, now());
+      record([{ at: now(), type: 'delivery_created', message: `Delivery order created (${plan.steps.join(' → ')})`, data: { deliveryId: id } }]);
     } finally {
       deliveryStarting = false;
     }
@@ -425,6 +434,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
         const interrupted = await condition(() => order.state !== OrderState.draft || movedEarlier(), wait);
         if (interrupted) continue;
       }
+      // The idle check brings the lists up to date (the abandoned-cart list reads them).
+      projectDraftNow = true;
       const due = nextIdleStep(order, run.policy);
       if (due.at > Date.now()) continue; // the customer came back: arm for the new time
       if (due.kind === 'expire') {
@@ -444,15 +455,18 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
 
   // ------------------------------------------------------------ main sequence
   let searchAttributes = searchAttributesOf(order);
-  const needsProjection = () => run.projectedVersion < order.version || pending.length > 0;
-  const flush = async () => {
+  const unprojected = () => run.projectedVersion < order.version || pending.length > 0;
+  // A quotation's edits wait for its next milestone: a busy cart costs one action per edit.
+  const needsProjection = () => unprojected() && (!lazyDrafts || order.state !== OrderState.draft || projectDraftNow);
+  const flush = async (force = false) => {
     for (;;) {
+      if (!needsProjection() && !(force && unprojected())) return;
       searchAttributes = syncSearchAttributes(order, searchAttributes);
-      if (!needsProjection()) return;
       const batch = pending.splice(0);
       const version = order.version;
-      await projectOrder(order, batch);
+      await projectOrder(order, batch, deliverySnapshot);
       run.projectedVersion = Math.max(run.projectedVersion, version);
+      projectDraftNow = false;
     }
   };
 
@@ -518,7 +532,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
     if (closing()) break;
     if (timeToContinue()) {
       await condition(allHandlersFinished);
-      await flush();
+      await flush(true);
       const carried: CarriedOrder = {
         order,
         timelineSeq: run.timelineSeq,
@@ -531,7 +545,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   }
 
   await condition(() => allHandlersFinished() && emailsInFlight === 0);
-  await flush();
+  await flush(true);
   return order;
 }
 
