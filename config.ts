@@ -40,7 +40,7 @@ const EnvSchema = z.object({
   EMAIL_FROM: z.string().min(3).default('Demo Shop <shop@example.com>'),
   PAYMENT_PROVIDER_URL: optionalText.pipe(z.url().optional()),
   PAYMENT_PROVIDER_KEY: z.string().min(8).default('dev-provider-key'),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(1000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
   PATH: z.string().default(''),
 });
 
