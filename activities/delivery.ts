@@ -1,10 +1,10 @@
 /** The delivery's side effects: stock, the label, the projection, and the plan read from the settings. */
-import { getLabel, projectDelivery, saveLabel } from '../db/deliveries.js';
+import { getLabel, saveLabel } from '../db/deliveries.js';
 import type { Db } from '../db/index.js';
 import { getProductsBySku } from '../db/products.js';
 import { getSettings } from '../db/settings.js';
 import { releaseStock, requestStock, reservationStatus, shipStock, type ReservationStatus } from '../db/stock.js';
-import { stepsFor, type Delivery, type DeliveryLine, type Recipient, type StepName } from '../domain/delivery.js';
+import { stepsFor, type DeliveryLine, type Recipient, type StepName } from '../domain/delivery.js';
 import type { Carrier } from './shipping.js';
 import { renderLabel } from './shipping.js';
 
@@ -66,10 +66,6 @@ export function createDeliveryActivities({ db, carrier }: { db: Db; carrier: Car
       await saveLabel(db, { deliveryId: request.deliveryId, trackingNumber: shipment.trackingNumber, carrier: shipment.carrier, pdf });
       const stored = (await getLabel(db, request.deliveryId))!;
       return { trackingNumber: stored.trackingNumber, carrier: stored.carrier };
-    },
-
-    async projectDelivery(delivery: Delivery, workflowId: string): Promise<void> {
-      await projectDelivery(db, delivery, workflowId);
     },
   };
 }

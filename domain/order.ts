@@ -610,14 +610,13 @@ export function applyEmailSent(order: Order, kind: string, seq: number, outcome:
 
 export interface DeliveryNews {
   deliveryId: string;
-  event: 'created' | 'waiting' | 'reserved' | 'step_done' | 'done' | 'cancelled';
+  event: 'waiting' | 'reserved' | 'step_done' | 'done' | 'cancelled';
   state: DeliveryState;
   step?: string | undefined;
   trackingNumber?: string | undefined;
 }
 
 const DELIVERY_MESSAGES: Record<DeliveryNews['event'], (n: DeliveryNews) => string> = {
-  created: () => 'Delivery order created',
   waiting: () => 'Delivery waiting for stock',
   reserved: () => 'Stock reserved: delivery ready',
   step_done: (n) => `Delivery step ${n.step} done${n.trackingNumber && n.step === 'pack' ? `, label printed (${n.trackingNumber})` : ''}`,

@@ -2,10 +2,9 @@
  * `npm run record-histories`: runs the order journeys on a real Temporal dev
  * server and saves their histories under test/histories/, where the replay
  * test checks that today's workflow code still replays them. It rewrites the
- * files it records; older ones stay and must keep replaying (v1-*: before
- * reminders and emails; v2-*: before deliveries; v3-*: before returns). A history that no longer
- * replays means a change would break orders already in flight: guard the
- * change with patched() instead.
+ * files it records; histories kept from an earlier version must keep
+ * replaying. A history that no longer replays means a change would break
+ * orders already in flight: guard the change with patched() instead.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -29,10 +29,10 @@ export const stockReservedSignal = defineSignal('stockReserved');
 export const cancelDeliverySignal = defineSignal<[{ reason?: string | undefined }]>('cancelDelivery');
 export const deliveryQuery = defineQuery<Delivery>('delivery');
 
-/** What a delivery tells its order. */
+/** What a delivery tells its order (its creation the order records itself). */
 export interface DeliveryProgress {
   deliveryId: string;
-  event: 'created' | 'waiting' | 'reserved' | 'step_done' | 'done' | 'cancelled';
+  event: 'waiting' | 'reserved' | 'step_done' | 'done' | 'cancelled';
   state: Delivery['state'];
   step?: StepName | undefined;
   trackingNumber?: string | undefined;

@@ -9,10 +9,8 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { DeliveryActivities } from '../activities/delivery.js';
 import {
@@ -57,11 +55,7 @@ function reject(problem: DomainError): never {
   throw ApplicationFailure.create({ type: problem.code, message: problem.message, details: [problem.details ?? null], nonRetryable: true });
 }
 
-/** Deliveries first projected themselves; now their order does, from the progress it is told. */
-const PROJECTED_BY_ORDER = 'delivery-projected-by-order-v1';
-
 export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> {
-  const projectedByOrder = patched(PROJECTED_BY_ORDER);
   const delivery = newDelivery(
     { id: input.deliveryId, orderId: input.orderId, orderNumber: input.orderNumber, steps: input.steps, lines: input.lines, recipient: input.recipient },
     now(),
@@ -69,7 +63,6 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   let reservedSignalled = false;
   let cancelRequested: { reason?: string | undefined } | null = null;
   let stepInFlight = false;
-  let projectedVersion = 0;
 
   const tellOrder = async (event: DeliveryProgress['event'], extra: Partial<DeliveryProgress> = {}) => {
     const progress: DeliveryProgress = {
@@ -78,7 +71,8 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
       state: delivery.state,
       trackingNumber: delivery.trackingNumber,
       at: delivery.updatedAt,
-      ...(projectedByOrder ? { delivery } : {}),
+      // Its order writes it to the lists with its own projection.
+      delivery,
       ...extra,
     };
     try {
@@ -133,18 +127,6 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     },
   );
 
-  if (!projectedByOrder) {
-    // The projection follows every change, one write per burst.
-    void (async () => {
-      for (;;) {
-        await condition(() => projectedVersion < delivery.version);
-        const version = delivery.version;
-        await activities.projectDelivery(delivery, workflowInfo().workflowId);
-        projectedVersion = version;
-      }
-    })();
-    await tellOrder('created');
-  }
   let reservation = await activities.requestStock(delivery.orderId, delivery.lines);
   await tellOthersReserved(reservation.reservedOrders);
   if (reservation.status === 'waiting') await tellOrder('waiting');
@@ -165,7 +147,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     applyDeliveryCancel(delivery, (cancelRequested as { reason?: string } | null)?.reason, now());
     await tellOrder('cancelled');
   }
-  await condition(() => allHandlersFinished() && (projectedByOrder || projectedVersion >= delivery.version));
+  await condition(allHandlersFinished);
   return delivery;
 }
 

@@ -14,7 +14,6 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -123,18 +122,6 @@ const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActiviti
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-/**
- * Reminders, cart expiry and the confirmation email came after the first
- * orders ran: runs recorded before them replay without (see test/histories).
- */
-const EMAILS_AND_REMINDERS = 'emails-and-reminders-v1';
-/** Stock reservation and the delivery child workflow came after that. */
-const DELIVERY = 'delivery-v1';
-/** Then returns, refunds, and closing the order when its return window is over. */
-const RETURNS_AND_REFUNDS = 'returns-refunds-v1';
-/** Then quotations projected at their milestones rather than at every cart edit (one action per edit). */
-const LAZY_DRAFT_PROJECTION = 'lazy-draft-projection-v1';
-
 const { planDelivery } = proxyActivities<Pick<DeliveryActivities, 'planDelivery'>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -154,10 +141,6 @@ function now(): string {
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   const run = startRun(input);
   const { order } = run;
-  const emailsAndReminders = patched(EMAILS_AND_REMINDERS);
-  const fulfils = patched(DELIVERY);
-  const handlesReturns = patched(RETURNS_AND_REFUNDS);
-  const lazyDrafts = patched(LAZY_DRAFT_PROJECTION);
   /** A quotation is projected when created, when its idle timer fires, and when it leaves the draft state. */
   let projectDraftNow = true;
   /** The delivery's latest state, as it told us: projected with the order. */
@@ -312,7 +295,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   setHandler(
     requestRefundUpdate,
     (request) => startRefund(request.amount ?? refundableAmount(order), request.reason),
-    { validator: (request) => reject(handlesReturns ? checkRefund(order, request) : new DomainError('refund_not_supported', 'This order predates refunds.')) },
+    { validator: (request) => reject(checkRefund(order, request)) },
   );
   setHandler(refundSettledSignal, (outcome) => {
     record(applyRefundSettled(order, outcome, now()));
@@ -340,7 +323,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
     {
       validator: (request) => {
         const windowDays = order.delivery?.returnWindowDays ?? request.returnWindowDays;
-        reject(handlesReturns ? checkReturn(order, { ...request, returnWindowDays: windowDays }, now()) : new DomainError('order_not_delivered', 'This order predates returns.'));
+        reject(checkReturn(order, { ...request, returnWindowDays: windowDays }, now()));
       },
     },
   );
@@ -357,7 +340,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
     if (end > Date.now()) await sleep(end - Date.now());
     returnWindowOver = true;
   };
-  if (handlesReturns) void closeAfterReturnWindow();
+  void closeAfterReturnWindow();
 
   setHandler(paymentEventSignal, (event) => {
     if (run.processedEventIds.includes(event.eventId)) return; // a provider's redelivery
@@ -382,8 +365,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
       emailsInFlight -= 1;
     }
   };
-  const confirmationDue = () => emailsAndReminders && order.state === OrderState.sale && !order.emailsSent.order_confirmation;
-  const deliveryDue = () => fulfils && order.state === OrderState.sale && !order.delivery;
+  const confirmationDue = () => order.state === OrderState.sale && !order.emailsSent.order_confirmation;
+  const deliveryDue = () => order.state === OrderState.sale && !order.delivery;
   const deliveryDoneEmailDue = () => order.deliveryState === DeliveryState.done && order.delivery?.doneEmail === true && !order.emailsSent.delivery_done;
 
   /** The sales order's delivery: a child that outlives this run (continue-as-new), told apart by its id. */
@@ -451,13 +434,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
       applyReminderDone(order, due.seq, now());
     }
   };
-  if (emailsAndReminders) void watchIdleQuotation();
+  void watchIdleQuotation();
 
   // ------------------------------------------------------------ main sequence
   let searchAttributes = searchAttributesOf(order);
   const unprojected = () => run.projectedVersion < order.version || pending.length > 0;
   // A quotation's edits wait for its next milestone: a busy cart costs one action per edit.
-  const needsProjection = () => unprojected() && (!lazyDrafts || order.state !== OrderState.draft || projectDraftNow);
+  const needsProjection = () => unprojected() && (order.state !== OrderState.draft || projectDraftNow);
   const flush = async (force = false) => {
     for (;;) {
       if (!needsProjection() && !(force && unprojected())) return;
@@ -471,10 +454,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   };
 
   const succeededRefunds = () => (order.refunds ?? []).filter((r) => r.status === 'succeeded');
-  const refundEmailDue = () => emailsAndReminders && succeededRefunds().length > (order.emailsSent.refund ?? 0);
-  const returnEmailDue = () => emailsAndReminders && (order.returns ?? []).length > (order.emailsSent.return ?? 0);
+  const refundEmailDue = () => succeededRefunds().length > (order.emailsSent.refund ?? 0);
+  const returnEmailDue = () => (order.returns ?? []).length > (order.emailsSent.return ?? 0);
   const cancelRefundDue = () =>
-    handlesReturns &&
     order.state === OrderState.cancel &&
     !(order.refunds ?? []).some((r) => r.reason === 'order cancelled') &&
     refundableAmount(order) > 0 &&
