@@ -40,6 +40,10 @@ const EnvSchema = z.object({
   EMAIL_FROM: z.string().min(3).default('Demo Shop <shop@example.com>'),
   PAYMENT_PROVIDER_URL: optionalText.pipe(z.url().optional()),
   PAYMENT_PROVIDER_KEY: z.string().min(8).default('dev-provider-key'),
+  /** Storefront writes (cart changes, checkout) per client IP and minute; 0 turns the limit off. */
+  RATE_LIMIT_STOREFRONT_WRITES: z.coerce.number().int().min(0).max(1_000_000).default(1200),
+  /** Express's trust proxy: "false", "true", a hop count, or addresses; behind a proxy the client IP comes from X-Forwarded-For. */
+  TRUST_PROXY: z.string().default('false'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
   PATH: z.string().default(''),
 });
@@ -67,6 +71,8 @@ export interface Config {
   email: { resendApiKey: string | undefined; resendBaseUrl: string | undefined; from: string };
   /** The card provider's API (refunds). Default: the demo provider this API serves itself. */
   paymentProvider: { url: string; apiKey: string };
+  rateLimitStorefrontWrites: number;
+  trustProxy: boolean | number | string;
   /** Workflows kept in the worker's memory; the rest replay from history when they wake (an idle cart's timer). */
   workerMaxCachedWorkflows: number;
   /** Names of the secrets that fell back to their development defaults. */
@@ -119,6 +125,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     email: { resendApiKey: e.RESEND_API_KEY, resendBaseUrl: e.RESEND_BASE_URL, from: e.EMAIL_FROM },
     paymentProvider: { url: (e.PAYMENT_PROVIDER_URL ?? `${publicUrl}/demo-provider`).replace(/\/$/, ''), apiKey: e.PAYMENT_PROVIDER_KEY },
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    rateLimitStorefrontWrites: e.RATE_LIMIT_STOREFRONT_WRITES,
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     devDefaultsUsed,
     searchPath: e.PATH,
   };

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** Secrets never reach the logs, whatever logs them. */
 export const REDACTED_PATHS = [
@@ -9,10 +9,16 @@ export const REDACTED_PATHS = [
   '*.accessToken',
   '*.apiKey',
   '*.secret',
+  '*.webhookSecret',
+  '*.password',
+  '*.headers.authorization',
+  '*.headers["payment-signature"]',
+  '*.headers["idempotency-key"]',
 ];
 
-export function createLogger(level: string, name?: string): Logger {
-  return pino({ level, name, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } });
+export function createLogger(level: string, name?: string, destination?: DestinationStream): Logger {
+  const options = { level, name, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

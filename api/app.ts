@@ -9,6 +9,7 @@ import type { Database } from '../db/index.js';
 import { DomainError, ErrorStatus } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { ApiBuilder } from './http.js';
+import { storefrontWriteLimit } from './rate-limit.js';
 import { toDomainError, type OrderGateway } from './orders.js';
 import { cartRoutes } from './routes/carts.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -32,7 +33,12 @@ export const BODY_LIMIT = '100kb';
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', deps.config.trustProxy);
+  app.use((_req, res, next) => {
+    res.set({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' });
+    next();
+  });
+  app.use(storefrontWriteLimit(deps.config.rateLimitStorefrontWrites));
   app.use(
     express.json({
       limit: BODY_LIMIT,

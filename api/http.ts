@@ -95,6 +95,11 @@ export class ApiBuilder {
     this.router[spec.method](expressPath, async (req: Request, res: Response, next: NextFunction) => {
       try {
         const role = authorize(spec.access, req, this.tokens);
+        // JSON in and out: a body in any other form is not silently taken for an empty one.
+        const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+        if (spec.body && hasBody && !req.is('application/json')) {
+          throw new DomainError('invalid_request', 'Send the body as JSON, with Content-Type: application/json.');
+        }
         const params = parse(spec.params, req.params, 'path') as Infer<P>;
         const query = parse(spec.query, req.query, 'query') as Infer<Q>;
         const body = parse(spec.body, req.body ?? (spec.body ? {} : undefined), 'body') as Infer<B>;
@@ -127,6 +132,8 @@ export class ApiBuilder {
       summary: spec.summary,
       tags: spec.tags,
       ...(spec.access === 'storefront' || spec.access === 'operator' ? { security: [{ bearer: [] }] } : {}),
+      // Who may call it: public, signed (webhook signature), storefront (or operator), operator.
+      'x-access': spec.access,
       request,
       responses,
     });

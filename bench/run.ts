@@ -166,6 +166,8 @@ async function startSystem() {
     STOREFRONT_API_TOKEN: TOKENS.storefront,
     OPERATOR_API_TOKEN: TOKENS.operator,
     PAYMENT_WEBHOOK_SECRET: TOKENS.webhook,
+    // One load generator on one address is not a storefront's traffic.
+    RATE_LIMIT_STOREFRONT_WRITES: '0',
   };
   const worker = spawnNode('worker.ts', [], env);
   const api = spawnNode('api/server.ts', [], env);

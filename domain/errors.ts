@@ -48,6 +48,9 @@ export const ErrorStatus = {
   return_window_closed: 422,
   product_not_returnable: 422,
   return_exceeds_delivered: 422,
+  // 413 / 429
+  payload_too_large: 413,
+  rate_limited: 429,
   // 5xx
   internal_error: 500,
   unavailable: 503,

@@ -4,7 +4,7 @@
  * wire transfers, cancellation, and many orders racing for few units.
  */
 import { extractText, getDocumentProxy } from 'unpdf';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdOf } from '../domain/delivery.js';
 import { startApi, type ApiHarness } from './support/api.js';
 import { eventually } from './support/eventually.js';
@@ -71,6 +71,10 @@ async function labelText(deliveryId: string): Promise<{ text: string; contentTyp
 }
 
 describe('each step layout, end to end', () => {
+  afterEach(async () => {
+    await setSteps('ship_only');
+  });
+
   it('ship_only: one step; the label is printed at ship; stock leaves; one delivery_done email with the tracking number', async () => {
     await setSteps('ship_only');
     const sku = await product(5);
@@ -78,8 +82,10 @@ describe('each step layout, end to end', () => {
     const ready = await deliveryWhen(order.deliveryId, 'ready');
     expect(ready.steps).toEqual([{ name: 'ship', state: 'ready' }]);
     expect(await stockOf(sku)).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
-    const todo = await api.operator('GET', '/api/deliveries?state=ready');
-    expect(todo.body.items.map((d: { id: string }) => d.id)).toContain(order.deliveryId);
+    await eventually(async () => {
+      const todo = await api.operator('GET', '/api/deliveries?state=ready');
+      expect(todo.body.items.map((d: { id: string }) => d.id)).toContain(order.deliveryId);
+    });
 
     const shipped = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, {});
     expect(shipped.status).toBe(200);

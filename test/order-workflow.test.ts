@@ -253,7 +253,7 @@ describe('long-lived carts', () => {
     const cart = await orders.openCart(gateway, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
     const handle = temporal.client.workflow.getHandle(orderWorkflowId(cart.id));
     const firstRunId = (await handle.describe()).runId;
-    const edits = 60;
+    const edits = 100;
     for (let batch = 0; batch < edits; batch += 10) {
       await Promise.all(Array.from({ length: 10 }, () => orders.addLine(gateway, cart.id, { sku: 'MUG-BLUE', quantity: 1 })));
     }

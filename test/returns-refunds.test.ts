@@ -197,7 +197,7 @@ describe('refunds from the operator', () => {
       const d = await detail(o.id);
       expect(d.refunds).toMatchObject([{ status: 'failed', failureReason: expect.stringContaining('card account closed') }]);
       expect(d.paymentState).toBe('paid');
-      expect(d.timeline.at(-1)).toMatchObject({ type: 'refund_failed' });
+      expect(d.timeline).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'refund_failed' })]));
     });
     // Failed refunds do not count: the operator may try again.
     expect((await api.operator('POST', `/api/orders/${o.id}/refunds`, {})).status).toBe(202);

@@ -81,8 +81,9 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
       try {
         return { body: view(await validateDeliveryStep(gateway, params.id, body)) };
       } catch (error) {
-        // A finished delivery's workflow is closed: answer from its projection.
-        const stored = error instanceof DomainError && error.code === 'delivery_not_found' ? await getDelivery(db, params.id) : null;
+        // A finished delivery's workflow is closed to updates but still answers queries; past retention, the projection does.
+        if (!(error instanceof DomainError && error.code === 'delivery_not_found')) throw error;
+        const stored = await getDeliveryLive(gateway, params.id).catch(() => getDelivery(db, params.id));
         if (!stored) throw error;
         const repeat = body.step && (stored.steps as DeliveryStep[]).some((s) => s.name === body.step && s.state === 'done');
         if (repeat) return { body: view(stored) };
