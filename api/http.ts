@@ -43,7 +43,16 @@ function authorize(access: Access, req: Request, tokens: Tokens): Role | null {
   return role;
 }
 
+/** PostgreSQL text cannot hold NUL; no legitimate input carries one. */
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v));
+  return false;
+}
+
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
+  if (containsNul(value)) throw new DomainError('invalid_request', `Invalid ${where}: NUL characters are not allowed.`);
   if (!schema) return undefined as z.infer<T>;
   const result = schema.safeParse(value);
   if (result.success) return result.data;

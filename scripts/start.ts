@@ -36,6 +36,9 @@ async function main(): Promise<void> {
     });
     address = devServer.address;
     uiUrl = devServer.uiUrl ?? uiUrl;
+    // However this process ends, the dev server does not outlive it.
+    const server = devServer;
+    process.once('exit', () => server.process.kill('SIGTERM'));
   }
 
   const database = await createDb({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') });
