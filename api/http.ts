@@ -17,8 +17,9 @@ export interface Tokens {
   operator: string;
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
+/** Constant-time comparison of a secret (token, access token) with what was given. */
+export function sameSecret(given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? '');
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }

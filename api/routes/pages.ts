@@ -1,5 +1,4 @@
 /** Pages a customer opens from an email link, authenticated by the order's access token. */
-import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { getOrderSummary } from '../../db/orders.js';
 import { getSettings } from '../../db/settings.js';
@@ -7,18 +6,14 @@ import { escapeHtml } from '../../domain/email-templates.js';
 import { DomainError } from '../../domain/errors.js';
 import { formatMoney } from '../../domain/money.js';
 import type { AppDeps } from '../app.js';
-import type { ApiBuilder } from '../http.js';
+import { getOrder } from '../orders.js';
+import { sameSecret, type ApiBuilder } from '../http.js';
 import { IdParam } from '../schemas.js';
 
 const TokenQuery = z.object({ token: z.string().max(200).optional() });
 
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  const a = Buffer.from(given ?? '');
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-export function pageRoutes(api: ApiBuilder, { gateway: { db } }: AppDeps): void {
+export function pageRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
+  const { db } = gateway;
   api.route({
     method: 'get',
     path: '/cart/{id}',
@@ -29,9 +24,10 @@ export function pageRoutes(api: ApiBuilder, { gateway: { db } }: AppDeps): void 
     query: TokenQuery,
     responses: { 200: { description: 'The cart page', schema: z.string(), contentType: 'text/html' }, 302: { description: "To the storefront's cart" }, 404: { description: 'Unknown cart or wrong token' } },
     handler: async ({ params, query, res }) => {
-      const order = await getOrderSummary(db, params.id);
+      // The live cart (a quotation's latest edits reach the lists only at its milestones), else its projection.
+      const order = await getOrder(gateway, params.id).catch(() => getOrderSummary(db, params.id));
       // A wrong token and an unknown order look the same: nothing is revealed.
-      if (!order || !tokenMatches(query.token, order.accessToken)) throw new DomainError('not_found', 'No such cart.');
+      if (!order || !sameSecret(query.token, order.accessToken)) throw new DomainError('not_found', 'No such cart.');
       const settings = await getSettings(db);
       if (settings.cartRecoveryUrl) {
         res.redirect(302, settings.cartRecoveryUrl.replaceAll('{order_id}', encodeURIComponent(order.id)).replaceAll('{token}', encodeURIComponent(order.accessToken)));

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { getOrderSummary } from '../../db/orders.js';
 import { getProductsBySku } from '../../db/products.js';
@@ -10,16 +9,10 @@ import { DomainError } from '../../domain/errors.js';
 import { formatMoney } from '../../domain/money.js';
 import { returnableQuantities } from '../../domain/refunds.js';
 import type { AppDeps } from '../app.js';
-import { roleOf, type ApiBuilder } from '../http.js';
+import { roleOf, sameSecret, type ApiBuilder } from '../http.js';
 import { getOrder } from '../orders.js';
 import { receiveReturn, requestRefund, requestReturn } from '../returns.js';
 import { IdParam, RefundBody, RefundSchema, ReturnBody, ReturnListQuery, ReturnSchema } from '../schemas.js';
-
-function sameToken(given: string | undefined, expected: string): boolean {
-  const a = Buffer.from(given ?? '');
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   const { db } = gateway;
@@ -58,7 +51,7 @@ export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
       const order = await getOrderSummary(db, params.id);
       const operator = roleOf(req.headers.authorization, config.tokens) === 'operator';
       // A wrong token and an unknown order look the same: nothing is revealed.
-      if (!order || (!operator && !sameToken(body.token, order.accessToken))) throw new DomainError('order_not_found', 'No such order.');
+      if (!order || (!operator && !sameSecret(body.token, order.accessToken))) throw new DomainError('order_not_found', 'No such order.');
       const [settings, products] = await Promise.all([getSettings(db), getProductsBySku(db, body.lines.map((l) => l.sku))]);
       const catalog = Object.fromEntries([...products.values()].map((p) => [p.sku, { returnable: p.returnable, type: p.type }]));
       try {
@@ -132,7 +125,7 @@ export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
     responses: { 200: { description: 'The form', schema: z.string(), contentType: 'text/html' }, 404: { description: 'Unknown order or wrong token' } },
     handler: async ({ params, query, res }) => {
       const summary = await getOrderSummary(db, params.id);
-      if (!summary || !sameToken(query.token, summary.accessToken)) throw new DomainError('order_not_found', 'No such order.');
+      if (!summary || !sameSecret(query.token, summary.accessToken)) throw new DomainError('order_not_found', 'No such order.');
       const order = await getOrder(gateway, params.id).catch(() => null);
       const settings = await getSettings(db);
       const left = order ? returnableQuantities(order) : new Map<string, number>();
