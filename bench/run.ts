@@ -179,7 +179,7 @@ async function startSystem() {
 }
 
 // ------------------------------------------------------------------ storefront sessions
-async function call(apiUrl: string, route: string, method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
+async function call<T = unknown>(apiUrl: string, route: string, method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
   const started = performance.now();
   const raw = body === undefined ? undefined : JSON.stringify(body);
   const response = await fetch(`${apiUrl}${path}`, {
@@ -187,7 +187,7 @@ async function call(apiUrl: string, route: string, method: string, path: string,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(raw ? { 'content-type': 'application/json' } : {}), ...headers },
     body: raw,
   });
-  const json = (await response.json()) as any;
+  const json = (await response.json()) as T;
   record(route, performance.now() - started);
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
   return json;
@@ -195,7 +195,7 @@ async function call(apiUrl: string, route: string, method: string, path: string,
 
 async function storefrontSession(apiUrl: string, i: number, abandon: boolean): Promise<string | null> {
   const sf = TOKENS.storefront;
-  const cart = await call(apiUrl, 'POST /api/carts', 'POST', '/api/carts', sf, { lines: [{ sku: 'BENCH-1', quantity: 1 }] });
+  const cart = await call<{ id: string }>(apiUrl, 'POST /api/carts', 'POST', '/api/carts', sf, { lines: [{ sku: 'BENCH-1', quantity: 1 }] });
   await call(apiUrl, 'POST /api/carts/:id/lines', 'POST', `/api/carts/${cart.id}/lines`, sf, { sku: 'BENCH-2', quantity: 1 });
   await call(apiUrl, 'POST /api/carts/:id/lines', 'POST', `/api/carts/${cart.id}/lines`, sf, { sku: 'BENCH-3', quantity: 1 });
   await call(apiUrl, 'PUT /api/carts/:id/contact', 'PUT', `/api/carts/${cart.id}/contact`, sf, {
@@ -204,7 +204,7 @@ async function storefrontSession(apiUrl: string, i: number, abandon: boolean): P
     shippingAddress: { line1: '1 Bench St', city: 'Lyon', postalCode: '69001', country: 'FR' },
   });
   if (abandon) return null;
-  const { payment } = await call(apiUrl, 'POST /api/carts/:id/checkout', 'POST', `/api/carts/${cart.id}/checkout`, sf, { paymentMethod: 'card' });
+  const { payment } = await call<{ payment: { reference: string; amount: number; currency: string } }>(apiUrl, 'POST /api/carts/:id/checkout', 'POST', `/api/carts/${cart.id}/checkout`, sf, { paymentMethod: 'card' });
   const event = JSON.stringify({ id: `evt_${cart.id}`, type: 'payment.succeeded', data: { reference: payment.reference, amount: payment.amount, currency: payment.currency } });
   const started = performance.now();
   const hook = await fetch(`${apiUrl}/api/webhooks/payments`, { method: 'POST', headers: { 'content-type': 'application/json', 'payment-signature': signPayload(TOKENS.webhook, event) }, body: event });
@@ -218,7 +218,7 @@ async function storefrontSession(apiUrl: string, i: number, abandon: boolean): P
     await new Promise((r) => setTimeout(r, 25));
   }
   await call(apiUrl, 'POST /api/deliveries/:id/validate', 'POST', `/api/deliveries/${deliveryId}/validate`, TOKENS.operator, { step: 'ship' });
-  return cart.id as string;
+  return cart.id;
 }
 
 // ------------------------------------------------------------------ baseline
