@@ -33,7 +33,6 @@ import {
   applyReminderPassedOver,
   nextIdleStep,
   reminderBlocker,
-  type ReminderPolicy,
 } from '../domain/abandoned-cart.js';
 import type { EmailKind } from '../domain/email-templates.js';
 import { DomainError } from '../domain/errors.js';
