@@ -473,7 +473,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
 
   // Continue as new when the history grows long, but never in the middle of a checkout or a child's start.
   const timeToContinue = () =>
-    workflowInfo().continueAsNewSuggested && !checkoutInFlight && emailsInFlight === 0 && !deliveryStarting && childrenStarting === 0;
+    workflowInfo().continueAsNewSuggested &&
+    !checkoutInFlight &&
+    emailsInFlight === 0 &&
+    !deliveryStarting &&
+    childrenStarting === 0 &&
+    receivedReturns.length === 0;
   for (;;) {
     await condition(
       () =>
