@@ -10,21 +10,16 @@
  *
  *   npm run bench -- --orders 200 --concurrency 20 --abandon 0.1 --idle-carts 10000 --max-seconds 240
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
-import postgres from 'postgres';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { signPayload } from '../api/webhook-signature.js';
-import { loadConfig } from '../config.js';
-import { createDb } from '../db/index.js';
-import { createProduct } from '../db/products.js';
-import { saveSettings, getSettings } from '../db/settings.js';
 import { deliveryIdOf } from '../domain/delivery.js';
-import { freePort, PROJECT_DIR, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-server.js';
+import { startProductionShape, type ProductionShape } from '../scripts/production-shape.js';
+import { PROJECT_DIR } from '../scripts/temporal-server.js';
 import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
 import { ACTION_KINDS, countActions, emptyCount, totalActions, type ActionCount } from './actions.js';
@@ -48,9 +43,9 @@ const IDLE_CARTS = Number(flags['idle-carts']);
 const DEADLINE = Date.now() + Number(flags['max-seconds']) * 1000;
 const SAMPLE = Number(flags['history-sample']);
 
-const TOKENS = { storefront: 'bench-storefront-token-000', operator: 'bench-operator-token-0000', webhook: 'bench-webhook-secret-00000' };
-const config = loadConfig();
 const cleanups: Array<() => Promise<void> | void> = [];
+/** The API's tokens, set when the system is up. */
+let tokens: ProductionShape['tokens'];
 
 // ------------------------------------------------------------------ measuring
 const latencies = new Map<string, number[]>();
@@ -98,84 +93,15 @@ async function pool<T>(items: T[], concurrency: number, run: (item: T) => Promis
 }
 
 // ------------------------------------------------------------------ the system
-function spawnNode(script: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_DIR, script), ...args], {
-    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  cleanups.push(() => {
-    child.kill('SIGTERM');
-  });
-  return child;
-}
-
-async function waitHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the API at ${url} did not become healthy`);
-}
-
 async function startSystem() {
-  let address = config.temporal.address;
-  let server: DevServer | undefined;
-  if (!address) {
-    const cli = resolveTemporalCli({ cliPath: config.temporal.cliPath, searchPath: config.searchPath, log: console.error });
-    const dir = mkdtempSync(join(tmpdir(), 'orders-bench-'));
-    server = await startDevServer({ cli, port: await freePort(), dbFile: join(dir, 'temporal.db') });
-    address = server.address;
-    cleanups.push(async () => {
-      await server!.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
-  }
-  const adminUrl = config.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `orders_bench_${Date.now()}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-  cleanups.push(async () => {
-    const again = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await again.unsafe(`drop database if exists ${name} with (force)`);
-    await again.end();
+  const shape = await startProductionShape({
+    name: 'bench',
+    products: ['BENCH-1', 'BENCH-2', 'BENCH-3'].map((sku) => ({ sku, name: sku, price: 1000, currency: 'EUR', type: 'storable' as const, onHand: 10_000_000, weightGrams: 100 })),
+    settings: { deliverySteps: 'ship_only' },
   });
-  const database = await createDb({ url: databaseUrl, max: 2 });
-  await database.migrate();
-  for (const sku of ['BENCH-1', 'BENCH-2', 'BENCH-3']) {
-    await createProduct(database.db, { sku, name: sku, price: 1000, currency: 'EUR', type: 'storable', onHand: 10_000_000, weightGrams: 100 });
-  }
-  await saveSettings(database.db, { ...(await getSettings(database.db)), deliverySteps: 'ship_only' });
-  await database.close();
-
-  const port = await freePort();
-  const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
-  const env = {
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    STOREFRONT_API_TOKEN: TOKENS.storefront,
-    OPERATOR_API_TOKEN: TOKENS.operator,
-    PAYMENT_WEBHOOK_SECRET: TOKENS.webhook,
-    // One load generator on one address is not a storefront's traffic.
-    RATE_LIMIT_STOREFRONT_WRITES: '0',
-  };
-  const worker = spawnNode('worker.ts', [], env);
-  const api = spawnNode('api/server.ts', [], env);
-  const apiUrl = `http://127.0.0.1:${port}`;
-  await waitHealthy(apiUrl);
-  const connection = await Connection.connect({ address });
-  cleanups.push(() => connection.close());
-  return { address, apiUrl, worker, api, client: new Client({ connection }), baselineQueue: `${taskQueue}-baseline` };
+  cleanups.push(() => shape.stop());
+  tokens = shape.tokens;
+  return Object.assign(shape, { baselineQueue: `${shape.taskQueue}-baseline` });
 }
 
 // ------------------------------------------------------------------ storefront sessions
@@ -194,7 +120,7 @@ async function call<T = unknown>(apiUrl: string, route: string, method: string, 
 }
 
 async function storefrontSession(apiUrl: string, i: number, abandon: boolean): Promise<string | null> {
-  const sf = TOKENS.storefront;
+  const sf = tokens.storefront;
   const cart = await call<{ id: string }>(apiUrl, 'POST /api/carts', 'POST', '/api/carts', sf, { lines: [{ sku: 'BENCH-1', quantity: 1 }] });
   await call(apiUrl, 'POST /api/carts/:id/lines', 'POST', `/api/carts/${cart.id}/lines`, sf, { sku: 'BENCH-2', quantity: 1 });
   await call(apiUrl, 'POST /api/carts/:id/lines', 'POST', `/api/carts/${cart.id}/lines`, sf, { sku: 'BENCH-3', quantity: 1 });
@@ -207,17 +133,17 @@ async function storefrontSession(apiUrl: string, i: number, abandon: boolean): P
   const { payment } = await call<{ payment: { reference: string; amount: number; currency: string } }>(apiUrl, 'POST /api/carts/:id/checkout', 'POST', `/api/carts/${cart.id}/checkout`, sf, { paymentMethod: 'card' });
   const event = JSON.stringify({ id: `evt_${cart.id}`, type: 'payment.succeeded', data: { reference: payment.reference, amount: payment.amount, currency: payment.currency } });
   const started = performance.now();
-  const hook = await fetch(`${apiUrl}/api/webhooks/payments`, { method: 'POST', headers: { 'content-type': 'application/json', 'payment-signature': signPayload(TOKENS.webhook, event) }, body: event });
+  const hook = await fetch(`${apiUrl}/api/webhooks/payments`, { method: 'POST', headers: { 'content-type': 'application/json', 'payment-signature': signPayload(tokens.webhook, event) }, body: event });
   await hook.text();
   record('POST /api/webhooks/payments', performance.now() - started);
   const deliveryId = deliveryIdOf(cart.id);
   for (;;) {
-    const response = await fetch(`${apiUrl}/api/deliveries/${deliveryId}`, { headers: { authorization: `Bearer ${TOKENS.operator}` } });
+    const response = await fetch(`${apiUrl}/api/deliveries/${deliveryId}`, { headers: { authorization: `Bearer ${tokens.operator}` } });
     const delivery = (await response.json()) as { state?: string };
     if (delivery.state === 'ready') break;
     await new Promise((r) => setTimeout(r, 25));
   }
-  await call(apiUrl, 'POST /api/deliveries/:id/validate', 'POST', `/api/deliveries/${deliveryId}/validate`, TOKENS.operator, { step: 'ship' });
+  await call(apiUrl, 'POST /api/deliveries/:id/validate', 'POST', `/api/deliveries/${deliveryId}/validate`, tokens.operator, { step: 'ship' });
   return cart.id;
 }
 
@@ -289,7 +215,7 @@ async function main(): Promise<void> {
   const apiMemory = memoryOf(system.api.pid);
 
   // Baseline: the same round trips and activity count, no business logic, same server and concurrency.
-  const baselineWorker = spawnNode('bench/baseline-worker.ts', [system.address, system.baselineQueue], {});
+  const baselineWorker = system.spawnNode('bench/baseline-worker.ts', [system.address, system.baselineQueue]);
   await new Promise((r) => setTimeout(r, 3000));
   const baselineLatencies: number[] = [];
   await baselineSession(system.client, system.baselineQueue, Math.round(activitiesPerOrder) - 2, []);
@@ -313,7 +239,7 @@ async function main(): Promise<void> {
       Array.from({ length: IDLE_CARTS }, (_, i) => i),
       50,
       async (i) => {
-        await call(system.apiUrl, 'POST /api/carts (idle)', 'POST', '/api/carts', TOKENS.storefront, {
+        await call(system.apiUrl, 'POST /api/carts (idle)', 'POST', '/api/carts', tokens.storefront, {
           lines: [{ sku: 'BENCH-1', quantity: 1 }],
           customer: { email: `idle${i}@example.com`, loggedIn: true },
         });

@@ -1,0 +1,159 @@
+/**
+ * The production shape, for the benchmark and the fault tests: a Temporal dev
+ * server on a SQLite file (or TEMPORAL_ADDRESS), a PostgreSQL database of its
+ * own (created on DATABASE_URL's server, default 127.0.0.1:5432, dropped
+ * after), and the worker and the API as separate processes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import postgres from 'postgres';
+import { loadConfig } from '../config.js';
+import { createDb } from '../db/index.js';
+import { createProduct, type NewProduct } from '../db/products.js';
+import { getSettings, saveSettings } from '../db/settings.js';
+import type { ShopSettings } from '../domain/settings.js';
+import { freePort, PROJECT_DIR, resolveTemporalCli, startDevServer, type DevServer } from './temporal-server.js';
+
+export interface ProductionShapeOptions {
+  /** Names the database and the task queue. */
+  name: string;
+  products: NewProduct[];
+  settings?: Partial<ShopSettings>;
+  /** Extra environment for the worker and the API. */
+  env?: Record<string, string>;
+}
+
+export interface ProductionShape {
+  address: string;
+  apiUrl: string;
+  databaseUrl: string;
+  taskQueue: string;
+  tokens: { storefront: string; operator: string; webhook: string };
+  worker: ChildProcess;
+  api: ChildProcess;
+  client: Client;
+  devServer: DevServer | undefined;
+  spawnNode(script: string, args?: string[], env?: Record<string, string>): ChildProcess;
+  /** Kills the worker (SIGKILL by default: no goodbye) and starts a new one. */
+  replaceWorker(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function waitHealthy(url: string, attempts = 600): Promise<void> {
+  for (let i = 0; i < attempts; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the API at ${url} did not become healthy`);
+}
+
+export async function startProductionShape(options: ProductionShapeOptions): Promise<ProductionShape> {
+  const config = loadConfig();
+  const cleanups: Array<() => Promise<void> | void> = [];
+  const children = new Set<ChildProcess>();
+  const spawnNode = (script: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_DIR, script), ...args], {
+      env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    return child;
+  };
+  const stop = async () => {
+    for (const child of children) child.kill('SIGTERM');
+    for (const step of cleanups.reverse()) {
+      try {
+        await step();
+      } catch {
+        // best effort: the rest still goes
+      }
+    }
+  };
+
+  try {
+    let address = config.temporal.address;
+    let devServer: DevServer | undefined;
+    if (!address) {
+      const cli = resolveTemporalCli({ cliPath: config.temporal.cliPath, searchPath: config.searchPath, log: console.error });
+      const dir = mkdtempSync(join(tmpdir(), `orders-${options.name}-`));
+      devServer = await startDevServer({ cli, port: await freePort(), dbFile: join(dir, 'temporal.db') });
+      address = devServer.address;
+      const server = devServer;
+      cleanups.push(async () => {
+        await server.stop();
+        rmSync(dir, { recursive: true, force: true });
+      });
+    }
+    const adminUrl = config.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const dbName = `orders_${options.name}_${Date.now()}`;
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${dbName}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${dbName}`;
+    const databaseUrl = url.toString();
+    cleanups.push(async () => {
+      const again = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await again.unsafe(`drop database if exists ${dbName} with (force)`);
+      await again.end();
+    });
+    const database = await createDb({ url: databaseUrl, max: 2 });
+    await database.migrate();
+    for (const product of options.products) await createProduct(database.db, product);
+    await saveSettings(database.db, { ...(await getSettings(database.db)), ...options.settings });
+    await database.close();
+
+    const port = await freePort();
+    const taskQueue = `${options.name}-${randomUUID().slice(0, 8)}`;
+    const tokens = { storefront: `${options.name}-storefront-token-000`, operator: `${options.name}-operator-token-0000`, webhook: `${options.name}-webhook-secret-00000` };
+    const env = {
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      STOREFRONT_API_TOKEN: tokens.storefront,
+      OPERATOR_API_TOKEN: tokens.operator,
+      PAYMENT_WEBHOOK_SECRET: tokens.webhook,
+      // One load generator on one address is not a storefront's traffic.
+      RATE_LIMIT_STOREFRONT_WRITES: '0',
+      ...options.env,
+    };
+    const connection = await Connection.connect({ address });
+    cleanups.push(() => connection.close());
+    const shape: ProductionShape = {
+      address,
+      apiUrl: `http://127.0.0.1:${port}`,
+      databaseUrl,
+      taskQueue,
+      tokens,
+      worker: spawnNode('worker.ts', [], env),
+      api: spawnNode('api/server.ts', [], env),
+      client: new Client({ connection }),
+      devServer,
+      spawnNode,
+      async replaceWorker(signal = 'SIGKILL') {
+        const old = shape.worker;
+        const exited = new Promise((resolve) => old.once('exit', resolve));
+        old.kill(signal);
+        await exited;
+        shape.worker = spawnNode('worker.ts', [], env);
+      },
+      stop,
+    };
+    await waitHealthy(shape.apiUrl);
+    return shape;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
