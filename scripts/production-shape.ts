@@ -40,6 +40,8 @@ export interface ProductionShape {
   spawnNode(script: string, args?: string[], env?: Record<string, string>): ChildProcess;
   /** Kills the worker (SIGKILL by default: no goodbye) and starts a new one. */
   replaceWorker(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the dev server, waits, and starts it again on the same port and SQLite file. */
+  restartTemporal(downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,17 +81,21 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
     }
   };
 
+  /** The dev server now running (a restart replaces it). */
+  let currentServer: DevServer | undefined;
   try {
     let address = config.temporal.address;
     let devServer: DevServer | undefined;
+    let devServerOptions: Parameters<typeof startDevServer>[0] | undefined;
     if (!address) {
       const cli = resolveTemporalCli({ cliPath: config.temporal.cliPath, searchPath: config.searchPath, log: console.error });
       const dir = mkdtempSync(join(tmpdir(), `orders-${options.name}-`));
-      devServer = await startDevServer({ cli, port: await freePort(), dbFile: join(dir, 'temporal.db') });
+      devServerOptions = { cli, port: await freePort(), dbFile: join(dir, 'temporal.db') };
+      devServer = await startDevServer(devServerOptions);
+      currentServer = devServer;
       address = devServer.address;
-      const server = devServer;
       cleanups.push(async () => {
-        await server.stop();
+        await currentServer?.stop();
         rmSync(dir, { recursive: true, force: true });
       });
     }
@@ -147,6 +153,13 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
         old.kill(signal);
         await exited;
         shape.worker = spawnNode('worker.ts', [], env);
+      },
+      async restartTemporal(downMs) {
+        if (!shape.devServer || !devServerOptions) throw new Error('restartTemporal needs the dev server this shape started');
+        await shape.devServer.stop();
+        await new Promise((r) => setTimeout(r, downMs));
+        currentServer = await startDevServer(devServerOptions);
+        shape.devServer = currentServer;
       },
       stop,
     };

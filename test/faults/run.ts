@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { signPayload } from '../../api/webhook-signature.js';
 import { deliveryIdOf } from '../../domain/delivery.js';
+import type { ShopSettings } from '../../domain/settings.js';
 import { startProductionShape, type ProductionShape } from '../../scripts/production-shape.js';
 import { orderQuery, orderWorkflowId } from '../../workflows/order-contract.js';
 
@@ -139,19 +140,28 @@ async function checkInvariants(shape: ProductionShape, orderIds: string[]): Prom
   return violations;
 }
 
-async function scenario(name: string, drive: (shape: ProductionShape) => Promise<{ orderIds: string[]; faults: number; lastFaultAt: number }>): Promise<Outcome> {
+interface Driven {
+  orderIds: string[];
+  faults: number;
+  lastFaultAt: number;
+  /** Checks of the scenario's own, run after the common invariants. */
+  check?: () => Promise<string[]>;
+}
+
+async function scenario(name: string, drive: (shape: ProductionShape) => Promise<Driven>, settings: Partial<ShopSettings> = {}): Promise<Outcome> {
   const shape = await startProductionShape({
     name: 'faults',
     products: [{ sku: SKU, name: 'Fault lamp', price: 1500, currency: 'EUR', type: 'storable', onHand: ON_HAND, weightGrams: 300 }],
-    settings: { deliverySteps: 'ship_only' },
+    settings: { deliverySteps: 'ship_only', ...settings },
   });
   try {
     process.stderr.write(`${name}: running ${ORDERS} orders...\n`);
-    const { orderIds, faults, lastFaultAt } = await drive(shape);
+    const { orderIds, faults, lastFaultAt, check } = await drive(shape);
     const recoverySeconds = (Date.now() - lastFaultAt) / 1000;
     // Quiescence: the last emails and projections land after the last validation.
     await sleep(3000);
     const violations = orderIds.length === ORDERS ? await checkInvariants(shape, orderIds) : [`only ${orderIds.length} of ${ORDERS} orders completed`];
+    if (check) violations.push(...(await check()));
     return { scenario: name, orders: orderIds.length, faults, recoverySeconds, violations };
   } finally {
     await shape.stop();
@@ -203,6 +213,52 @@ async function main(): Promise<void> {
       });
       return { orderIds, faults, lastFaultAt: Date.now() };
     }),
+  );
+
+  const IDLE = 10;
+  outcomes.push(
+    await scenario(
+      'Temporal server stopped and restarted on its SQLite file',
+      async (shape) => {
+        // Idle carts first: their reminder timers are due after the restart and must survive it.
+        const idle: string[] = [];
+        for (let i = 0; i < IDLE; i++) {
+          const cart = await call(shape, 'POST', '/api/carts', shape.tokens.storefront, { lines: [{ sku: SKU, quantity: 1 }], customer: { email: `idle${i}@example.com`, loggedIn: true } });
+          idle.push(cart.id as string);
+        }
+        const orderIds: string[] = [];
+        let lastFaultAt = Date.now();
+        const restart = (async () => {
+          await sleep(2000);
+          await shape.restartTemporal(3000);
+          lastFaultAt = Date.now();
+        })();
+        await pool(Array.from({ length: ORDERS }, (_, i) => i), CONCURRENCY, async (i) => {
+          orderIds.push(await customer(shape, i, (reference, amount, id) => webhook(shape, `evt_${id}`, 'payment.succeeded', reference, amount)));
+        });
+        await restart;
+        const check = async () => {
+          const sql = postgres(shape.databaseUrl, { max: 1, onnotice: () => {} });
+          try {
+            const problems: string[] = [];
+            const deadline = Date.now() + 60_000;
+            for (;;) {
+              const rows = await sql`select order_id, count(*)::int as n from emails where kind = 'abandoned_cart' and order_id = any(${idle}) group by order_id`;
+              const counts = idle.map((id) => rows.find((r) => r.order_id === id)?.n ?? 0);
+              if (counts.every((n) => n === 1) || Date.now() > deadline) {
+                counts.forEach((n, i) => n !== 1 && problems.push(`idle cart ${idle[i]}: ${n} reminders after the restart, expected 1`));
+                return problems;
+              }
+              await sleep(500);
+            }
+          } finally {
+            await sql.end();
+          }
+        };
+        return { orderIds, faults: 1, lastFaultAt, check };
+      },
+      { abandonedCart: { enabled: true, delay: '8s', subject: 'Your cart is waiting', body: 'Back to {{recovery_link}}', followUps: [], expireAfter: '1h' } },
+    ),
   );
 
   console.log('\n| scenario | orders | faults injected | recovery (s) | invariant violations |\n|---|---:|---:|---:|---:|');
