@@ -90,10 +90,10 @@ export interface OpenCartInput {
 export async function openCart(gateway: OrderGateway, input: OpenCartInput, idempotencyKey?: string): Promise<Order> {
   const { db, client, taskQueue } = gateway;
   const lines = input.lines ?? [];
-  const [settings, products] = await Promise.all([getSettings(db), snapshots(db, lines.map((l) => l.sku))]);
+  const [settings, products, number] = await Promise.all([getSettings(db), snapshots(db, lines.map((l) => l.sku)), allocateOrderNumber(db)]);
   const quotation: NewQuotation = {
     id: newOrderId(idempotencyKey),
-    number: await allocateOrderNumber(db),
+    number,
     accessToken: randomBytes(24).toString('base64url'),
     currency: settings.currency,
     customer: { email: input.customer?.email, name: input.customer?.name, loggedIn: input.customer?.loggedIn ?? false },

@@ -27,26 +27,8 @@ export function orderView(order: Order) {
   };
 }
 
+/** A projected order in the contract's shape (the projection keeps the customer's email for search only). */
 export function summaryView(summary: OrderSummary) {
-  return {
-    id: summary.id,
-    number: summary.number,
-    state: summary.state,
-    paymentState: summary.paymentState,
-    deliveryState: summary.deliveryState,
-    lines: summary.lines,
-    total: summary.total,
-    currency: summary.currency,
-    contact: summary.contact ?? null,
-    paymentMethod: summary.paymentMethod,
-    salesTeam: summary.salesTeam,
-    salesperson: summary.salesperson,
-    createdAt: summary.createdAt,
-    updatedAt: summary.updatedAt,
-    lastCustomerActivityAt: summary.lastCustomerActivityAt,
-    version: summary.version,
-    remindersSent: summary.remindersSent,
-    lastReminderAt: summary.lastReminderAt,
-    confirmedAt: summary.confirmedAt,
-  };
+  const { customerEmail: _searchOnly, ...order } = summary;
+  return { ...order, contact: summary.contact ?? null };
 }

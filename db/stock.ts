@@ -160,11 +160,3 @@ export async function reservedBySku(db: Db): Promise<Map<string, number>> {
     .groupBy(stockRequests.sku);
   return new Map(rows.map((r) => [r.sku, r.quantity]));
 }
-
-export async function waitingOrders(db: Db): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ orderId: stockRequests.orderId })
-    .from(stockRequests)
-    .where(eq(stockRequests.status, 'waiting'));
-  return rows.map((r) => r.orderId);
-}

@@ -57,6 +57,8 @@ export function applyReminderPassedOver(order: Order, blocker: ReminderBlocker, 
 export function applyReminderDone(order: Order, seq: number, now: string): void {
   order.remindersSent = Math.max(order.remindersSent, seq);
   order.lastReminderAt = now;
+  order.updatedAt = now;
+  order.version += 1;
 }
 
 export function applyExpiry(order: Order, now: string): TimelineEntry[] {

@@ -158,11 +158,7 @@ export function applyDeliveryCancel(d: Delivery, reason: string | undefined, now
   touch(d, now);
 }
 
-/** Delivery ids follow their order's: one delivery per order, found from either side. */
+/** Delivery ids follow their order's: one delivery per order. */
 export function deliveryIdOf(orderId: string): string {
   return `dlv_${orderId.replace(/^ord_/, '')}`;
-}
-
-export function orderIdOfDelivery(deliveryId: string): string {
-  return `ord_${deliveryId.replace(/^dlv_/, '')}`;
 }

@@ -75,8 +75,7 @@ export const cancelUpdate = defineUpdate<Order, [Cancel]>('cancel');
 // The provider's word arrives whether or not anyone waits for it.
 export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
 /** The shop changed its abandoned-cart settings: open quotations follow at once. */
-export const REMINDER_POLICY_SIGNAL = 'reminderPolicy';
-export const reminderPolicySignal = defineSignal<[ReminderPolicy]>(REMINDER_POLICY_SIGNAL);
+export const reminderPolicySignal = defineSignal<[ReminderPolicy]>('reminderPolicy');
 
 /** The order's delivery moved on (created, reserved, a step done, done, cancelled). */
 export const deliveryProgressSignal = defineSignal<[DeliveryProgress]>('deliveryProgress');
