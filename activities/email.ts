@@ -52,12 +52,15 @@ const PERMANENT_RESEND_ERRORS = new Set([
   'invalid_idempotent_request',
 ]);
 
+/** How long one call to Resend may take before it counts as failed and is retried (same idempotency key). */
+const RESEND_TIMEOUT_MS = 15_000;
+
 export function resendTransport(apiKey: string, baseUrl?: string): EmailTransport {
   const resend = new Resend(apiKey, baseUrl ? { baseUrl } : undefined);
   return {
     name: 'resend',
     async deliver(message, idempotencyKey) {
-      const { data, error } = await resend.emails.send(message, { idempotencyKey });
+      const { data, error } = await resend.emails.send(message, { idempotencyKey, signal: AbortSignal.timeout(RESEND_TIMEOUT_MS) });
       if (error) {
         // The SDK returns errors instead of throwing: throw here so Temporal retries what may succeed later.
         const detail = `Resend ${error.statusCode ?? 'network'} ${error.name}: ${error.message}`;

@@ -25,6 +25,8 @@ export interface ProductionShapeOptions {
   settings?: Partial<ShopSettings>;
   /** Extra environment for the worker and the API. */
   env?: Record<string, string>;
+  /** The PostgreSQL server to create the shape's database on (default DATABASE_URL, else 127.0.0.1:5432). */
+  adminDatabaseUrl?: string;
 }
 
 export interface ProductionShape {
@@ -33,8 +35,15 @@ export interface ProductionShape {
   databaseUrl: string;
   taskQueue: string;
   tokens: { storefront: string; operator: string; webhook: string };
+  /** The first worker and API; more can be added. */
   worker: ChildProcess;
   api: ChildProcess;
+  /** Every API started, in order (the first is apiUrl). */
+  apiUrls: string[];
+  /** Starts one more worker on the same task queue. */
+  addWorker(): ChildProcess;
+  /** Starts one more API process on its own port and waits until it is healthy. */
+  addApi(): Promise<{ url: string; process: ChildProcess }>;
   client: Client;
   devServer: DevServer | undefined;
   spawnNode(script: string, args?: string[], env?: Record<string, string>): ChildProcess;
@@ -99,7 +108,7 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
         rmSync(dir, { recursive: true, force: true });
       });
     }
-    const adminUrl = config.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const adminUrl = options.adminDatabaseUrl ?? config.databaseUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres';
     const dbName = `orders_${options.name}_${Date.now()}`;
     const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
     await admin.unsafe(`create database ${dbName}`);
@@ -139,6 +148,7 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
     const shape: ProductionShape = {
       address,
       apiUrl: `http://127.0.0.1:${port}`,
+      apiUrls: [`http://127.0.0.1:${port}`],
       databaseUrl,
       taskQueue,
       tokens,
@@ -147,6 +157,15 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
       client: new Client({ connection }),
       devServer,
       spawnNode,
+      addWorker: () => spawnNode('worker.ts', [], env),
+      async addApi() {
+        const apiPort = await freePort();
+        const url = `http://127.0.0.1:${apiPort}`;
+        const child = spawnNode('api/server.ts', [], { ...env, PORT: String(apiPort) });
+        await waitHealthy(url);
+        shape.apiUrls.push(url);
+        return { url, process: child };
+      },
       async replaceWorker(signal = 'SIGKILL') {
         const old = shape.worker;
         const exited = new Promise((resolve) => old.once('exit', resolve));
