@@ -33,6 +33,7 @@ import {
 import type { Db } from '../db/index.js';
 import { allocateOrderNumber, getOrderSummary, listOpenQuotationIds } from '../db/orders.js';
 import { getProductsBySku } from '../db/products.js';
+import { assignNewOrder } from '../db/sales.js';
 import { getSettings } from '../db/settings.js';
 import {
   ORDER_WORKFLOW_TYPE,
@@ -91,14 +92,15 @@ export async function openCart(gateway: OrderGateway, input: OpenCartInput, idem
   const { db, client, taskQueue } = gateway;
   const lines = input.lines ?? [];
   const [settings, products, number] = await Promise.all([getSettings(db), snapshots(db, lines.map((l) => l.sku)), allocateOrderNumber(db)]);
+  const { salesTeam, salesperson } = await assignNewOrder(db, settings);
   const quotation: NewQuotation = {
     id: newOrderId(idempotencyKey),
     number,
     accessToken: randomBytes(24).toString('base64url'),
     currency: settings.currency,
     customer: { email: input.customer?.email, name: input.customer?.name, loggedIn: input.customer?.loggedIn ?? false },
-    salesTeam: settings.salesTeam,
-    salesperson: settings.salesperson,
+    salesTeam,
+    salesperson,
     lines: lines.map((l) => ({ product: products.get(l.sku)!, quantity: l.quantity })),
   };
   const problem = checkNewQuotation(quotation);

@@ -233,8 +233,10 @@ export const SettingsSchema = z
   .object({
     shopName: z.string(),
     currency: Currency,
-    salesTeam: z.string(),
-    salesperson: z.string().nullable(),
+    salesTeam: z.string().openapi({ description: "The sales team's name (new orders carry it)" }),
+    salesperson: z.string().nullable().openapi({ description: 'The fixed salesperson, or null (the team alone, or its salespeople in turn)' }),
+    salesTeamId: z.string(),
+    salespersonId: z.string().nullable(),
     abandonedCart: z.object({
       enabled: z.boolean(),
       delay: z.string(),
@@ -255,8 +257,10 @@ export const SettingsSchema = z
 export const SettingsPatchBody = z
   .object({
     shopName: ShortText.optional(),
-    salesTeam: ShortText.optional(),
-    salesperson: ShortText.nullable().optional(),
+    salesTeam: ShortText.optional().openapi({ description: 'A sales team by name (it must exist: POST /api/sales-teams); or use salesTeamId' }),
+    salesperson: ShortText.nullable().optional().openapi({ description: 'A salesperson of that team by name, or null for none; or use salespersonId' }),
+    salesTeamId: z.string().min(1).max(100).optional(),
+    salespersonId: z.string().min(1).max(100).nullable().optional(),
     abandonedCart: z
       .object({
         enabled: z.boolean().optional(),
@@ -282,6 +286,27 @@ export const SettingsPatchBody = z
   })
   .strict()
   .openapi('SettingsPatch');
+
+// ---------------------------------------------------------------- sales teams
+export const SalespersonSchema = z
+  .object({ id: z.string(), teamId: z.string(), name: z.string(), email: z.string().nullable(), active: z.boolean(), createdAt: z.string() })
+  .openapi('Salesperson');
+
+const AssignmentSchema = z.enum(['team_only', 'round_robin']).openapi({
+  description: 'team_only: orders carry the team alone (unless the settings fix a salesperson); round_robin: its active salespeople in turn',
+});
+
+export const SalesTeamSchema = z
+  .object({ id: z.string(), name: z.string(), assignment: AssignmentSchema, salespeople: z.array(SalespersonSchema), createdAt: z.string() })
+  .openapi('SalesTeam');
+
+export const SalesTeamBody = z.object({ name: ShortText, assignment: AssignmentSchema.optional() }).strict().openapi('NewSalesTeam');
+export const SalesTeamPatchBody = z.object({ name: ShortText.optional(), assignment: AssignmentSchema.optional() }).strict().openapi('SalesTeamPatch');
+export const SalespersonBody = z.object({ name: ShortText, email: Email.optional() }).strict().openapi('NewSalesperson');
+export const SalespersonPatchBody = z
+  .object({ name: ShortText.optional(), email: Email.nullable().optional(), active: z.boolean().optional() })
+  .strict()
+  .openapi('SalespersonPatch');
 
 export const IdParam = z.object({ id: z.string().min(1).max(100) });
 export const SkuParam = z.object({ sku: Sku });

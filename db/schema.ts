@@ -268,3 +268,31 @@ export const demoProviderRefunds = pgTable('demo_provider_refunds', {
   currency: text('currency').notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * Sales teams and their salespeople: the records the settings choose from.
+ * A team with `round_robin` assignment gives new orders to its active
+ * salespeople in turn; `next_turn` counts the turns handed out.
+ */
+export const salesTeams = pgTable('sales_teams', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().unique(),
+  assignment: text('assignment', { enum: ['team_only', 'round_robin'] }).notNull().default('team_only'),
+  nextTurn: bigint('next_turn', { mode: 'number' }).notNull().default(0),
+  createdAt: createdAt(),
+});
+
+export const salespeople = pgTable(
+  'salespeople',
+  {
+    id: text('id').primaryKey(),
+    teamId: text('team_id')
+      .notNull()
+      .references(() => salesTeams.id),
+    name: text('name').notNull(),
+    email: text('email'),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [index('salespeople_team_idx').on(t.teamId, t.createdAt), unique('salespeople_team_name').on(t.teamId, t.name)],
+);

@@ -18,6 +18,8 @@ export const ErrorStatus = {
   delivery_not_found: 404,
   label_not_found: 404,
   return_not_found: 404,
+  sales_team_not_found: 404,
+  salesperson_not_found: 404,
   // 409: the order is not in a state that allows this
   cart_not_editable: 409,
   checkout_in_progress: 409,
@@ -30,6 +32,8 @@ export const ErrorStatus = {
   step_out_of_order: 409,
   step_in_progress: 409,
   return_already_received: 409,
+  sales_team_exists: 409,
+  salesperson_exists: 409,
   // 422: well-formed but not allowed
   unknown_product: 422,
   currency_mismatch: 422,
@@ -40,6 +44,8 @@ export const ErrorStatus = {
   quantity_out_of_range: 422,
   stock_below_reserved: 422,
   invalid_settings: 422,
+  unknown_sales_team: 422,
+  unknown_salesperson: 422,
   nothing_to_refund: 422,
   refund_not_supported: 422,
   refund_exceeds_paid: 422,

@@ -23,8 +23,10 @@ export interface AbandonedCartSettings {
 export interface ShopSettings {
   shopName: string;
   currency: string;
-  salesTeam: string;
-  salesperson: string | null;
+  /** The sales team new orders go to (a record of sales_teams). */
+  salesTeamId: string;
+  /** A salesperson of that team who gets every new order; null: the team's rule (alone, or in turn). */
+  salespersonId: string | null;
   abandonedCart: AbandonedCartSettings;
   deliverySteps: DeliverySteps;
   deliveryDoneEmail: boolean;
@@ -43,8 +45,8 @@ export interface ShopSettings {
 export const DEFAULT_SETTINGS: ShopSettings = {
   shopName: 'Demo Shop',
   currency: 'EUR',
-  salesTeam: 'Website',
-  salesperson: null,
+  salesTeamId: 'team_website',
+  salespersonId: null,
   abandonedCart: {
     enabled: true,
     delay: '10h',

@@ -255,15 +255,55 @@ describe('catalog and settings', () => {
     expect(list.body.items.map((p: { sku: string }) => p.sku)).toContain('LAMP-1');
   });
 
-  it('the sales team and salesperson from the settings are stamped on new quotations', async () => {
+  it('the sales team and salesperson from the settings are records, stamped on new quotations', async () => {
+    const unknown = await api.operator('PATCH', '/api/settings', { salesTeam: 'Europe' });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.error).toMatchObject({ code: 'unknown_sales_team' });
+    const team = await api.operator('POST', '/api/sales-teams', { name: 'Europe' });
+    expect(team.status).toBe(201);
+    expect((await api.operator('POST', '/api/sales-teams', { name: 'Europe' })).status).toBe(409);
+    const marc = await api.operator('POST', `/api/sales-teams/${team.body.id}/salespeople`, { name: 'Marc Demo', email: 'marc@example.com' });
+    expect(marc.status).toBe(201);
+    expect((await api.operator('PATCH', '/api/settings', { salesTeam: 'Europe', salesperson: 'Nobody' })).status).toBe(422);
+    // A refusal changes nothing.
+    expect((await api.operator('GET', '/api/settings')).body).toMatchObject({ salesTeam: 'Website', salesperson: null });
+
     const patched = await api.operator('PATCH', '/api/settings', { salesTeam: 'Europe', salesperson: 'Marc Demo' });
-    expect(patched.body).toMatchObject({ salesTeam: 'Europe', salesperson: 'Marc Demo', abandonedCart: { delay: '10h' } });
+    expect(patched.body).toMatchObject({ salesTeam: 'Europe', salesperson: 'Marc Demo', salesTeamId: team.body.id, salespersonId: marc.body.id, abandonedCart: { delay: '10h' } });
     const cart = await api.storefront('POST', '/api/carts', { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
     expect(cart.body).toMatchObject({ salesTeam: 'Europe', salesperson: 'Marc Demo' });
     const bad = await api.operator('PATCH', '/api/settings', { abandonedCart: { delay: 'soon' } });
     expect(bad.status).toBe(400);
     expect((await api.operator('GET', '/api/settings')).body.abandonedCart.delay).toBe('10h');
-    await api.operator('PATCH', '/api/settings', { salesTeam: 'Website', salesperson: null });
+    // Deactivated, Marc cannot be chosen again, and new orders go to the team alone.
+    await api.operator('PATCH', `/api/salespeople/${marc.body.id}`, { active: false });
+    expect((await api.storefront('POST', '/api/carts', {})).body).toMatchObject({ salesTeam: 'Europe', salesperson: null });
+    expect((await api.operator('PATCH', '/api/settings', { salespersonId: marc.body.id })).status).toBe(422);
+    await api.operator('PATCH', '/api/settings', { salesTeam: 'Website' });
+    expect((await api.operator('GET', '/api/settings')).body).toMatchObject({ salesTeam: 'Website', salesperson: null });
+  });
+
+  it('a round-robin team gives new orders to its active salespeople in turn, never the same turn twice', async () => {
+    const team = (await api.operator('POST', '/api/sales-teams', { name: 'Rotation', assignment: 'round_robin' })).body;
+    const names = ['Ana', 'Bea', 'Cy'];
+    const people = [];
+    for (const name of names) people.push((await api.operator('POST', `/api/sales-teams/${team.id}/salespeople`, { name })).body);
+    await api.operator('PATCH', '/api/settings', { salesTeamId: team.id });
+    try {
+      // Nine carts at once: three each, whatever the interleaving.
+      const carts = await Promise.all(Array.from({ length: 9 }, () => api.storefront('POST', '/api/carts', {})));
+      const counts = Object.fromEntries(names.map((n) => [n, carts.filter((c) => c.body.salesperson === n).length]));
+      expect(counts).toEqual({ Ana: 3, Bea: 3, Cy: 3 });
+      // Bea leaves the rotation: the next two go to Ana and Cy, one each.
+      await api.operator('PATCH', `/api/salespeople/${people[1].id}`, { active: false });
+      const next = await Promise.all([1, 2].map(() => api.storefront('POST', '/api/carts', {})));
+      expect(next.map((c) => c.body.salesperson).sort()).toEqual(['Ana', 'Cy']);
+      // A fixed salesperson wins over the rotation.
+      await api.operator('PATCH', '/api/settings', { salesperson: 'Cy' });
+      expect((await api.storefront('POST', '/api/carts', {})).body.salesperson).toBe('Cy');
+    } finally {
+      await api.operator('PATCH', '/api/settings', { salesTeam: 'Website' });
+    }
   });
 
   it('abandoned carts: quotations with lines idle longer than the delay', async () => {
