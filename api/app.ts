@@ -13,6 +13,7 @@ import { storefrontWriteLimit } from './rate-limit.js';
 import { toDomainError, type OrderGateway } from './orders.js';
 import { cartRoutes } from './routes/carts.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { consoleRoutes } from './routes/console.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { emailRoutes } from './routes/emails.js';
 import { orderRoutes } from './routes/orders.js';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openapi);
   });
+  consoleRoutes(router, deps);
   app.use(router);
 
   app.use((req, res) => {

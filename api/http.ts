@@ -7,6 +7,7 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.js';
+import { cookieValue, SESSION_COOKIE, validCsrf, validSession } from './console/session.js';
 import { ErrorBody } from './schemas.js';
 
 export type Role = 'storefront' | 'operator';
@@ -33,10 +34,26 @@ export function roleOf(header: string | undefined, tokens: Tokens): Role | null 
   return null;
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * The console's session cookie stands for the operator token: on GET alone,
+ * or with the session's CSRF token in X-CSRF-Token for anything that changes
+ * state. A cookie without that header authorizes no change.
+ */
+export function consoleRole(req: Request, tokens: Tokens): Role | null {
+  const session = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  if (!session || !validSession(tokens.operator, session)) return null;
+  if (req.headers['sec-fetch-site'] === 'cross-site' || (!SAFE_METHODS.has(req.method) && !validCsrf(tokens.operator, session, req.get('x-csrf-token')))) {
+    throw new DomainError('forbidden', "A change from the console needs its CSRF token (X-CSRF-Token) and a same-site request.");
+  }
+  return 'operator';
+}
+
 function authorize(access: Access, req: Request, tokens: Tokens): Role | null {
   if (access === 'public' || access === 'signed') return null;
   const header = req.headers.authorization;
-  const role = roleOf(header, tokens);
+  const role = header ? roleOf(header, tokens) : consoleRole(req, tokens);
   if (!role) {
     throw new DomainError('unauthorized', header ? 'The bearer token is not valid.' : 'Authorization: Bearer <token> is required.');
   }

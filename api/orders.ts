@@ -17,7 +17,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { reminderPolicyOf, type ReminderPolicy } from '../domain/abandoned-cart.js';
 import type { ProductSnapshot } from '../domain/catalog.js';
 import { DomainError, isErrorCode, type ErrorCode } from '../domain/errors.js';
-import { formatMoney } from '../domain/money.js';
 import {
   checkNewQuotation,
   newQuotation,
@@ -53,6 +52,7 @@ import {
   type CheckoutResult,
   type OrderWorkflow,
   type OrderWorkflowInput,
+  orderSummaryText,
 } from '../workflows/order-contract.js';
 
 export interface OrderGateway {
@@ -114,7 +114,7 @@ export async function openCart(gateway: OrderGateway, input: OpenCartInput, idem
     args,
     workflowIdConflictPolicy: idempotencyKey ? 'USE_EXISTING' : 'FAIL',
     typedSearchAttributes: initialSearchAttributePairs(preview),
-    staticSummary: `Quotation ${quotation.number}${quotation.customer.email ? ` · ${quotation.customer.email}` : ''} · ${formatMoney(preview.total, preview.currency)}`,
+    staticSummary: orderSummaryText(preview),
   });
   return call(() => client.workflow.executeUpdateWithStart(openCartUpdate, { startWorkflowOperation }));
 }

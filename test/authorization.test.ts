@@ -71,3 +71,107 @@ describe('authorization matrix', () => {
     expect(products).not.toContain('EVIL');
   });
 });
+
+describe('the console session: cookie, CSRF, same-site', () => {
+  async function signIn(headers: Record<string, string> = {}) {
+    const response = await fetch(`${api.baseUrl}/console/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: api.baseUrl, ...headers },
+      body: new URLSearchParams({ token: OPERATOR, next: '/console/orders' }),
+    });
+    const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0]!;
+    return { response, cookie };
+  }
+  async function csrfOf(cookie: string) {
+    const html = await (await fetch(`${api.baseUrl}/console/orders`, { headers: { cookie } })).text();
+    return /<meta name="csrf-token" content="([^"]+)">/.exec(html)![1]!;
+  }
+  const cancel = (id: string, headers: Record<string, string>) =>
+    fetch(`${api.baseUrl}/api/orders/${id}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+
+  it('signing in sets an HttpOnly, SameSite=Strict cookie; pages need it; the next page stays inside the console', async () => {
+    const { response } = await signIn();
+    expect(response.status).toBe(303);
+    expect(response.headers.get('set-cookie')).toMatch(/^console_session=[^;]+; Max-Age=43200; Path=\/; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
+    const anonymous = await fetch(`${api.baseUrl}/console/orders`, { redirect: 'manual' });
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toBe('/console/sign-in?next=%2Fconsole%2Forders');
+    const away = await fetch(`${api.baseUrl}/console/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: api.baseUrl },
+      body: new URLSearchParams({ token: OPERATOR, next: 'https://evil.example/console' }),
+    });
+    expect(away.headers.get('location')).toBe('/console/orders');
+    const page = await fetch(`${api.baseUrl}/console/orders`, { headers: { cookie: (await signIn()).cookie } });
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+  });
+
+  it('a sign-in posted from another site, or with a wrong token, sets no cookie', async () => {
+    const foreign = await signIn({ origin: 'https://evil.example' });
+    expect(foreign.response.status).toBe(403);
+    expect(foreign.cookie).toBe('');
+    const crossSite = await signIn({ origin: 'null', 'sec-fetch-site': 'cross-site' });
+    expect(crossSite.response.status).toBe(403);
+    const wrong = await fetch(`${api.baseUrl}/console/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: api.baseUrl },
+      body: new URLSearchParams({ token: 'guess' }),
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('the cookie reads on GET; a change needs the CSRF token too, else 403 and nothing changes', async () => {
+    const cart = await api.storefront('POST', '/api/carts', { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
+    const id = cart.body.id as string;
+    const { cookie } = await signIn();
+    expect((await fetch(`${api.baseUrl}/api/orders/${id}`, { headers: { cookie } })).status).toBe(200);
+
+    const forged: Array<Record<string, string>> = [
+      { cookie },
+      { cookie, 'x-csrf-token': 'not-the-token' },
+      { cookie, 'x-csrf-token': await csrfOf(cookie), 'sec-fetch-site': 'cross-site' },
+    ];
+    for (const headers of forged) {
+      const response = await cancel(id, headers);
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    }
+    // A token from another session does not fit this one.
+    const other = await signIn();
+    expect((await cancel(id, { cookie, 'x-csrf-token': await csrfOf(other.cookie) })).status).toBe(403);
+    expect((await api.operator('GET', `/api/orders/${id}`)).body.state).toBe('draft');
+
+    // A forged or tampered cookie is no session at all.
+    const tampered = cookie.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    expect((await fetch(`${api.baseUrl}/api/orders/${id}`, { headers: { cookie: tampered } })).status).toBe(401);
+    expect((await fetch(`${api.baseUrl}/api/orders/${id}`, { headers: { cookie: 'console_session=9999999999.abcdefghijklmnop.' + 'x'.repeat(43) } })).status).toBe(401);
+
+    const allowed = await cancel(id, { cookie, 'x-csrf-token': await csrfOf(cookie) });
+    expect(allowed.status).toBe(200);
+    expect((await api.operator('GET', `/api/orders/${id}`)).body.state).toBe('cancel');
+  });
+
+  it("signing out needs the page's CSRF token", async () => {
+    const { cookie } = await signIn();
+    const forged = await fetch(`${api.baseUrl}/console/sign-out`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: api.baseUrl },
+      body: new URLSearchParams({ csrf: 'nope' }),
+    });
+    expect(forged.status).toBe(403);
+    const real = await fetch(`${api.baseUrl}/console/sign-out`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: api.baseUrl },
+      body: new URLSearchParams({ csrf: await csrfOf(cookie) }),
+    });
+    expect(real.status).toBe(303);
+    expect(real.headers.get('set-cookie')).toMatch(/^console_session=;/);
+  });
+});

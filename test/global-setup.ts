@@ -20,11 +20,15 @@ export default async function setup(project: TestProject) {
   let server: DevServer | undefined;
   let cli = '';
   let address = config.temporal.address;
+  // The Temporal UI, so a browser test can find an order's run there as an operator would.
+  let uiUrl = config.temporal.address ? (process.env.TEMPORAL_UI_URL ?? '') : '';
   if (!address) {
     cli = resolveTemporalCli({ cliPath: config.temporal.cliPath, searchPath: config.searchPath, log: console.log });
     // A low threshold makes busy carts continue as new within a test, so that path is exercised.
-    server = await startDevServer({ cli, port: await freePort(), dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AFTER } });
+    const uiPort = await freePort();
+    server = await startDevServer({ cli, port: await freePort(), uiPort, dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AFTER } });
     address = server.address;
+    uiUrl = `http://127.0.0.1:${uiPort}`;
   }
   const dir = mkdtempSync(join(tmpdir(), 'orders-test-'));
   const bundlePath = join(dir, 'workflow-bundle.js');
@@ -33,6 +37,7 @@ export default async function setup(project: TestProject) {
 
   project.provide('temporalAddress', address);
   project.provide('temporalCli', cli);
+  project.provide('temporalUiUrl', uiUrl);
   project.provide('workflowBundlePath', bundlePath);
   return async () => {
     await server?.stop();

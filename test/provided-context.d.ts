@@ -5,6 +5,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     temporalCli: string;
+    /** Empty when no Temporal UI is known (an external cluster without TEMPORAL_UI_URL). */
+    temporalUiUrl: string;
     workflowBundlePath: string;
   }
 }

@@ -8,6 +8,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReminderPolicy } from '../domain/abandoned-cart.js';
 import type { Refund, RefundOutcome, RefundRequest, ReturnRecord, ReturnRequest } from '../domain/refunds.js';
 import type { DeliveryProgress } from './delivery-contract.js';
+import { formatMoney } from '../domain/money.js';
 import { contactEmail } from '../domain/order.js';
 import type {
   AddLine,
@@ -123,4 +124,26 @@ export function initialSearchAttributePairs(order: Order) {
   return (Object.keys(values) as Array<keyof SearchAttributeValues>)
     .filter((name) => values[name] !== null)
     .map((name) => ({ key: OrderSearchAttributes[name], value: values[name] as string }));
+}
+
+const STATE_LABELS: Record<Order['state'], string> = { draft: 'Quotation', sent: 'Quotation sent', sale: 'Sales order', cancel: 'Cancelled' };
+
+/**
+ * What the Temporal UI shows for a run: its start summary names the order,
+ * and these current details (free: no history event) say where it stands.
+ */
+export function orderDetailsText(order: Order): string {
+  const customer = contactEmail(order) ?? order.customer.email ?? 'no contact yet';
+  return [
+    `**${order.number}** — ${STATE_LABELS[order.state]}`,
+    `Customer: ${customer} · Total: ${formatMoney(order.total, order.currency)}`,
+    `Payment: ${order.paymentState} · Delivery: ${order.deliveryState}`,
+    `Sales team: ${order.salesTeam}${order.salesperson ? ` · Salesperson: ${order.salesperson}` : ''}`,
+  ].join('\n');
+}
+
+/** The one-line summary a run starts with, so the runs list reads like an order list. */
+export function orderSummaryText(order: Order): string {
+  const customer = contactEmail(order) ?? order.customer.email;
+  return `${STATE_LABELS[order.state]} ${order.number}${customer ? ` · ${customer}` : ''} · ${formatMoney(order.total, order.currency)}`;
 }

@@ -19,6 +19,7 @@ import {
   sleep,
   startChild,
   upsertSearchAttributes,
+  setCurrentDetails,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -93,6 +94,7 @@ import {
   confirmUpdate,
   OrderSearchAttributes,
   searchAttributesOf,
+  orderDetailsText,
   type SearchAttributeValues,
   openCartUpdate,
   orderQuery,
@@ -437,6 +439,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
 
   // ------------------------------------------------------------ main sequence
   let searchAttributes = searchAttributesOf(order);
+  setCurrentDetails(orderDetailsText(order));
   const unprojected = () => run.projectedVersion < order.version || pending.length > 0;
   // A quotation's edits wait for its next milestone: a busy cart costs one action per edit.
   const needsProjection = () => unprojected() && (order.state !== OrderState.draft || projectDraftNow);
@@ -555,6 +558,7 @@ function syncSearchAttributes(order: Order, previous: SearchAttributeValues): Se
     }
   }
   if (updates.length) upsertSearchAttributes(updates);
+  setCurrentDetails(orderDetailsText(order));
   return next;
 }
 

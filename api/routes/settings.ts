@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { addSalesperson, createSalesTeam, listSalesTeams, updateSalesperson, updateSalesTeam } from '../../db/sales.js';
 import { getSettings, saveSettings } from '../../db/settings.js';
 import { reminderPolicyOf } from '../../domain/abandoned-cart.js';
+import { renderEmail, templateProblems } from '../../domain/email-templates.js';
 import { DomainError } from '../../domain/errors.js';
+import { formatMoney } from '../../domain/money.js';
 import type { SalesTeam } from '../../domain/sales.js';
 import { settingsProblems, type ShopSettings } from '../../domain/settings.js';
 import type { Db } from '../../db/index.js';
@@ -73,7 +75,13 @@ export async function changeSettings(db: Db, body: SettingsPatch, onPolicyChange
   return settingsView(saved, teams);
 }
 
-export function settingsRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
+const TemplatePreviewBody = z
+  .object({ subject: z.string().trim().min(1).max(200).optional(), body: z.string().trim().min(1).max(10_000).optional() })
+  .strict()
+  .openapi('TemplatePreviewRequest');
+const TemplatePreview = z.object({ subject: z.string(), text: z.string(), html: z.string() }).openapi('TemplatePreview');
+
+export function settingsRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   const { db } = gateway;
   api.route({
     method: 'get',
@@ -101,6 +109,33 @@ export function settingsRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
         await applyReminderPolicyToOpenCarts(gateway, policy);
       }),
     }),
+  });
+
+  api.route({
+    method: 'post',
+    path: '/api/settings/abandoned-cart/preview',
+    access: 'operator',
+    summary: 'Render the abandoned-cart reminder (the saved template, or the subject and body given) for a sample cart, without saving or sending anything',
+    tags: ['Settings'],
+    body: TemplatePreviewBody,
+    responses: { 200: { description: 'The email as a customer would get it', schema: TemplatePreview }, 422: { description: 'Unknown placeholders' } },
+    handler: async ({ body }) => {
+      const settings = await getSettings(db);
+      const template = { subject: body.subject ?? settings.abandonedCart.subject, body: body.body ?? settings.abandonedCart.body };
+      const problems = templateProblems(template);
+      if (problems.length) throw new DomainError('invalid_settings', problems.join('; '), { problems });
+      return {
+        body: renderEmail(template, {
+          shop_name: settings.shopName,
+          customer_name: 'Alex Martin',
+          order_number: 'S00042',
+          lines: [`2 × Blue ceramic mug — ${formatMoney(2580, settings.currency)}`, `1 × Gift wrapping — ${formatMoney(350, settings.currency)}`],
+          total: formatMoney(2930, settings.currency),
+          recovery_link: `${config.publicUrl}/cart/ord_example?token=example`,
+          return_link: `${config.publicUrl}/returns/ord_example?token=example`,
+        }),
+      };
+    },
   });
 
   api.route({

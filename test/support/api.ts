@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { inject } from 'vitest';
 import { paymentProvidersOf } from '../../activities/payment-providers.js';
 import { createApp } from '../../api/app.js';
 import { signPayload } from '../../api/webhook-signature.js';
@@ -46,6 +47,7 @@ export async function startApi(options: Parameters<typeof startTemporal>[1] = {}
     PAYMENT_PROVIDER_KEY: PROVIDER_KEY,
     TEMPORAL_TASK_QUEUE: temporal.taskQueue,
     PUBLIC_URL,
+    ...(inject('temporalUiUrl') ? { TEMPORAL_UI_URL: inject('temporalUiUrl') } : {}),
   });
   const app = createApp({
     gateway: { client: temporal.client, taskQueue: temporal.taskQueue, db: database.db },

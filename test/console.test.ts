@@ -1,0 +1,244 @@
+/**
+ * The back-office console in a real browser (Debian's Chromium, headless):
+ * an operator signs in, confirms an unpaid wire transfer, validates its
+ * delivery step by step, refunds a card order, changes the reminder delay
+ * and the sales team, reads the API's refusal when an action is not allowed,
+ * and finds the order's run in the Temporal UI by its search attributes.
+ * Screenshots of the main pages go to test/artifacts/ (not committed).
+ */
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { orderWorkflowId } from '../workflows/order-contract.js';
+import { OPERATOR, startApi, type ApiHarness } from './support/api.js';
+import { ARTIFACTS, browserTestsRun, launchBrowser } from './support/browser.js';
+import { eventually } from './support/eventually.js';
+
+let api: ApiHarness;
+let browser: Browser;
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+
+async function unpaidOrder(email: string, paymentMethod: 'wire_transfer' | 'card', quantity = 2) {
+  const cart = await api.storefront('POST', '/api/carts', { lines: [{ sku: 'MUG-BLUE', quantity }] });
+  const id = cart.body.id as string;
+  await api.storefront('PUT', `/api/carts/${id}/contact`, {
+    email,
+    name: 'Alex Martin',
+    shippingAddress: { line1: '3 quai Saint-Vincent', city: 'Lyon', postalCode: '69001', country: 'FR' },
+  });
+  const checkout = await api.storefront('POST', `/api/carts/${id}/checkout`, { paymentMethod });
+  return { id, number: checkout.body.order.number as string, payment: checkout.body.payment as { reference: string; amount: number } };
+}
+
+async function signIn(page: Page, next = '/console/orders') {
+  await page.goto(`${api.baseUrl}${next}`);
+  await page.getByLabel('Operator token').fill(OPERATOR);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('main h1').first().waitFor();
+}
+
+/** Clicks an action's button and waits for its success notice (the page is drawn again from the API first). */
+async function act(page: Page, button: string | RegExp, notice: string | RegExp, scope: Page | ReturnType<Page['locator']> = page) {
+  await scope.getByRole('button', { name: button }).click();
+  await page.locator('#notice').getByText(notice).waitFor();
+}
+
+describe.runIf(browserTestsRun)('the back-office console, in Chromium', () => {
+  beforeAll(async () => {
+    [api, browser] = await Promise.all([startApi(), launchBrowser()]);
+    await api.operator('PATCH', '/api/settings', { deliverySteps: 'pick_pack_ship' });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+
+  it('sign in; an unpaid wire transfer confirmed, its delivery validated step by step, then done', async () => {
+    const order = await unpaidOrder('wire.customer@example.com', 'wire_transfer');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+
+    // Not signed in: the console sends the operator to sign in, and a wrong token is refused there.
+    await page.goto(`${api.baseUrl}/console/unpaid`);
+    expect(new URL(page.url()).pathname).toBe('/console/sign-in');
+    await page.getByLabel('Operator token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('That is not the operator token.');
+    await page.getByLabel('Operator token').fill(OPERATOR);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Unpaid orders' }).waitFor();
+
+    // Find it by the customer's email.
+    await page.getByLabel('Number, email or name').fill('wire.customer@');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByRole('link', { name: order.number }).waitFor();
+    await expect(page.locator('main tbody tr').count()).resolves.toBe(1);
+    await shot(page, 'unpaid-orders');
+    await page.getByRole('link', { name: order.number }).click();
+    await page.getByRole('heading', { name: 'Actions' }).waitFor();
+    await shot(page, 'order-quotation-sent');
+
+    await act(page, 'Confirm: wire transfer received', /is a sales order/);
+    await expect(page.locator('main h1 .badge').textContent()).resolves.toBe('Sales order');
+
+    // The warehouse's to-do list: pick, pack (the label), ship.
+    await page.getByRole('link', { name: 'Deliveries' }).click();
+    const card = page.getByRole('article', { name: `Delivery ${order.number}` });
+    // The stock is reserved just after the confirmation: the operator refreshes until the delivery is ready.
+    await eventually(async () => {
+      await page.reload();
+      await card.getByRole('button', { name: 'Validate pick' }).waitFor({ timeout: 1000 });
+    }, 20_000);
+    await shot(page, 'deliveries');
+    await act(page, 'Validate pick', `${order.number}: pick validated`, card);
+    await act(page, 'Validate pack', `${order.number}: pack validated`, card);
+    const label = card.getByRole('link', { name: 'Shipping label (PDF)' });
+    await label.waitFor();
+    const pdf = await page.request.get(`${api.baseUrl}${await label.getAttribute('href')}`);
+    expect(pdf.headers()['content-type']).toBe('application/pdf');
+    expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
+    await act(page, 'Validate ship', `${order.number}: ship validated`, card);
+    await expect(card.locator('h3 .badge').textContent()).resolves.toBe('Done');
+    await expect(card.getByRole('button').count()).resolves.toBe(0);
+    await eventually(async () => {
+      await page.reload();
+      await page.getByRole('heading', { name: 'Deliveries to validate' }).waitFor();
+      await expect(card.count()).resolves.toBe(0);
+    });
+
+    // The order's page tells the whole story.
+    await page.goto(`${api.baseUrl}/console/orders/${order.id}`);
+    await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+    await eventually(async () => {
+      await page.reload();
+      await expect(page.locator('.facts').getByText('Done', { exact: true }).count()).resolves.toBe(1);
+    });
+    await expect(page.getByRole('article', { name: `Delivery ${order.number}` }).getByText('Ship: Done').count()).resolves.toBe(1);
+
+    // Refused by the API (wire transfers are refunded by bank transfer): its message, and nothing changes.
+    const refund = page.getByRole('form', { name: 'Refund' });
+    await refund.getByRole('button', { name: 'Refund' }).click();
+    const refusal = refund.getByRole('alert');
+    await refusal.waitFor();
+    const apiSays = await api.operator('POST', `/api/orders/${order.id}/refunds`, {});
+    expect(apiSays.status).toBe(422);
+    await expect(refusal.textContent()).resolves.toBe(apiSays.body.error.message);
+    await shot(page, 'order-delivered-refund-refused');
+    expect((await api.operator('GET', `/api/orders/${order.id}`)).body).toMatchObject({ state: 'sale', paymentState: 'paid', deliveryState: 'done', refunds: [] });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a card order is refunded in part, then in full, by clicking; the Orders list follows', async () => {
+    const order = await unpaidOrder('card.customer@example.com', 'card', 3);
+    await api.webhook({ id: `evt_${order.id}`, type: 'payment.succeeded', data: { reference: order.payment.reference, amount: order.payment.amount, currency: 'EUR' } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page);
+    await page.getByRole('link', { name: order.number }).waitFor();
+    await shot(page, 'orders');
+    await page.getByRole('link', { name: order.number }).click();
+    const refund = page.getByRole('form', { name: 'Refund' });
+    await refund.getByLabel(/Amount in EUR/).fill('5.00');
+    await refund.getByLabel('Reason (optional)').fill('Scratched mug');
+    await act(page, 'Refund', 'Refund of €5.00 started.', refund);
+    await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body.paymentState).toBe('partially_refunded'));
+    await page.reload();
+    await page.getByRole('form', { name: 'Refund' }).waitFor();
+    await act(page, 'Refund', `Refund of €${((order.payment.amount - 500) / 100).toFixed(2)} started.`, page.getByRole('form', { name: 'Refund' }));
+    await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body.paymentState).toBe('refunded'));
+    await page.reload();
+    await page.getByRole('heading', { name: 'Refunds' }).waitFor();
+    await expect(page.locator('section', { has: page.getByRole('heading', { name: 'Refunds' }) }).locator('tbody tr').count()).resolves.toBe(2);
+    await shot(page, 'order-refunded');
+
+    await page.goto(`${api.baseUrl}/console/orders?paymentState=refunded`);
+    await page.getByRole('link', { name: order.number }).waitFor();
+    await page.close();
+  });
+
+  it('Settings: the reminder delay changed is applied to open carts; the template previewed; a refused change shows why', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, '/console/settings');
+    const form = page.getByRole('form', { name: 'Abandoned-cart reminder' });
+    await form.getByLabel('Subject').fill('{{customer_name}}, your cart at {{shop_name}}');
+    await form.getByRole('button', { name: 'Preview' }).click();
+    await form.getByText('Subject: Alex Martin, your cart at Demo Shop').waitFor();
+    await shot(page, 'settings');
+
+    // A delay the API refuses: its message, and the saved delay stays.
+    await form.getByLabel(/^Delay/).fill('soon');
+    await form.getByRole('button', { name: 'Save reminder' }).click();
+    await expect(form.getByRole('alert').first().textContent()).resolves.toMatch(/delay/);
+    expect((await api.operator('GET', '/api/settings')).body.abandonedCart.delay).toBe('10h');
+
+    // A cart left with a contact, then the delay shortened: the open cart is reminded under the new delay.
+    const cart = await api.storefront('POST', '/api/carts', { lines: [{ sku: 'TEE-M', quantity: 1 }], customer: { email: 'idle.customer@example.com', loggedIn: true } });
+    await form.getByLabel(/^Delay/).fill('2s');
+    await act(page, 'Save reminder', /Reminder saved/, form);
+    expect((await api.operator('GET', '/api/settings')).body.abandonedCart).toMatchObject({ delay: '2s', subject: '{{customer_name}}, your cart at {{shop_name}}' });
+    await eventually(async () => {
+      const emails = (await api.operator('GET', `/api/emails?orderId=${cart.body.id}`)).body.items;
+      expect(emails).toMatchObject([{ kind: 'abandoned_cart', to: 'idle.customer@example.com' }]);
+    }, 20_000);
+    await page.getByRole('link', { name: 'Abandoned carts' }).click();
+    await page.getByRole('link', { name: cart.body.number }).waitFor();
+    await shot(page, 'abandoned-carts');
+    await api.operator('PATCH', '/api/settings', { abandonedCart: { delay: '10h' } });
+    await page.close();
+  });
+
+  it('Settings: a round-robin team created and chosen by clicking; new orders go to its salespeople in turn', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, '/console/settings');
+    const create = page.getByRole('form', { name: 'New sales team' });
+    await create.getByLabel('Name').fill('Lyon shop');
+    await create.getByLabel('Orders go to').selectOption('round_robin');
+    await act(page, 'Create team', 'Team Lyon shop created.', create);
+    const team = page.getByRole('article', { name: 'Team Lyon shop' });
+    for (const name of ['Inès', 'Karim']) {
+      const add = team.getByRole('form', { name: 'Add a salesperson to Lyon shop' });
+      await add.getByLabel('Name').fill(name);
+      await act(page, 'Add salesperson', `${name} joined Lyon shop.`, add);
+    }
+    const sales = page.getByRole('form', { name: 'Sales assignment' });
+    await sales.getByLabel('Sales team of new orders').selectOption({ label: 'Lyon shop' });
+    await act(page, 'Save sales assignment', /Sales assignment saved/, sales);
+    const carts = [];
+    for (let i = 0; i < 4; i++) carts.push((await api.storefront('POST', '/api/carts', {})).body);
+    expect(carts.map((c) => [c.salesTeam, c.salesperson])).toEqual([
+      ['Lyon shop', 'Inès'],
+      ['Lyon shop', 'Karim'],
+      ['Lyon shop', 'Inès'],
+      ['Lyon shop', 'Karim'],
+    ]);
+    await shot(page, 'settings-sales-teams');
+    await api.operator('PATCH', '/api/settings', { salesTeam: 'Website' });
+    await page.close();
+  });
+
+  it.runIf(inject('temporalUiUrl'))('the Temporal UI finds the order by its search attributes, with its summary', async () => {
+    const order = await unpaidOrder('temporal.ui@example.com', 'wire_transfer');
+    const handle = api.temporal.client.workflow.getHandle(orderWorkflowId(order.id));
+    const description = await handle.describe();
+    // The start summary names the order as it began (a cart before its contact); the current details follow it.
+    expect(await description.staticSummary()).toBe(`Quotation ${order.number} · €25.80`);
+    const metadata = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toBe(
+      [`**${order.number}** — Quotation sent`, 'Customer: temporal.ui@example.com · Total: €25.80', 'Payment: pending · Delivery: none', 'Sales team: Website'].join('\n'),
+    );
+    // Kept current: the operator's query finds it as a quotation sent, by customer email.
+    await eventually(async () => {
+      const found = [];
+      for await (const run of api.temporal.client.workflow.list({ query: `CustomerEmail="temporal.ui@example.com" AND OrderState="sent"` })) found.push(run.workflowId);
+      expect(found).toEqual([orderWorkflowId(order.id)]);
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${inject('temporalUiUrl')}/namespaces/default/workflows?query=${encodeURIComponent(`CustomerEmail="temporal.ui@example.com"`)}`);
+    await page.getByText(orderWorkflowId(order.id)).first().waitFor({ timeout: 30_000 });
+    await shot(page, 'temporal-ui-runs');
+    await page.close();
+  });
+});
