@@ -71,6 +71,11 @@ export interface Config {
   email: { resendApiKey: string | undefined; resendBaseUrl: string | undefined; from: string };
   /** The card provider's API (refunds). Default: the demo provider this API serves itself. */
   paymentProvider: { url: string; apiKey: string };
+  /**
+   * The demo card provider's payment page (/demo-provider/pay/<reference>): on
+   * when no real provider is configured, never in production.
+   */
+  demoPaymentPage: boolean;
   rateLimitStorefrontWrites: number;
   trustProxy: boolean | number | string;
   /** Workflows kept in the worker's memory; the rest replay from history when they wake (an idle cart's timer). */
@@ -124,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? DEV_TOKENS.PAYMENT_WEBHOOK_SECRET,
     email: { resendApiKey: e.RESEND_API_KEY, resendBaseUrl: e.RESEND_BASE_URL, from: e.EMAIL_FROM },
     paymentProvider: { url: (e.PAYMENT_PROVIDER_URL ?? `${publicUrl}/demo-provider`).replace(/\/$/, ''), apiKey: e.PAYMENT_PROVIDER_KEY },
+    demoPaymentPage: !e.PAYMENT_PROVIDER_URL && e.NODE_ENV !== 'production',
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     rateLimitStorefrontWrites: e.RATE_LIMIT_STOREFRONT_WRITES,
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,

@@ -14,6 +14,7 @@ import { toDomainError, type OrderGateway } from './orders.js';
 import { cartRoutes } from './routes/carts.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { consoleRoutes } from './routes/console.js';
+import { demoProviderRoutes } from './routes/demo-provider.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { emailRoutes } from './routes/emails.js';
 import { orderRoutes } from './routes/orders.js';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(openapi);
   });
   consoleRoutes(router, deps);
+  demoProviderRoutes(router, deps);
   app.use(router);
 
   app.use((req, res) => {

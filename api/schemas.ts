@@ -123,6 +123,7 @@ export const PaymentSchema = z
     amount: Money,
     currency: Currency,
     instructions: z.string().optional(),
+    paymentUrl: z.string().optional().openapi({ description: "Where the customer pays (the demo card provider's page, in development)" }),
   })
   .openapi('Payment');
 

@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { deliveryIdOf } from '../domain/delivery.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
 import { OPERATOR, startApi, type ApiHarness } from './support/api.js';
 import { ARTIFACTS, browserTestsRun, launchBrowser } from './support/browser.js';
@@ -132,30 +133,71 @@ describe.runIf(browserTestsRun)('the back-office console, in Chromium', () => {
     await page.close();
   });
 
-  it('a card order is refunded in part, then in full, by clicking; the Orders list follows', async () => {
+  it("a card order by clicking: paid on the demo provider's page, delivered, refunded in part then in full; the lists follow", async () => {
+    await api.operator('PATCH', '/api/settings', { deliverySteps: 'ship_only' });
     const order = await unpaidOrder('card.customer@example.com', 'card', 3);
-    await api.webhook({ id: `evt_${order.id}`, type: 'payment.succeeded', data: { reference: order.payment.reference, amount: order.payment.amount, currency: 'EUR' } });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(page);
+    await signIn(page, '/console/unpaid');
+    await page.getByRole('link', { name: order.number }).click();
+    await page.getByText('Waiting for the card payment').waitFor();
+    await expect(page.getByRole('button', { name: /Confirm/ }).count()).resolves.toBe(0);
+
+    // The customer's side: the provider's page, in a tab of its own.
+    const [provider] = await Promise.all([page.context().waitForEvent('page'), page.getByRole('link', { name: "Open the demo provider's payment page ↗" }).click()]);
+    await provider.getByRole('button', { name: 'Pay €38.70' }).click();
+    await provider.getByRole('status').getByText('Payment accepted').waitFor();
+    await shot(provider, 'demo-provider-paid');
+    await provider.close();
+
+    await eventually(async () => {
+      await page.reload();
+      await expect(page.locator('main h1 .badge').textContent()).resolves.toBe('Sales order');
+      await page.getByRole('button', { name: 'Validate ship' }).waitFor({ timeout: 1000 });
+    }, 20_000);
+    await act(page, 'Validate ship', `${order.number}: ship validated`);
+    await page.getByRole('link', { name: 'Orders', exact: true }).click();
     await page.getByRole('link', { name: order.number }).waitFor();
     await shot(page, 'orders');
     await page.getByRole('link', { name: order.number }).click();
+
     const refund = page.getByRole('form', { name: 'Refund' });
     await refund.getByLabel(/Amount in EUR/).fill('5.00');
     await refund.getByLabel('Reason (optional)').fill('Scratched mug');
     await act(page, 'Refund', 'Refund of €5.00 started.', refund);
     await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body.paymentState).toBe('partially_refunded'));
     await page.reload();
-    await page.getByRole('form', { name: 'Refund' }).waitFor();
-    await act(page, 'Refund', `Refund of €${((order.payment.amount - 500) / 100).toFixed(2)} started.`, page.getByRole('form', { name: 'Refund' }));
-    await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body.paymentState).toBe('refunded'));
+    await act(page, 'Refund', 'Refund of €33.70 started.', page.getByRole('form', { name: 'Refund' }));
+    await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body).toMatchObject({ paymentState: 'refunded', deliveryState: 'done' }));
     await page.reload();
     await page.getByRole('heading', { name: 'Refunds' }).waitFor();
     await expect(page.locator('section', { has: page.getByRole('heading', { name: 'Refunds' }) }).locator('tbody tr').count()).resolves.toBe(2);
+    await expect(page.getByRole('form', { name: 'Refund' }).count()).resolves.toBe(0);
     await shot(page, 'order-refunded');
 
     await page.goto(`${api.baseUrl}/console/orders?paymentState=refunded`);
     await page.getByRole('link', { name: order.number }).waitFor();
+    await api.operator('PATCH', '/api/settings', { deliverySteps: 'pick_pack_ship' });
+    await page.close();
+  });
+
+  it("Returns: a delivered order's return received by clicking; the refund follows", async () => {
+    await api.operator('PATCH', '/api/settings', { deliverySteps: 'ship_only' });
+    const order = await unpaidOrder('returning.customer@example.com', 'card', 2);
+    await api.webhook({ id: `evt_${order.id}`, type: 'payment.succeeded', data: { reference: order.payment.reference, amount: order.payment.amount, currency: 'EUR' } });
+    await eventually(async () => expect((await api.operator('POST', `/api/deliveries/${deliveryIdOf(order.id)}/validate`, {})).status).toBe(200), 20_000);
+    await eventually(async () => expect((await api.operator('POST', `/api/orders/${order.id}/returns`, { lines: [{ sku: 'MUG-BLUE', quantity: 1, reason: 'Too small' }] })).status).toBe(201));
+    await api.operator('PATCH', '/api/settings', { deliverySteps: 'pick_pack_ship' });
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, '/console/returns');
+    const row = page.locator('tbody tr', { has: page.getByRole('link', { name: order.number }) });
+    await eventually(async () => {
+      await page.reload();
+      await row.getByRole('button', { name: 'Receive' }).waitFor({ timeout: 1000 });
+    });
+    await shot(page, 'returns');
+    await act(page, 'Receive', `Return for ${order.number} received`, row);
+    await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body).toMatchObject({ paymentState: 'partially_refunded', returns: [{ state: 'refunded' }] }));
     await page.close();
   });
 

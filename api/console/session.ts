@@ -7,6 +7,7 @@
  * neither read nor forge.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import type { Request } from 'express';
 import { sameSecret } from '../http.js';
 
 export const SESSION_COOKIE = 'console_session';
@@ -42,4 +43,16 @@ export function cookieValue(header: string | undefined, name: string): string | 
     if (key === name) return rest.join('=');
   }
   return undefined;
+}
+
+/**
+ * A form post from this site's own pages: browsers send Origin on POST (the
+ * pages' Referrer-Policy keeps it) and Sec-Fetch-Site where they can.
+ */
+export function fromOwnPage(req: Request, publicUrl: string): boolean {
+  const site = req.get('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.get('origin');
+  if (!origin || origin === 'null') return site === 'same-origin' || (!origin && !site);
+  return origin === `${req.protocol}://${req.get('host')}` || origin === new URL(publicUrl).origin;
 }

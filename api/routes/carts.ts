@@ -1,3 +1,4 @@
+import { demoPaymentUrl } from './demo-provider.js';
 import * as orders from '../orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
@@ -11,7 +12,7 @@ const CART_RESPONSES = {
   422: { description: 'Not allowed (unknown product, quantity out of range, ...)' },
 };
 
-export function cartRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
+export function cartRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   api.route({
     method: 'post',
     path: '/api/carts',
@@ -90,7 +91,8 @@ export function cartRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
     handler: async ({ params, body }) => {
       const { order, payment } = await orders.checkout(gateway, params.id, body.paymentMethod);
       const { reference, method, amount, currency, instructions } = payment;
-      return { body: { order: orderView(order), payment: { reference, method, amount, currency, ...(instructions ? { instructions } : {}) } } };
+      const paymentUrl = demoPaymentUrl(config, payment);
+      return { body: { order: orderView(order), payment: { reference, method, amount, currency, ...(instructions ? { instructions } : {}), ...(paymentUrl ? { paymentUrl } : {}) } } };
     },
   });
 }

@@ -11,7 +11,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { escapeHtml } from '../../domain/email-templates.js';
 import { getSettings } from '../../db/settings.js';
 import type { AppDeps } from '../app.js';
-import { csrfTokenOf, cookieValue, newSession, SESSION_COOKIE, SESSION_SECONDS, validCsrf, validSession } from '../console/session.js';
+import { csrfTokenOf, cookieValue, fromOwnPage, newSession, SESSION_COOKIE, SESSION_SECONDS, validCsrf, validSession } from '../console/session.js';
 import { sameSecret } from '../http.js';
 
 const ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', 'console', 'assets');
@@ -54,17 +54,7 @@ export function consoleRoutes(router: Router, { config, gateway }: AppDeps): voi
           `<title>${escapeHtml(title)}</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/console/assets/console.css">${head}</head><body>${body}</body></html>`,
       );
   };
-  /**
-   * The request comes from this site's own pages: browsers send Origin on POST
-   * (the pages' Referrer-Policy keeps it), and Sec-Fetch-Site where they can.
-   */
-  const sameOrigin = (req: Request) => {
-    const site = req.get('sec-fetch-site');
-    if (site && site !== 'same-origin' && site !== 'none') return false;
-    const origin = req.get('origin');
-    if (!origin || origin === 'null') return site === 'same-origin' || (!origin && !site);
-    return origin === `${req.protocol}://${req.get('host')}` || origin === new URL(config.publicUrl).origin;
-  };
+  const sameOrigin = (req: Request) => fromOwnPage(req, config.publicUrl);
 
   router.get('/console/assets/:file', (req, res) => {
     const file = req.params.file;

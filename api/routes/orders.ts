@@ -5,6 +5,7 @@ import { listEmails } from '../../db/emails.js';
 import { listRefunds } from '../../db/refunds.js';
 import { listReturns } from '../../db/returns.js';
 import { deliveryView } from './deliveries.js';
+import { demoPaymentUrl } from './demo-provider.js';
 import { getSettings } from '../../db/settings.js';
 import { DomainError } from '../../domain/errors.js';
 import { durationMs } from '../../domain/duration.js';
@@ -74,7 +75,10 @@ export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void
       return {
         body: {
           ...base,
-          payments,
+          payments: payments.map((p) => {
+            const paymentUrl = demoPaymentUrl(config, p);
+            return paymentUrl ? { ...p, paymentUrl } : p;
+          }),
           deliveries: deliveries.map((d) => deliveryView(d, config.publicUrl)),
           returns,
           refunds,

@@ -260,11 +260,21 @@ async function orderPage(id) {
   const paid = o.payments.filter((p) => p.status === 'succeeded' || p.status === 'paid').reduce((sum, p) => sum + p.amount, 0);
   const refunded = o.refunds.filter((r) => r.status !== 'failed').reduce((sum, r) => sum + r.amount, 0);
   const actions = [];
-  if (o.state === 'sent') {
+  const payPage = o.payments.find((p) => p.paymentUrl);
+  if (o.state === 'sent' && o.paymentMethod === 'card') {
+    actions.push(
+      h(
+        'p',
+        {},
+        'Waiting for the card payment: the provider confirms it. ',
+        payPage ? h('a', { href: new URL(payPage.paymentUrl).pathname, target: '_blank', rel: 'noreferrer' }, "Open the demo provider's payment page ↗") : null,
+      ),
+    );
+  } else if (o.state === 'sent') {
     actions.push(
       action({
         name: 'Confirm the payment',
-        button: o.paymentMethod === 'card' ? 'Confirm (card)' : `Confirm: ${label(o.paymentMethod).toLowerCase()} received`,
+        button: `Confirm: ${label(o.paymentMethod).toLowerCase()} received`,
         method: 'POST',
         path: `/api/orders/${encodeURIComponent(o.id)}/confirm`,
         body: () => ({ paymentReceived: true }),
@@ -598,6 +608,7 @@ async function settingsPage() {
       { 'aria-labelledby': 'teams-title' },
       h('h2', { id: 'teams-title' }, 'Sales teams'),
       teamBlocks,
+      h('h3', {}, 'New team'),
       action({
         name: 'New sales team',
         button: 'Create team',
