@@ -14,6 +14,7 @@ import { createDb } from '../db/index.js';
 import { seedDemoCatalog } from '../db/seed.js';
 import { createLogger } from '../logger.js';
 import { createOrderWorker, emailSettingsOf, ensureSearchAttributes, prebuildWorkflowBundle } from '../worker.js';
+import { createDemoOrder } from './demo-order.js';
 import { resolveTemporalCli, startDevServer, type DevServer } from './temporal-server.js';
 
 async function main(): Promise<void> {
@@ -43,7 +44,8 @@ async function main(): Promise<void> {
 
   const database = await createDb({ url: config.databaseUrl, dataDir: join(config.dataDir, 'pglite') });
   await database.migrate();
-  if (await seedDemoCatalog(database.db)) logger.info('seeded the demo catalog');
+  const firstStart = await seedDemoCatalog(database.db);
+  if (firstStart) logger.info('seeded the demo catalog');
 
   const connection = await Connection.connect({ address });
   await ensureSearchAttributes(connection, config.temporal.namespace);
@@ -58,15 +60,23 @@ async function main(): Promise<void> {
   });
   const workerDone = worker.run();
   const api = await serveApi({ config, database, client, logger });
+  const demo = firstStart
+    ? await createDemoOrder({ client, taskQueue: config.temporal.taskQueue, db: database.db }).catch((error: unknown) => {
+        logger.warn({ err: error }, 'the demo order could not be created');
+        return null;
+      })
+    : null;
 
   console.log(
     [
       '',
       `  API          ${api.url}   (OpenAPI: ${api.url}/api/openapi.json)`,
+      `  Console      ${api.url}/console   (sign in with the operator token)`,
       `  Temporal UI  ${uiUrl}`,
       `  Temporal     ${address}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       `  Database     ${database.kind === 'pglite' ? `PGlite in ${join(config.dataDir, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,
       config.devDefaultsUsed.length ? `  Tokens       storefront "${config.tokens.storefront}", operator "${config.tokens.operator}" (development defaults)` : '',
+      demo ? `  Demo order   ${demo.number} waits in Unpaid orders: pay it on the demo card page, deliver it, refund it.` : '',
       '',
       '  Ctrl-C stops everything.',
       '',
