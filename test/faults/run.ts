@@ -68,7 +68,9 @@ async function call(shape: ProductionShape, method: string, path: string, token:
       });
       const json = (await response.json().catch(() => ({}))) as Record<string, any>;
       if (response.ok) return json;
-      if (response.status < 500 && !retryOn.includes(response.status)) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+      // "Checkout is in progress: try again in a moment" — a checkout interrupted by the fault is still finishing.
+      const notYet = retryOn.includes(response.status) || json.error?.code === 'checkout_in_progress';
+      if (response.status < 500 && !notYet) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
     } catch (error) {
       if (error instanceof Error && error.message.startsWith(`${method} ${path}:`)) throw error;
     }
