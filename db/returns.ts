@@ -1,8 +1,8 @@
-import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { ReturnRecord } from '../domain/refunds.js';
 import type { Db } from './index.js';
 import { iso } from './index.js';
-import { products, returns } from './schema.js';
+import { products, returnRestocks, returns } from './schema.js';
 
 export interface ReturnProjection extends ReturnRecord {
   orderId: string;
@@ -32,11 +32,7 @@ export async function projectReturn(db: Db, r: ReturnProjection): Promise<void> 
 /** The goods are back: on hand grows by what came back (storable products), once per return. */
 export async function restockReturn(db: Db, returnId: string, lines: Array<{ sku: string; quantity: number }>): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [claimed] = await tx
-      .update(returns)
-      .set({ restockedAt: sql`now()` as unknown as string })
-      .where(and(eq(returns.id, returnId), isNull(returns.restockedAt)))
-      .returning({ id: returns.id });
+    const [claimed] = await tx.insert(returnRestocks).values({ returnId, lines }).onConflictDoNothing().returning({ id: returnRestocks.returnId });
     if (!claimed) return false;
     for (const line of lines) {
       await tx

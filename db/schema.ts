@@ -253,11 +253,21 @@ export const returns = pgTable(
     version: integer('version').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string' }),
-    /** Set once, when the goods went back on hand: a retried restock changes nothing. */
-    restockedAt: timestamp('restocked_at', { withTimezone: true, mode: 'string' }),
   },
   (t) => [index('returns_state_idx').on(t.state, t.createdAt), index('returns_order_idx').on(t.orderId)],
 );
+
+/**
+ * Goods of a return put back on hand: one row per return, claimed in the same
+ * transaction as the stock change, so a retried restock changes nothing. Its
+ * own table, not a column of the projected `returns` row, which the order
+ * writes a moment later: the warehouse may receive a return before then.
+ */
+export const returnRestocks = pgTable('return_restocks', {
+  returnId: text('return_id').primaryKey(),
+  lines: jsonb('lines').notNull(),
+  restockedAt: timestamp('restocked_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+});
 
 /** The demo card provider's own ledger (it lives in this API for the demo): one refund per idempotency key. */
 export const demoProviderRefunds = pgTable('demo_provider_refunds', {

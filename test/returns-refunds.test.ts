@@ -3,6 +3,7 @@
  * provider is a loopback HTTP server, so refunds cross a real HTTP boundary
  * with retries and idempotency keys.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paymentProvidersOf } from '../activities/payment-providers.js';
 import { deliveryIdOf } from '../domain/delivery.js';
@@ -83,6 +84,23 @@ describe('a customer returns goods through the form; the refund follows', () => 
       expect(d.emails.filter((e: { kind: string }) => e.kind === 'return')).toHaveLength(1);
     }, 15_000);
     expect([...provider.refunds.values()].filter((r) => r.amount === 1290 && r.payment)).not.toHaveLength(0);
+  });
+
+  it('a return received before the lists show it still puts the goods back on hand, once', async () => {
+    const o = await delivered([{ sku: 'MUG-BLUE', quantity: 2 }]);
+    const before = await onHand('MUG-BLUE');
+    const requested = await api.call('POST', `/api/orders/${o.id}/returns`, { body: { token: o.token, lines: [{ sku: 'MUG-BLUE', quantity: 2, reason: 'Wrong colour' }] } });
+    const returnId = requested.body.id as string;
+    // The warehouse is faster than the order's projection: no row for the return yet.
+    await eventually(async () => expect((await api.operator('GET', `/api/returns/${returnId}`)).status).toBe(200));
+    await api.database.db.execute(sql`delete from returns where id = ${returnId}`);
+
+    const received = await api.operator('POST', `/api/returns/${returnId}/receive`);
+    expect(received.status).toBe(200);
+    expect(received.body).toMatchObject({ id: returnId, orderId: o.id, state: 'received', lines: [{ sku: 'MUG-BLUE', quantity: 2 }] });
+    expect(await onHand('MUG-BLUE')).toBe(before + 2);
+    await eventually(async () => expect((await detail(o.id)).returns).toMatchObject([{ id: returnId, state: 'refunded' }]), 15_000);
+    expect(await onHand('MUG-BLUE')).toBe(before + 2);
   });
 
   it('the return policy: not delivered, more than delivered, not returnable, wrong token', async () => {

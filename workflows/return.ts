@@ -16,7 +16,7 @@ const { restockReturn } = proxyActivities<RefundActivities>({
 });
 
 export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnStatus> {
-  const status: ReturnStatus = { id: input.returnId, state: 'requested' };
+  const status: ReturnStatus = { id: input.returnId, orderId: input.orderId, state: 'requested' };
   let receiving = false;
 
   setHandler(returnQuery, () => status);

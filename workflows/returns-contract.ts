@@ -28,6 +28,8 @@ export interface ReturnWorkflowInput {
 }
 export interface ReturnStatus {
   id: string;
+  /** The order it belongs to (absent in runs started before it was added). */
+  orderId?: string;
   state: 'requested' | 'received';
   receivedAt?: string | undefined;
 }

@@ -110,7 +110,11 @@ export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
         throw error;
       });
       const stored = await getReturn(db, params.id);
-      return { body: { ...stored!, state: stored?.state === 'requested' ? status.state : stored!.state, receivedAt: status.receivedAt ?? stored?.receivedAt ?? null } };
+      if (stored) return { body: { ...stored, state: stored.state === 'requested' ? status.state : stored.state, receivedAt: status.receivedAt ?? stored.receivedAt ?? null } };
+      // Received before the order's projection wrote it down: the order's own record answers.
+      const order = await getOrder(gateway, status.orderId!);
+      const record = order.returns!.find((r) => r.id === params.id)!;
+      return { body: { ...record, orderId: order.id, orderNumber: order.number, createdAt: record.requestedAt, state: status.state, receivedAt: status.receivedAt ?? null } };
     },
   });
 

@@ -56,7 +56,16 @@ let turn = 0;
 const nextApi = (shape: ProductionShape) => shape.apiUrls[turn++ % shape.apiUrls.length]!;
 
 /** Retries a request through faults: network errors, 5xx, and the 4xx that mean "not yet". */
-async function call(shape: ProductionShape, method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}, retryOn: number[] = []) {
+async function call(
+  shape: ProductionShape,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  /** Statuses or error codes that mean "not yet". */
+  retryOn: Array<number | string> = [],
+) {
   const deadline = Date.now() + 120_000;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -69,7 +78,8 @@ async function call(shape: ProductionShape, method: string, path: string, token:
       const json = (await response.json().catch(() => ({}))) as Record<string, any>;
       if (response.ok) return json;
       // "Checkout is in progress: try again in a moment" — a checkout interrupted by the fault is still finishing.
-      const notYet = retryOn.includes(response.status) || json.error?.code === 'checkout_in_progress';
+      const code = json.error?.code as string | undefined;
+      const notYet = retryOn.includes(response.status) || code === 'checkout_in_progress' || (code !== undefined && retryOn.includes(code));
       if (response.status < 500 && !notYet) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
     } catch (error) {
       if (error instanceof Error && error.message.startsWith(`${method} ${path}:`)) throw error;
@@ -123,17 +133,21 @@ async function pool<T>(items: T[], concurrency: number, run: (item: T) => Promis
 interface Expected {
   paymentState: string;
   emailKinds: string[];
+  /** Units returned and received back on the shelf. */
+  returned?: number;
 }
 
 const DELIVERED: Expected = { paymentState: 'paid', emailKinds: ['order_confirmation', 'delivery_done'] };
 
-async function checkInvariants(shape: ProductionShape, orderIds: string[], expected: Expected): Promise<string[]> {
+async function checkInvariants(shape: ProductionShape, orderIds: string[], expectedOf: Expected | ((orderId: string) => Expected)): Promise<string[]> {
+  const expect = (id: string) => (typeof expectedOf === 'function' ? expectedOf(id) : expectedOf);
   const violations: string[] = [];
   const sql = postgres(shape.databaseUrl, { max: 2, onnotice: () => {} });
   try {
     // The state the inputs imply, live from each workflow, and its agreement with the projection.
     for (const id of orderIds) {
       const live = await shape.client.workflow.getHandle(orderWorkflowId(id)).query(orderQuery);
+      const expected = expect(id);
       if (live.state !== 'sale' || live.paymentState !== expected.paymentState || live.deliveryState !== 'done') {
         violations.push(`${live.number}: ${live.state}/${live.paymentState}/${live.deliveryState}, expected sale/${expected.paymentState}/done`);
       }
@@ -144,7 +158,7 @@ async function checkInvariants(shape: ProductionShape, orderIds: string[], expec
     }
     const emails = await sql`select order_id, kind, count(*)::int as n from emails where order_id = any(${orderIds}) group by order_id, kind`;
     for (const id of orderIds) {
-      for (const kind of expected.emailKinds) {
+      for (const kind of expect(id).emailKinds) {
         const n = emails.find((e) => e.order_id === id && e.kind === kind)?.n ?? 0;
         if (n !== 1) violations.push(`${id}: ${n} ${kind} emails, expected 1`);
       }
@@ -157,10 +171,14 @@ async function checkInvariants(shape: ProductionShape, orderIds: string[], expec
     const [product] = await sql`select on_hand, reserved from products where sku = ${SKU}`;
     const [open] = await sql`select coalesce(sum(quantity), 0)::int as n from stock_requests where sku = ${SKU} and status = 'reserved'`;
     const [shipped] = await sql`select coalesce(sum(quantity), 0)::int as n from stock_requests where sku = ${SKU} and status = 'shipped'`;
+    const [back] = await sql`select coalesce(sum((l->>'quantity')::int), 0)::int as n from return_restocks, jsonb_array_elements(lines) l where l->>'sku' = ${SKU}`;
     if (!(product!.reserved >= 0 && product!.reserved <= product!.on_hand)) violations.push(`stock: reserved ${product!.reserved} outside 0..${product!.on_hand}`);
     if (product!.reserved !== open!.n) violations.push(`stock: reserved ${product!.reserved} but open reservations sum to ${open!.n}`);
-    if (ON_HAND - product!.on_hand !== shipped!.n || shipped!.n !== orderIds.length * QUANTITY) {
-      violations.push(`stock: ${ON_HAND - product!.on_hand} left the shelf, ${shipped!.n} shipped, ${orderIds.length * QUANTITY} delivered`);
+    const returned = orderIds.reduce((n, id) => n + (expect(id).returned ?? 0), 0);
+    if (ON_HAND - product!.on_hand !== shipped!.n - back!.n || shipped!.n !== orderIds.length * QUANTITY || back!.n !== returned) {
+      violations.push(`stock: ${ON_HAND - product!.on_hand} left the shelf; ${shipped!.n} shipped and ${back!.n} came back; ${orderIds.length * QUANTITY} delivered and ${returned} returned`);
+      const pending = await sql`select id, order_number, state, received_at from returns where id not in (select return_id from return_restocks) and order_id = any(${orderIds})`;
+      for (const r of pending) violations.push(`return ${r.id} of ${r.order_number}: ${r.state}, received ${r.received_at ?? 'no'}, not back on the shelf`);
     }
   } finally {
     await sql.end();
@@ -179,7 +197,7 @@ interface Driven {
 interface ScenarioOptions {
   settings?: Partial<ShopSettings>;
   shape?: Partial<ProductionShapeOptions>;
-  expected?: Expected;
+  expected?: Expected | ((orderId: string) => Expected);
 }
 
 async function scenario(name: string, drive: (shape: ProductionShape) => Promise<Driven>, options: ScenarioOptions = {}): Promise<Outcome | null> {
@@ -364,12 +382,13 @@ async function main(): Promise<void> {
     pg.destroy();
   }
 
+  const returnedOrders = new Set<string>();
   const resend = await startResendFake();
   const provider = await startProviderFake();
   try {
     outcomes.push(
       await scenario(
-        'email and refund providers answer 500, then time out',
+        'email and refund providers answer 500, then time out (half the orders returned, half refunded)',
         async (shape) => {
           const orderIds: string[] = [];
           let lastFaultAt = Date.now();
@@ -387,7 +406,14 @@ async function main(): Promise<void> {
           };
           await pool(Array.from({ length: ORDERS }, (_, i) => i), CONCURRENCY, async (i) => {
             const id = await customer(shape, i, (reference, amount, orderId) => webhook(shape, `evt_${orderId}`, 'payment.succeeded', reference, amount));
-            await call(shape, 'POST', `/api/orders/${id}/refunds`, shape.tokens.operator, { reason: 'fault test' });
+            if (i % 2 === 0) {
+              // One unit comes back: the return is received (stock back on the shelf) and refunded automatically.
+              const ret = await call(shape, 'POST', `/api/orders/${id}/returns`, shape.tokens.operator, { lines: [{ sku: SKU, quantity: 1, reason: 'fault test' }] }, {}, ['order_not_delivered']);
+              await call(shape, 'POST', `/api/returns/${ret.id}/receive`, shape.tokens.operator, {});
+              returnedOrders.add(id);
+            } else {
+              await call(shape, 'POST', `/api/orders/${id}/refunds`, shape.tokens.operator, { reason: 'fault test' });
+            }
             orderIds.push(id);
             if (orderIds.length === 5) outage = startOutage();
           });
@@ -397,7 +423,7 @@ async function main(): Promise<void> {
           const settled = await until(async () => {
             const [emails] = await sql`select count(*)::int as n from emails where order_id = any(${orderIds}) and status = 'sent'`;
             const [refunds] = await sql`select count(*)::int as n from refunds where order_id = any(${orderIds}) and status <> 'pending'`;
-            return emails!.n === orderIds.length * 3 && refunds!.n === orderIds.length;
+            return emails!.n === orderIds.length * 3 + returnedOrders.size && refunds!.n === orderIds.length;
           });
           const faults = resend.faults + provider.faults;
           const check = async () => {
@@ -435,7 +461,10 @@ async function main(): Promise<void> {
           shape: {
             env: { RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: resend.url, PAYMENT_PROVIDER_URL: provider.url, PAYMENT_PROVIDER_KEY: provider.apiKey },
           },
-          expected: { paymentState: 'refunded', emailKinds: ['order_confirmation', 'delivery_done', 'refund'] },
+          expected: (id) =>
+            returnedOrders.has(id)
+              ? { paymentState: 'partially_refunded', emailKinds: ['order_confirmation', 'delivery_done', 'return', 'refund'], returned: 1 }
+              : { paymentState: 'refunded', emailKinds: ['order_confirmation', 'delivery_done', 'refund'] },
         },
       ),
     );
