@@ -183,17 +183,29 @@ export async function applyReminderPolicyToOpenCarts(gateway: OrderGateway, poli
   return ids.length;
 }
 
-/** An update to a closed order's workflow reaches no handler: say it as the state conflict it is. */
-export async function updateOrder<T>(gateway: OrderGateway, orderId: string, send: () => Promise<T>): Promise<T> {
+/**
+ * Sends to a workflow's run; when the run is closed (or past retention) and so
+ * reports `notFound`, `closed` answers or explains from what remains — a
+ * query, the projection — or returns nothing, and the not-found stands.
+ */
+export async function orWhenClosed<T>(send: () => Promise<T>, notFound: ErrorCode, closed: () => Promise<T | null | undefined>): Promise<T> {
   try {
-    return await call(send);
+    return await call(send, notFound);
   } catch (error) {
-    if (error instanceof DomainError && error.code === 'order_not_found') {
-      const order = await getOrderSummary(gateway.db, orderId);
-      if (order) throw new DomainError('cart_not_editable', `Order ${order.number} is closed (${order.state}).`, { state: order.state });
-    }
-    throw error;
+    if (!(error instanceof DomainError && error.code === notFound)) throw error;
+    const answer = await closed();
+    if (answer === null || answer === undefined) throw error;
+    return answer;
   }
+}
+
+/** An update to a closed order's workflow reaches no handler: say it as the state conflict it is. */
+export function updateOrder<T>(gateway: OrderGateway, orderId: string, send: () => Promise<T>): Promise<T> {
+  return orWhenClosed(send, 'order_not_found', async () => {
+    const order = await getOrderSummary(gateway.db, orderId);
+    if (order) throw new DomainError('cart_not_editable', `Order ${order.number} is closed (${order.state}).`, { state: order.state });
+    return null;
+  });
 }
 
 export async function call<T>(send: () => Promise<T>, notFound: ErrorCode = 'order_not_found'): Promise<T> {

@@ -4,6 +4,7 @@ import type { Delivery, DeliveryStep } from '../../domain/delivery.js';
 import { DomainError } from '../../domain/errors.js';
 import { getDeliveryLive, validateDeliveryStep } from '../deliveries.js';
 import type { AppDeps } from '../app.js';
+import { orWhenClosed } from '../orders.js';
 import type { ApiBuilder } from '../http.js';
 import { DeliveryListQuery, DeliverySchema, IdParam, ValidateBody } from '../schemas.js';
 
@@ -54,12 +55,8 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     params: IdParam,
     responses: { 200: { description: 'The delivery', schema: DeliverySchema }, 404: { description: 'Unknown delivery' } },
     handler: async ({ params }) => {
-      const live = await getDeliveryLive(gateway, params.id).catch(async (error: unknown) => {
-        // A run past its retention is gone from Temporal; its projection remains.
-        const stored = error instanceof DomainError && error.code === 'delivery_not_found' ? await getDelivery(db, params.id) : null;
-        if (!stored) throw error;
-        return stored;
-      });
+      // A run past its retention is gone from Temporal; its projection remains.
+      const live = await orWhenClosed<Delivery | DeliverySummary>(() => getDeliveryLive(gateway, params.id), 'delivery_not_found', () => getDelivery(db, params.id));
       return { body: view(live) };
     },
   });
@@ -78,17 +75,19 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
       409: { description: 'Stock not reserved yet, step out of order, or delivery closed' },
     },
     handler: async ({ params, body }) => {
-      try {
-        return { body: view(await validateDeliveryStep(gateway, params.id, body)) };
-      } catch (error) {
-        // A finished delivery's workflow is closed to updates but still answers queries; past retention, the projection does.
-        if (!(error instanceof DomainError && error.code === 'delivery_not_found')) throw error;
-        const stored = await getDeliveryLive(gateway, params.id).catch(() => getDelivery(db, params.id));
-        if (!stored) throw error;
-        const repeat = body.step && (stored.steps as DeliveryStep[]).some((s) => s.name === body.step && s.state === 'done');
-        if (repeat) return { body: view(stored) };
-        throw new DomainError('delivery_closed', `Delivery for ${stored.orderNumber} is ${stored.state === 'done' ? 'done' : 'cancelled'}.`);
-      }
+      const delivery = await orWhenClosed<Delivery | DeliverySummary>(
+        () => validateDeliveryStep(gateway, params.id, body),
+        'delivery_not_found',
+        async () => {
+          // A finished delivery's workflow is closed to updates but still answers queries; past retention, the projection does.
+          const stored = await getDeliveryLive(gateway, params.id).catch(() => getDelivery(db, params.id));
+          if (!stored) return null;
+          const repeat = body.step && (stored.steps as DeliveryStep[]).some((s) => s.name === body.step && s.state === 'done');
+          if (repeat) return stored;
+          throw new DomainError('delivery_closed', `Delivery for ${stored.orderNumber} is ${stored.state === 'done' ? 'done' : 'cancelled'}.`);
+        },
+      );
+      return { body: view(delivery) };
     },
   });
 

@@ -10,7 +10,7 @@ import { formatMoney } from '../../domain/money.js';
 import { returnableQuantities } from '../../domain/refunds.js';
 import type { AppDeps } from '../app.js';
 import { roleOf, sameSecret, type ApiBuilder } from '../http.js';
-import { getOrder } from '../orders.js';
+import { getOrder, orWhenClosed } from '../orders.js';
 import { receiveReturn, requestRefund, requestReturn } from '../returns.js';
 import { IdParam, RefundBody, RefundSchema, ReturnBody, ReturnListQuery, ReturnSchema } from '../schemas.js';
 
@@ -102,13 +102,15 @@ export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
     params: IdParam,
     responses: { 200: { description: 'The return, received', schema: ReturnSchema }, 404: { description: 'Unknown return' }, 409: { description: 'Already received' } },
     handler: async ({ params }) => {
-      const status = await receiveReturn(gateway, params.id).catch(async (error: unknown) => {
-        // A received return's workflow is closed: say so, unless the return does not exist at all.
-        if (error instanceof DomainError && error.code === 'return_not_found' && (await getReturn(db, params.id))) {
-          throw new DomainError('return_already_received', 'This return has been received already.');
-        }
-        throw error;
-      });
+      const status = await orWhenClosed(
+        () => receiveReturn(gateway, params.id),
+        'return_not_found',
+        async () => {
+          // A received return's workflow is closed: say so, unless the return does not exist at all.
+          if (await getReturn(db, params.id)) throw new DomainError('return_already_received', 'This return has been received already.');
+          return null;
+        },
+      );
       const stored = await getReturn(db, params.id);
       if (stored) return { body: { ...stored, state: stored.state === 'requested' ? status.state : stored.state, receivedAt: status.receivedAt ?? stored.receivedAt ?? null } };
       // Received before the order's projection wrote it down: the order's own record answers.
