@@ -425,12 +425,12 @@ async function main(): Promise<void> {
             const [refunds] = await sql`select count(*)::int as n from refunds where order_id = any(${orderIds}) and status <> 'pending'`;
             return emails!.n === orderIds.length * 3 + returnedOrders.size && refunds!.n === orderIds.length;
           });
-          const faults = resend.faults + provider.faults;
+          const faults = resend.counts.faults + provider.counts.faults;
           const check = async () => {
             const problems: string[] = settled ? [] : ['emails or refunds still pending 180 s after the outage'];
             // The scenario must have met both faults, or it proves nothing.
-            if (!resend.held || !provider.held || resend.faults === resend.held || provider.faults === provider.held) {
-              problems.push(`faults not met: Resend ${resend.faults} (${resend.held} held), provider ${provider.faults} (${provider.held} held)`);
+            if (!resend.counts.held || !provider.counts.held || resend.counts.faults === resend.counts.held || provider.counts.faults === provider.counts.held) {
+              problems.push(`faults not met: Resend ${resend.counts.faults} (${resend.counts.held} held), provider ${provider.counts.faults} (${provider.counts.held} held)`);
             }
             try {
               const emails = await sql`select idempotency_key, status, provider_id from emails where order_id = any(${orderIds})`;
