@@ -47,6 +47,10 @@ export interface ProductionShape {
   client: Client;
   devServer: DevServer | undefined;
   spawnNode(script: string, args?: string[], env?: Record<string, string>): ChildProcess;
+  /** Stops a process this shape started, on purpose (its exit is then expected). */
+  kill(child: ChildProcess, signal?: NodeJS.Signals): Promise<void>;
+  /** Processes that exited without being told to: a crash. */
+  unexpectedExits: string[];
   /** Kills the worker (SIGKILL by default: no goodbye) and starts a new one. */
   replaceWorker(signal?: NodeJS.Signals): Promise<void>;
   /** Stops the dev server, waits, and starts it again on the same port and SQLite file. */
@@ -70,17 +74,32 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
   const config = loadConfig();
   const cleanups: Array<() => Promise<void> | void> = [];
   const children = new Set<ChildProcess>();
+  const meantToStop = new WeakSet<ChildProcess>();
+  const unexpectedExits: string[] = [];
   const spawnNode = (script: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_DIR, script), ...args], {
       env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     children.add(child);
-    child.once('exit', () => children.delete(child));
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      if (!meantToStop.has(child)) unexpectedExits.push(`${script} (pid ${child.pid}) exited by itself: ${signal ?? `code ${code}`}`);
+    });
     return child;
   };
+  const kill = async (child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') => {
+    meantToStop.add(child);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  };
   const stop = async () => {
-    for (const child of children) child.kill('SIGTERM');
+    for (const child of children) {
+      meantToStop.add(child);
+      child.kill('SIGTERM');
+    }
     for (const step of cleanups.reverse()) {
       try {
         await step();
@@ -167,12 +186,11 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
         return { url, process: child };
       },
       async replaceWorker(signal = 'SIGKILL') {
-        const old = shape.worker;
-        const exited = new Promise((resolve) => old.once('exit', resolve));
-        old.kill(signal);
-        await exited;
+        await kill(shape.worker, signal);
         shape.worker = spawnNode('worker.ts', [], env);
       },
+      kill,
+      unexpectedExits,
       async restartTemporal(downMs) {
         if (!shape.devServer || !devServerOptions) throw new Error('restartTemporal needs the dev server this shape started');
         await shape.devServer.stop();

@@ -211,7 +211,15 @@ async function scenario(name: string, drive: (shape: ProductionShape) => Promise
   const started = Date.now();
   try {
     process.stderr.write(`${name}: running ${ORDERS} orders...\n`);
-    const { orderIds, faults, lastFaultAt, check } = await drive(shape);
+    let driven: Driven;
+    try {
+      driven = await drive(shape);
+    } catch (error) {
+      // The scenario could not finish: say why, with any process that died, and go on with the next.
+      const violations = [`the run stopped: ${error instanceof Error ? error.message : String(error)}`, ...shape.unexpectedExits];
+      return { scenario: name, orders: 0, faults: 0, recoverySeconds: 0, violations };
+    }
+    const { orderIds, faults, lastFaultAt, check } = driven;
     const recoverySeconds = (Date.now() - lastFaultAt) / 1000;
     // Quiescence: the last emails and projections land after the last validation, and an activity lost
     // with a killed worker is retried only when its 30 s timeout passes. A duplicate never heals; a
@@ -221,6 +229,8 @@ async function scenario(name: string, drive: (shape: ProductionShape) => Promise
       await until(async () => (violations = await checkInvariants(shape, orderIds, options.expected ?? DELIVERED)).length === 0, QUIESCENCE_MS);
     }
     if (check) violations.push(...(await check()));
+    // A worker or an API that died by itself is a failure even if the others carried the load.
+    violations.push(...shape.unexpectedExits);
     process.stderr.write(`${name}: ${((Date.now() - started) / 1000).toFixed(0)} s, ${violations.length} violations\n`);
     return { scenario: name, orders: orderIds.length, faults, recoverySeconds, violations };
   } finally {
@@ -356,8 +366,7 @@ async function main(): Promise<void> {
       await shape.addApi();
       // The dead API stays in the rotation, as behind a balancer without health checks: requests to it fail over.
       return driveWith(shape, Math.floor(ORDERS / 3), async () => {
-        shape.worker.kill('SIGKILL');
-        shape.api.kill('SIGKILL');
+        await Promise.all([shape.kill(shape.worker, 'SIGKILL'), shape.kill(shape.api, 'SIGKILL')]);
         return 2;
       });
     }),
