@@ -139,6 +139,7 @@ export const OrderSchema = z
     currency: Currency,
     contact: ContactBody.nullable(),
     customer: z.object({ email: z.string().optional(), name: z.string().optional(), loggedIn: z.boolean() }).optional(),
+    customerEmail: z.string().optional().openapi({ description: "In lists: the customer's email as far as it is known (the contact's, or a logged-in customer's)" }),
     paymentMethod: z.enum(values(PaymentMethod)).nullable(),
     salesTeam: z.string(),
     salesperson: z.string().nullable(),
@@ -207,6 +208,8 @@ export const OrderListQuery = z
     cursor: z.string().max(500).optional(),
   })
   .strict();
+
+export const AbandonedCartQuery = OrderListQuery.omit({ state: true, paymentState: true }).extend({ limit: z.coerce.number().int().min(1).max(200).default(200) });
 
 export const OrderListSchema = z.object({ items: z.array(OrderSchema), nextCursor: z.string().nullable() }).openapi('OrderList');
 

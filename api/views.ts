@@ -27,8 +27,8 @@ export function orderView(order: Order) {
   };
 }
 
-/** A projected order in the contract's shape (the projection keeps the customer's email for search only). */
+/** A projected order in the contract's shape, with the customer's email as far as it is known (contact, or a logged-in customer's). */
 export function summaryView(summary: OrderSummary) {
-  const { customerEmail: _searchOnly, ...order } = summary;
-  return { ...order, contact: summary.contact ?? null };
+  const { customerEmail, ...order } = summary;
+  return { ...order, contact: summary.contact ?? null, ...(customerEmail ? { customerEmail } : {}) };
 }

@@ -160,6 +160,8 @@ export interface OrderListQuery {
   q?: string | undefined;
   limit: number;
   cursor?: string | undefined;
+  /** Abandoned carts: quotations with something to pay whose customer has been idle since before this instant. */
+  idleBefore?: string | undefined;
 }
 
 function encodeCursor(row: Pick<OrderRow, 'createdAt' | 'id'>): string {
@@ -184,6 +186,7 @@ export async function listOrders(db: Db, query: OrderListQuery): Promise<{ items
   const where: SQL[] = [];
   if (query.state) where.push(eq(orders.state, query.state));
   if (query.paymentState) where.push(eq(orders.paymentState, query.paymentState));
+  if (query.idleBefore) where.push(eq(orders.state, 'draft'), gt(orders.total, 0), lt(orders.lastCustomerActivityAt, query.idleBefore));
   if (query.q) {
     const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     where.push(or(ilike(orders.number, pattern), ilike(orders.customerEmail, pattern), ilike(orders.customerName, pattern))!);
@@ -204,17 +207,6 @@ export async function listOrders(db: Db, query: OrderListQuery): Promise<{ items
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return { items: await withLines(db, page), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
-}
-
-/** Quotations with something to pay whose customer has been idle since before `idleSince`. */
-export async function listAbandonedCarts(db: Db, idleSince: string, limit = 200): Promise<OrderSummary[]> {
-  const rows = await db
-    .select()
-    .from(orders)
-    .where(and(eq(orders.state, 'draft'), gt(orders.total, 0), lt(orders.lastCustomerActivityAt, idleSince)))
-    .orderBy(asc(orders.lastCustomerActivityAt))
-    .limit(limit);
-  return withLines(db, rows);
 }
 
 export async function getOrderSummary(db: Db, id: string): Promise<(OrderSummary & { accessToken: string }) | null> {

@@ -317,6 +317,16 @@ describe('catalog and settings', () => {
         expect(ids).toContain(idle.body.id);
         expect(ids).not.toContain(empty.body.id);
       });
+      // Searchable by number and paged like the orders.
+      const found = await api.operator('GET', `/api/abandoned-carts?q=${idle.body.number}`);
+      expect(found.body.items.map((o: { id: string }) => o.id)).toEqual([idle.body.id]);
+      const first = await api.operator('GET', '/api/abandoned-carts?limit=1');
+      expect(first.body.items).toHaveLength(1);
+      if (first.body.nextCursor) {
+        const next = await api.operator('GET', `/api/abandoned-carts?limit=1&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+        expect(next.body.items[0]?.id).not.toBe(first.body.items[0].id);
+      }
+      expect((await api.operator('GET', '/api/abandoned-carts?state=sale')).status).toBe(400);
     } finally {
       await api.operator('PATCH', '/api/settings', { abandonedCart: { delay: '10h' } });
     }

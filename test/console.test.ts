@@ -227,6 +227,7 @@ describe.runIf(browserTestsRun)('the back-office console, in Chromium', () => {
     }, 20_000);
     await page.getByRole('link', { name: 'Abandoned carts' }).click();
     await page.getByRole('link', { name: cart.body.number }).waitFor();
+    await page.locator('tbody tr', { has: page.getByRole('link', { name: cart.body.number }) }).getByText('idle.customer@example.com').waitFor();
     await shot(page, 'abandoned-carts');
     await api.operator('PATCH', '/api/settings', { abandonedCart: { delay: '10h' } });
     await page.close();

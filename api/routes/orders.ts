@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { getOrderSummary, getPayments, getTimeline, listAbandonedCarts, listOrders } from '../../db/orders.js';
+import { getOrderSummary, getPayments, getTimeline, listOrders } from '../../db/orders.js';
 import { listDeliveries } from '../../db/deliveries.js';
 import { listEmails } from '../../db/emails.js';
 import { listRefunds } from '../../db/refunds.js';
@@ -13,7 +12,7 @@ import { orderWorkflowId } from '../../workflows/order-contract.js';
 import * as orders from '../orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
-import { CancelBody, ConfirmBody, IdParam, OrderDetailSchema, OrderListQuery, OrderListSchema, OrderSchema } from '../schemas.js';
+import { AbandonedCartQuery, CancelBody, ConfirmBody, IdParam, OrderDetailSchema, OrderListQuery, OrderListSchema, OrderSchema } from '../schemas.js';
 import { orderView, summaryView } from '../views.js';
 
 export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
@@ -37,13 +36,15 @@ export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void
     method: 'get',
     path: '/api/abandoned-carts',
     access: 'operator',
-    summary: 'Quotations with lines whose customer has been idle longer than the configured delay',
+    summary: 'Quotations with lines whose customer has been idle longer than the configured delay; newest first, searchable and keyset-paged like the orders',
     tags: ['Orders'],
-    responses: { 200: { description: 'Abandoned carts', schema: z.object({ items: z.array(OrderSchema) }) } },
-    handler: async () => {
+    query: AbandonedCartQuery,
+    responses: { 200: { description: 'Abandoned carts', schema: OrderListSchema } },
+    handler: async ({ query }) => {
       const settings = await getSettings(db);
-      const idleSince = new Date(Date.now() - durationMs(settings.abandonedCart.delay)).toISOString();
-      return { body: { items: (await listAbandonedCarts(db, idleSince)).map(summaryView) } };
+      const idleBefore = new Date(Date.now() - durationMs(settings.abandonedCart.delay)).toISOString();
+      const page = await listOrders(db, { ...query, idleBefore });
+      return { body: { items: page.items.map(summaryView), nextCursor: page.nextCursor } };
     },
   });
 

@@ -94,7 +94,7 @@ const label = (value) => LABELS[value] ?? String(value ?? '—');
 const badge = (value) => h('span', { class: `badge badge-${value}` }, label(value));
 const money = (minor, currency) => new Intl.NumberFormat('en', { style: 'currency', currency: currency || CURRENCY }).format((minor ?? 0) / 100);
 const when = (iso) => (iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '');
-const customerOf = (o) => o.contact?.email ?? o.customer?.email ?? '—';
+const customerOf = (o) => o.contact?.email ?? o.customer?.email ?? o.customerEmail ?? '—';
 const orderLink = (id, number) => h('a', { href: `/console/orders/${encodeURIComponent(id)}` }, number ?? id);
 const temporalLink = (query, text) =>
   h('a', { href: `${TEMPORAL}/workflows?query=${encodeURIComponent(query)}`, target: '_blank', rel: 'noreferrer', class: 'temporal' }, `${text} ↗`);
@@ -165,20 +165,17 @@ const ORDER_COLUMNS = [
   ['Date', (o) => when(o.createdAt)],
 ];
 
-async function ordersPage(state) {
+/** A search box, a page of the API's list and links to the next page, keeping the query in the address. */
+async function pagedList({ endpoint, fixed = {}, filters = [], title, columns, empty }) {
   const params = new URLSearchParams(location.search);
-  const query = new URLSearchParams({ state, limit: '25' });
-  for (const key of ['q', 'paymentState', 'cursor']) if (params.get(key)) query.set(key, params.get(key));
-  const page = await api('GET', `/api/orders?${query}`);
-  const title = state === 'sale' ? 'Orders' : 'Unpaid orders';
-  document.title = `${title} · Console`;
-  const filters = h(
+  const query = new URLSearchParams({ ...fixed, limit: '25' });
+  for (const key of ['q', 'cursor', ...filters.map((f) => f.key)]) if (params.get(key)) query.set(key, params.get(key));
+  const page = await api('GET', `${endpoint}?${query}`);
+  const form = h(
     'form',
     { method: 'get', class: 'filters', role: 'search' },
     field('q', 'Number, email or name', input('q', { type: 'search', value: params.get('q') ?? '', maxlength: 100 })),
-    state === 'sale'
-      ? field('paymentState', 'Payment', select('paymentState', [['', 'Any'], ['paid', 'Paid'], ['partially_refunded', 'Partially refunded'], ['refunded', 'Refunded']], params.get('paymentState') ?? ''))
-      : null,
+    filters.map((f) => field(f.key, f.label, select(f.key, f.options, params.get(f.key) ?? ''))),
     h('p', {}, h('button', { type: 'submit' }, 'Filter')),
   );
   const keep = new URLSearchParams([...params].filter(([k, v]) => k !== 'cursor' && v));
@@ -188,36 +185,51 @@ async function ordersPage(state) {
     params.get('cursor') ? h('a', { href: `?${keep}` }, '← First page') : null,
     page.nextCursor ? h('a', { href: `?${new URLSearchParams([...keep, ['cursor', page.nextCursor]])}` }, 'Next page →') : null,
   );
+  return [form, table(title, columns, page.items, params.get('q') ? 'Nothing matches.' : empty), pager];
+}
+
+async function ordersPage(state) {
+  const title = state === 'sale' ? 'Orders' : 'Unpaid orders';
+  document.title = `${title} · Console`;
+  const list = await pagedList({
+    endpoint: '/api/orders',
+    fixed: { state },
+    filters:
+      state === 'sale' ? [{ key: 'paymentState', label: 'Payment', options: [['', 'Any'], ['paid', 'Paid'], ['partially_refunded', 'Partially refunded'], ['refunded', 'Refunded']] }] : [],
+    title,
+    columns: ORDER_COLUMNS,
+    empty: 'Nothing here yet.',
+  });
   return [
     h('h1', {}, title),
     h('p', { class: 'hint' }, state === 'sale' ? 'Sales orders: paid online or confirmed by an operator.' : 'Quotations sent: the customer checked out; the payment is not confirmed yet.'),
-    filters,
-    table(title, ORDER_COLUMNS, page.items, params.get('q') ? 'No order matches.' : 'Nothing here yet.'),
-    pager,
+    list,
     h('p', {}, temporalLink(`OrderState="${state}"`, 'The same runs in the Temporal UI')),
   ];
 }
 
 async function abandonedPage() {
   document.title = 'Abandoned carts · Console';
-  const [{ items }, settings] = await Promise.all([api('GET', '/api/abandoned-carts'), api('GET', '/api/settings')]);
+  const settings = await api('GET', '/api/settings');
+  const list = await pagedList({
+    endpoint: '/api/abandoned-carts',
+    title: 'Abandoned carts',
+    columns: [
+      ['Number', (o) => orderLink(o.id, o.number)],
+      ['Customer', customerOf],
+      ['Total', (o) => money(o.total, o.currency)],
+      ['Lines', (o) => o.lines.map((l) => `${l.quantity} × ${l.name}`).join(', ')],
+      ['Reminders sent', (o) => String(o.remindersSent ?? 0)],
+      ['Idle since', (o) => when(o.lastCustomerActivityAt ?? o.updatedAt)],
+      ['Sales team', (o) => [o.salesTeam, o.salesperson ? h('small', {}, ` · ${o.salesperson}`) : null]],
+      ['Date', (o) => when(o.createdAt)],
+    ],
+    empty: 'No abandoned cart.',
+  });
   return [
     h('h1', {}, 'Abandoned carts'),
     h('p', { class: 'hint' }, `Quotations with products whose customer has been idle longer than ${settings.abandonedCart.delay}. Reminders are ${settings.abandonedCart.enabled ? 'on' : 'off'} (Settings).`),
-    table(
-      'Abandoned carts',
-      [
-        ['Number', (o) => orderLink(o.id, o.number)],
-        ['Customer', customerOf],
-        ['Total', (o) => money(o.total, o.currency)],
-        ['Lines', (o) => o.lines.map((l) => `${l.quantity} × ${l.name}`).join(', ')],
-        ['Reminders sent', (o) => String(o.remindersSent ?? 0)],
-        ['Idle since', (o) => when(o.lastCustomerActivityAt ?? o.updatedAt)],
-        ['Sales team', (o) => o.salesTeam],
-      ],
-      items,
-      'No abandoned cart.',
-    ),
+    list,
     h('p', {}, temporalLink('OrderState="draft"', 'Quotations in the Temporal UI')),
   ];
 }
@@ -654,7 +666,7 @@ async function render() {
       content = [h('h1', {}, e.status === 404 ? 'Not found' : 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, e.message)];
     }
     if (mine !== rendering) return;
-    main.replaceChildren(...[content].flat());
+    main.replaceChildren(...[content].flat(Infinity));
     main.dataset.ready = 'true';
     return;
   }
