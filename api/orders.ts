@@ -91,8 +91,13 @@ export interface OpenCartInput {
 export async function openCart(gateway: OrderGateway, input: OpenCartInput, idempotencyKey?: string): Promise<Order> {
   const { db, client, taskQueue } = gateway;
   const lines = input.lines ?? [];
-  const [settings, products, number] = await Promise.all([getSettings(db), snapshots(db, lines.map((l) => l.sku)), allocateOrderNumber(db)]);
-  const { salesTeam, salesperson } = await assignNewOrder(db, settings);
+  // The settings and then the salesperson, alongside the products and the order number.
+  const settingsAndAssignment = getSettings(db).then(async (settings) => ({ settings, ...(await assignNewOrder(db, settings)) }));
+  const [{ settings, salesTeam, salesperson }, products, number] = await Promise.all([
+    settingsAndAssignment,
+    snapshots(db, lines.map((l) => l.sku)),
+    allocateOrderNumber(db),
+  ]);
   const quotation: NewQuotation = {
     id: newOrderId(idempotencyKey),
     number,

@@ -106,21 +106,30 @@ export function reservationStatus(db: Db, orderId: string): Promise<ReservationS
   return statusOf(db, orderId);
 }
 
+/**
+ * Ends the order's open reservations (once only: only `reserved` rows move):
+ * they leave `reserved`, and `onHand` too when the goods left the warehouse.
+ */
+async function endReservations(tx: Tx, orderId: string, status: 'shipped' | 'released'): Promise<void> {
+  const ended = await tx
+    .update(stockRequests)
+    .set({ status, updatedAt: sql`now()` as unknown as string })
+    .where(and(eq(stockRequests.orderId, orderId), eq(stockRequests.status, 'reserved')))
+    .returning();
+  for (const r of ended) {
+    const reserved = sql`${products.reserved} - ${r.quantity}`;
+    await tx
+      .update(products)
+      .set(status === 'shipped' ? { onHand: sql`${products.onHand} - ${r.quantity}`, reserved } : { reserved })
+      .where(eq(products.sku, r.sku));
+  }
+}
+
 /** The goods left the warehouse: on hand and reserved both drop. Once only. */
 export async function shipStock(db: Db, orderId: string): Promise<void> {
   await db.transaction(async (tx) => {
     await lockAllocation(tx);
-    const rows = await tx
-      .update(stockRequests)
-      .set({ status: 'shipped', updatedAt: sql`now()` as unknown as string })
-      .where(and(eq(stockRequests.orderId, orderId), eq(stockRequests.status, 'reserved')))
-      .returning();
-    for (const r of rows) {
-      await tx
-        .update(products)
-        .set({ onHand: sql`${products.onHand} - ${r.quantity}`, reserved: sql`${products.reserved} - ${r.quantity}` })
-        .where(eq(products.sku, r.sku));
-    }
+    await endReservations(tx, orderId, 'shipped');
   });
 }
 
@@ -132,17 +141,7 @@ export async function shipStock(db: Db, orderId: string): Promise<void> {
 export async function releaseStock(db: Db, orderId: string): Promise<string[]> {
   return db.transaction(async (tx) => {
     await lockAllocation(tx);
-    const released = await tx
-      .update(stockRequests)
-      .set({ status: 'released', updatedAt: sql`now()` as unknown as string })
-      .where(and(eq(stockRequests.orderId, orderId), eq(stockRequests.status, 'reserved')))
-      .returning();
-    for (const r of released) {
-      await tx
-        .update(products)
-        .set({ reserved: sql`${products.reserved} - ${r.quantity}` })
-        .where(eq(products.sku, r.sku));
-    }
+    await endReservations(tx, orderId, 'released');
     await tx
       .update(stockRequests)
       .set({ status: 'cancelled', updatedAt: sql`now()` as unknown as string })

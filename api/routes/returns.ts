@@ -7,12 +7,17 @@ import { getSettings } from '../../db/settings.js';
 import { escapeHtml } from '../../domain/email-templates.js';
 import { DomainError } from '../../domain/errors.js';
 import { formatMoney } from '../../domain/money.js';
-import { returnableQuantities } from '../../domain/refunds.js';
+import { returnableQuantities, type ReturnRecord } from '../../domain/refunds.js';
 import type { AppDeps } from '../app.js';
 import { roleOf, sameSecret, type ApiBuilder } from '../http.js';
 import { getOrder, orWhenClosed } from '../orders.js';
 import { receiveReturn, requestRefund, requestReturn } from '../returns.js';
 import { IdParam, RefundBody, RefundSchema, ReturnBody, ReturnListQuery, ReturnSchema } from '../schemas.js';
+
+/** A return as the order's workflow holds it, in the API's shape. */
+function returnView(record: ReturnRecord, order: { id: string; number: string }) {
+  return { ...record, orderId: order.id, orderNumber: order.number, createdAt: record.requestedAt };
+}
 
 export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   const { db } = gateway;
@@ -56,7 +61,7 @@ export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
       const catalog = Object.fromEntries([...products.values()].map((p) => [p.sku, { returnable: p.returnable, type: p.type }]));
       try {
         const record = await requestReturn(gateway, params.id, { lines: body.lines, catalog, returnWindowDays: settings.returnWindowDays });
-        return { status: 201, body: { ...record, orderId: order.id, orderNumber: order.number, createdAt: record.requestedAt } };
+        return { status: 201, body: returnView(record, order) };
       } catch (error) {
         // A delivered order's workflow closes only once its return window is over.
         if (error instanceof DomainError && error.code === 'cart_not_editable' && order.deliveryState === 'done') {
@@ -116,7 +121,7 @@ export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
       // Received before the order's projection wrote it down: the order's own record answers.
       const order = await getOrder(gateway, status.orderId!);
       const record = order.returns!.find((r) => r.id === params.id)!;
-      return { body: { ...record, orderId: order.id, orderNumber: order.number, createdAt: record.requestedAt, state: status.state, receivedAt: status.receivedAt ?? null } };
+      return { body: { ...returnView(record, order), state: status.state, receivedAt: status.receivedAt ?? null } };
     },
   });
 

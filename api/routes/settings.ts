@@ -7,8 +7,7 @@ import { DomainError } from '../../domain/errors.js';
 import { formatMoney } from '../../domain/money.js';
 import type { SalesTeam } from '../../domain/sales.js';
 import { settingsProblems, type ShopSettings } from '../../domain/settings.js';
-import type { Db } from '../../db/index.js';
-import { applyReminderPolicyToOpenCarts } from '../orders.js';
+import { applyReminderPolicyToOpenCarts, type OrderGateway } from '../orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
 import {
@@ -26,7 +25,7 @@ import {
 type SettingsPatch = z.infer<typeof SettingsPatchBody>;
 
 /** The settings as the API shows them: the sales team and salesperson by name too. */
-export function settingsView(settings: ShopSettings, teams: SalesTeam[]): z.infer<typeof SettingsSchema> {
+function settingsView(settings: ShopSettings, teams: SalesTeam[]): z.infer<typeof SettingsSchema> {
   const team = teams.find((t) => t.id === settings.salesTeamId);
   const person = team?.salespeople.find((p) => p.id === settings.salespersonId);
   return { ...settings, salesTeam: team?.name ?? settings.salesTeamId, salesperson: person?.name ?? null };
@@ -57,7 +56,9 @@ function resolveSales(current: ShopSettings, patch: SettingsPatch, teams: SalesT
   return { salesTeamId, salespersonId };
 }
 
-export async function changeSettings(db: Db, body: SettingsPatch, onPolicyChange: (policy: ReturnType<typeof reminderPolicyOf>) => Promise<void>) {
+/** Applies a settings patch; a new abandoned-cart policy reaches the open quotations at once. */
+async function changeSettings(gateway: OrderGateway, body: SettingsPatch) {
+  const { db } = gateway;
   const [current, teams] = await Promise.all([getSettings(db), listSalesTeams(db)]);
   const { abandonedCart, salesTeam: _team, salesperson: _person, salesTeamId: _teamId, salespersonId: _personId, ...rest } = body;
   const next: ShopSettings = {
@@ -71,7 +72,7 @@ export async function changeSettings(db: Db, body: SettingsPatch, onPolicyChange
   const saved = await saveSettings(db, next);
   const before = reminderPolicyOf(current.abandonedCart);
   const after = reminderPolicyOf(saved.abandonedCart);
-  if (JSON.stringify(before) !== JSON.stringify(after)) await onPolicyChange(after);
+  if (JSON.stringify(before) !== JSON.stringify(after)) await applyReminderPolicyToOpenCarts(gateway, after);
   return settingsView(saved, teams);
 }
 
@@ -104,11 +105,7 @@ export function settingsRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     tags: ['Settings'],
     body: SettingsPatchBody,
     responses: { 200: { description: 'Settings after the change', schema: SettingsSchema }, 422: { description: 'Not allowed' } },
-    handler: async ({ body }) => ({
-      body: await changeSettings(db, body, async (policy) => {
-        await applyReminderPolicyToOpenCarts(gateway, policy);
-      }),
-    }),
+    handler: async ({ body }) => ({ body: await changeSettings(gateway, body) }),
   });
 
   api.route({

@@ -103,6 +103,11 @@ function say(message, kind = 'ok') {
   notice.replaceChildren(h('p', { class: `notice notice-${kind}` }, message));
 }
 
+/** A titled section of a page, labelled by its heading. */
+function section(key, title, ...content) {
+  return h('section', { 'aria-labelledby': `${key}-title` }, h('h2', { id: `${key}-title` }, title), content);
+}
+
 function table(caption, columns, rows, empty) {
   if (!rows.length) return h('p', { class: 'empty' }, empty);
   return h(
@@ -348,11 +353,10 @@ async function orderPage(id) {
       h('dt', {}, 'Return link'),
       h('dd', {}, h('input', { readonly: true, value: o.returnUrl, 'aria-label': "The customer's return link", class: 'copy', size: 40 })),
     ),
-    h('section', { 'aria-labelledby': 'actions-title' }, h('h2', { id: 'actions-title' }, 'Actions'), actions.length ? actions : h('p', { class: 'empty' }, 'Nothing to do on this order now.')),
-    h(
-      'section',
-      { 'aria-labelledby': 'lines-title' },
-      h('h2', { id: 'lines-title' }, 'Lines'),
+    section('actions', 'Actions', actions.length ? actions : h('p', { class: 'empty' }, 'Nothing to do on this order now.')),
+    section(
+      'lines',
+      'Lines',
       table(
         'Lines',
         [
@@ -365,10 +369,9 @@ async function orderPage(id) {
         'No lines.',
       ),
     ),
-    h(
-      'section',
-      { 'aria-labelledby': 'payments-title' },
-      h('h2', { id: 'payments-title' }, 'Payments'),
+    section(
+      'payments',
+      'Payments',
       table(
         'Payments',
         [
@@ -382,12 +385,11 @@ async function orderPage(id) {
         'No payment yet.',
       ),
     ),
-    h('section', { 'aria-labelledby': 'deliveries-title' }, h('h2', { id: 'deliveries-title' }, 'Deliveries'), o.deliveries.length ? o.deliveries.map((d) => deliveryBlock(d)) : h('p', { class: 'empty' }, 'No delivery.')),
-    h('section', { 'aria-labelledby': 'returns-title' }, h('h2', { id: 'returns-title' }, 'Returns'), returnsTable(o.returns, false)),
-    h(
-      'section',
-      { 'aria-labelledby': 'refunds-title' },
-      h('h2', { id: 'refunds-title' }, 'Refunds'),
+    section('deliveries', 'Deliveries', o.deliveries.length ? o.deliveries.map((d) => deliveryBlock(d)) : h('p', { class: 'empty' }, 'No delivery.')),
+    section('returns', 'Returns', returnsTable(o.returns, false)),
+    section(
+      'refunds',
+      'Refunds',
       table(
         'Refunds',
         [
@@ -400,10 +402,9 @@ async function orderPage(id) {
         'No refund.',
       ),
     ),
-    h(
-      'section',
-      { 'aria-labelledby': 'emails-title' },
-      h('h2', { id: 'emails-title' }, 'Emails'),
+    section(
+      'emails',
+      'Emails',
       table(
         'Emails',
         [
@@ -417,10 +418,9 @@ async function orderPage(id) {
         'No email.',
       ),
     ),
-    h(
-      'section',
-      { 'aria-labelledby': 'timeline-title' },
-      h('h2', { id: 'timeline-title' }, 'Timeline'),
+    section(
+      'timeline',
+      'Timeline',
       h('ol', { class: 'timeline' }, o.timeline.map((t) => h('li', {}, h('time', { datetime: t.at }, when(t.at)), ' ', t.message))),
     ),
   ];
@@ -612,13 +612,12 @@ async function settingsPage() {
 
   return [
     h('h1', {}, 'Settings'),
-    h('section', { 'aria-labelledby': 'sales-title' }, h('h2', { id: 'sales-title' }, 'Sales'), salesForm),
-    h('section', { 'aria-labelledby': 'cart-title' }, h('h2', { id: 'cart-title' }, 'Abandoned-cart reminder'), cartForm),
-    h('section', { 'aria-labelledby': 'delivery-title' }, h('h2', { id: 'delivery-title' }, 'Delivery and returns'), deliveryForm),
-    h(
-      'section',
-      { 'aria-labelledby': 'teams-title' },
-      h('h2', { id: 'teams-title' }, 'Sales teams'),
+    section('sales', 'Sales', salesForm),
+    section('cart', 'Abandoned-cart reminder', cartForm),
+    section('delivery', 'Delivery and returns', deliveryForm),
+    section(
+      'teams',
+      'Sales teams',
       teamBlocks,
       h('h3', {}, 'New team'),
       action({
