@@ -32,6 +32,8 @@ export const ErrorStatus = {
   step_out_of_order: 409,
   step_in_progress: 409,
   return_already_received: 409,
+  // The order asked its delivery to release the goods and had no answer in time: nothing changed, try again.
+  delivery_not_answering: 409,
   sales_team_exists: 409,
   salesperson_exists: 409,
   // 422: well-formed but not allowed

@@ -6,6 +6,7 @@
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdOf } from '../domain/delivery.js';
+import { deliveryWorkflowId, stockReservedSignal } from '../workflows/delivery-contract.js';
 import { startApi, type ApiHarness } from './support/api.js';
 import { eventually } from './support/eventually.js';
 
@@ -247,4 +248,50 @@ describe('many orders, few units', () => {
     await eventually(async () => expect((await states()).every((x) => x === 'ready')).toBe(true), 60_000, 200);
     expect(await stockOf(sku)).toMatchObject({ onHand: 50, reserved: 50, available: 0 });
   });
+});
+
+describe('a backorder waiting for weeks', () => {
+  const activityRuns = (events: Array<{ activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null }>, name: string) =>
+    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name).length;
+
+  it('continues as new while it waits, carrying the delivery, and is served in its new run', async () => {
+    const sku = await product(0);
+    const order = await paidOrder(sku);
+    await deliveryWhen(order.deliveryId, 'waiting');
+    const { client } = api.temporal;
+    const handle = client.workflow.getHandle(deliveryWorkflowId(order.deliveryId));
+    const firstRunId = (await handle.describe()).runId;
+    const firstRun = async () => (await client.workflow.getHandle(deliveryWorkflowId(order.deliveryId), firstRunId).fetchHistory()).events ?? [];
+
+    // Each stock signal makes the delivery look at its reservation again, as its 10-minute timer does;
+    // the dev server suggests continuing as new after 150 events.
+    let looks = 0;
+    for (;;) {
+      const before = await firstRun();
+      if (before.at(-1)?.workflowExecutionContinuedAsNewEventAttributes) break;
+      expect(looks).toBeLessThan(60);
+      await handle.signal(stockReservedSignal);
+      looks += 1;
+      await eventually(async () => {
+        const after = await firstRun();
+        expect(activityRuns(after, 'reservationStatus') > activityRuns(before, 'reservationStatus') || Boolean(after.at(-1)?.workflowExecutionContinuedAsNewEventAttributes)).toBe(true);
+      });
+    }
+    const ended = await firstRun();
+    const carriedInput = JSON.parse(Buffer.from(ended.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input!.payloads![0]!.data!).toString());
+    expect(carriedInput.carried).toMatchObject({ delivery: { id: order.deliveryId, state: 'waiting' } });
+    expect(activityRuns(ended, 'requestStock')).toBe(1);
+    expect(looks).toBeGreaterThan(10);
+
+    // The new run waits on: it asks for no stock again, and is served when stock arrives.
+    expect((await handle.describe()).runId).not.toBe(firstRunId);
+    await deliveryWhen(order.deliveryId, 'waiting');
+    await api.operator('PATCH', `/api/products/${sku}`, { onHand: 1 });
+    await deliveryWhen(order.deliveryId, 'ready');
+    expect(activityRuns((await handle.fetchHistory()).events ?? [], 'requestStock')).toBe(0);
+    const shipped = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, {});
+    expect(shipped.status).toBe(200);
+    await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body.deliveryState).toBe('done'));
+    expect(await stockOf(sku)).toMatchObject({ onHand: 0, reserved: 0 });
+  }, 60_000);
 });

@@ -6,13 +6,15 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { DeliveryActivities } from '../activities/delivery.js';
+import type { ReservationStatus } from '../db/stock.js';
 import {
   applyDeliveryCancel,
   applyLabel,
@@ -39,28 +41,24 @@ import {
 } from './delivery-contract.js';
 import { deliveryProgressSignal } from './order-contract.js';
 
-const activities = proxyActivities<DeliveryActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+import { now, reject, RETRIED_UNTIL_DONE } from './support.js';
+
+const activities = proxyActivities<DeliveryActivities>(RETRIED_UNTIL_DONE);
 
 /** A waiting delivery looks at its reservation again this often, in case a stock signal was missed. */
 const RESERVATION_RECHECK = '10 minutes';
-
-function now(): string {
-  return new Date().toISOString();
-}
-
-function reject(problem: DomainError): never {
-  throw ApplicationFailure.create({ type: problem.code, message: problem.message, details: [problem.details ?? null], nonRetryable: true });
-}
+/**
+ * A backorder may wait for weeks: after this many looks at its reservation
+ * (about a week at one per 10 minutes), or sooner when Temporal suggests it,
+ * the delivery continues as new so its history stays short.
+ */
+export const RECHECKS_PER_RUN = 1000;
 
 export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> {
-  const delivery = newDelivery(
-    { id: input.deliveryId, orderId: input.orderId, orderNumber: input.orderNumber, steps: input.steps, lines: input.lines, recipient: input.recipient },
-    now(),
-  );
-  let reservedSignalled = false;
+  const delivery =
+    input.carried?.delivery ??
+    newDelivery({ id: input.deliveryId, orderId: input.orderId, orderNumber: input.orderNumber, steps: input.steps, lines: input.lines, recipient: input.recipient }, now());
+  let reservedSignalled = input.carried?.stockSignalled ?? false;
   let cancelRequested: { reason?: string | undefined } | null = null;
   let stepInFlight = false;
 
@@ -127,14 +125,26 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     },
   );
 
-  let reservation = await activities.requestStock(delivery.orderId, delivery.lines);
-  await tellOthersReserved(reservation.reservedOrders);
-  if (reservation.status === 'waiting') await tellOrder('waiting');
+  // A continued run is still waiting: its stock was requested, and its order told, by the first run.
+  let reservation: { status: ReservationStatus; reservedOrders: string[] } = { status: 'waiting', reservedOrders: [] };
+  if (!input.carried) {
+    reservation = await activities.requestStock(delivery.orderId, delivery.lines);
+    await tellOthersReserved(reservation.reservedOrders);
+    if (reservation.status === 'waiting') await tellOrder('waiting');
+  }
+  let rechecks = 0;
   while (reservation.status === 'waiting' && !cancelRequested) {
+    if (rechecks >= RECHECKS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      // No await from here to continueAsNew: a signal cannot land in the ending run unseen.
+      if (!cancelRequested) return continueAsNew<DeliveryWorkflow>({ ...input, carried: { delivery, stockSignalled: reservedSignalled } });
+      break;
+    }
     await condition(() => reservedSignalled || cancelRequested !== null, RESERVATION_RECHECK);
     reservedSignalled = false;
     if (cancelRequested) break;
     reservation = { status: await activities.reservationStatus(delivery.orderId), reservedOrders: [] };
+    rechecks += 1;
   }
 
   if (!cancelRequested) {
