@@ -14,6 +14,7 @@ import { createEmailActivities, type EmailTransport } from './email.js';
 import type { PaymentProviders } from './payment-providers.js';
 import { createRefundActivities } from './refunds.js';
 import type { Carrier } from './shipping.js';
+import { createStockActivities } from './stock.js';
 import type { OrderActivities } from './types.js';
 
 export interface ActivityDependencies {
@@ -28,6 +29,7 @@ export function createActivities({ db, paymentProviders, email, carrier }: Activ
     ...createEmailActivities({ db, ...email }),
     ...createDeliveryActivities({ db, carrier }),
     ...createRefundActivities({ db, paymentProviders }),
+    ...createStockActivities(),
     ...createOrderActivities(db, paymentProviders),
   };
 }

@@ -10,7 +10,7 @@ import { DomainError, ErrorStatus } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { ApiBuilder } from './http.js';
 import { storefrontWriteLimit } from './rate-limit.js';
-import { toDomainError, type OrderGateway } from './orders.js';
+import { toDomainError, type TemporalGateway } from './temporal-gateway.js';
 import { cartRoutes } from './routes/carts.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { consoleRoutes } from './routes/console.js';
@@ -24,7 +24,7 @@ import { settingsRoutes } from './routes/settings.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
-  gateway: OrderGateway;
+  gateway: TemporalGateway;
   database: Pick<Database, 'ping' | 'kind'>;
   config: Config;
   logger: Logger;

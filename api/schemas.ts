@@ -6,7 +6,11 @@ import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ProductType } from '../domain/catalog.js';
 import { isDuration } from '../domain/duration.js';
+import { EmailStatus } from '../db/emails.js';
+import { DeliveryStatus, StepName, StepState } from '../domain/delivery.js';
 import { DeliveryState, LIMITS, OrderState, PaymentEventType, PaymentMethod, PaymentState } from '../domain/order.js';
+import { RefundStatus, ReturnState } from '../domain/refunds.js';
+import { Assignment } from '../domain/sales.js';
 import { DeliverySteps } from '../domain/settings.js';
 
 extendZodWithOpenApi(z);
@@ -160,7 +164,7 @@ export const EmailSchema = z
     to: z.string(),
     kind: z.string(),
     subject: z.string(),
-    status: z.enum(['sending', 'sent', 'outbox', 'failed']),
+    status: z.enum(values(EmailStatus)),
     transport: z.string(),
     providerId: z.string().nullable(),
     error: z.string().nullable(),
@@ -296,7 +300,7 @@ export const SalespersonSchema = z
   .object({ id: z.string(), teamId: z.string(), name: z.string(), email: z.string().nullable(), active: z.boolean(), createdAt: z.string() })
   .openapi('Salesperson');
 
-const AssignmentSchema = z.enum(['team_only', 'round_robin']).openapi({
+const AssignmentSchema = z.enum(values(Assignment)).openapi({
   description: 'team_only: orders carry the team alone (unless the settings fix a salesperson); round_robin: its active salespeople in turn',
 });
 
@@ -317,15 +321,15 @@ export const SkuParam = z.object({ sku: Sku });
 export const CartLineParams = z.object({ id: z.string().min(1).max(100), sku: Sku });
 
 // ---------------------------------------------------------------- deliveries
-export const StepNameSchema = z.enum(['pick', 'pack', 'ship']);
+export const StepNameSchema = z.enum(values(StepName));
 
 export const DeliverySchema = z
   .object({
     id: z.string(),
     orderId: z.string(),
     orderNumber: z.string(),
-    state: z.enum(['waiting', 'ready', 'in_progress', 'done', 'cancel']),
-    steps: z.array(z.object({ name: StepNameSchema, state: z.enum(['waiting', 'ready', 'done']), doneAt: z.string().optional() })),
+    state: z.enum(values(DeliveryStatus)),
+    steps: z.array(z.object({ name: StepNameSchema, state: z.enum(values(StepState)), doneAt: z.string().optional() })),
     trackingNumber: z.string().optional(),
     carrier: z.string().optional(),
     labelUrl: z.string().optional(),
@@ -336,7 +340,7 @@ export const DeliverySchema = z
   .openapi('Delivery');
 
 export const DeliveryListQuery = z
-  .object({ state: z.enum(['waiting', 'ready', 'in_progress', 'done', 'cancel']).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) })
+  .object({ state: z.enum(values(DeliveryStatus)).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) })
   .strict();
 
 export const ValidateBody = z
@@ -356,7 +360,7 @@ export const RefundSchema = z
     id: z.string(),
     amount: Money,
     currency: Currency,
-    status: z.enum(['pending', 'succeeded', 'failed']),
+    status: z.enum(values(RefundStatus)),
     reason: z.string().nullable().optional(),
     returnId: z.string().nullable().optional(),
     providerRefundId: z.string().nullable().optional(),
@@ -379,7 +383,7 @@ export const ReturnSchema = z
     id: z.string(),
     orderId: z.string(),
     orderNumber: z.string().optional(),
-    state: z.enum(['requested', 'received', 'refunded', 'to_refund_manually', 'refund_failed']),
+    state: z.enum(values(ReturnState)),
     lines: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), unitPrice: Money, reason: z.string() })),
     amount: Money,
     refundId: z.string().nullable().optional(),
@@ -389,5 +393,5 @@ export const ReturnSchema = z
   .openapi('Return');
 
 export const ReturnListQuery = z
-  .object({ state: z.enum(['requested', 'received', 'refunded', 'to_refund_manually', 'refund_failed']).optional() })
+  .object({ state: z.enum(values(ReturnState)).optional() })
   .strict();

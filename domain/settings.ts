@@ -1,5 +1,6 @@
 import { durationMs, isDuration } from './duration.js';
 import { DEFAULT_TEMPLATES, templateProblems } from './email-templates.js';
+import type { Order } from './order.js';
 
 export const DeliverySteps = {
   ship_only: 'ship_only',
@@ -42,6 +43,18 @@ export interface ShopSettings {
   shopAddress: { line1: string; city: string; postalCode: string; country: string };
 }
 
+/** The shop's return window until an operator sets one. */
+export const DEFAULT_RETURN_WINDOW_DAYS = 30;
+
+/**
+ * An order's return window, in days: the one in force when its delivery was
+ * created (a later settings change does not move it), else the shop's window
+ * now (orders delivered before windows were recorded), else the default.
+ */
+export function returnWindowDaysOf(order: Pick<Order, 'delivery'>, shopReturnWindowDays: number = DEFAULT_RETURN_WINDOW_DAYS): number {
+  return order.delivery?.returnWindowDays ?? shopReturnWindowDays;
+}
+
 export const DEFAULT_SETTINGS: ShopSettings = {
   shopName: 'Demo Shop',
   currency: 'EUR',
@@ -57,7 +70,7 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   },
   deliverySteps: DeliverySteps.ship_only,
   deliveryDoneEmail: true,
-  returnWindowDays: 30,
+  returnWindowDays: DEFAULT_RETURN_WINDOW_DAYS,
   bankAccount: 'IBAN FR76 3000 6000 0112 3456 7890 189 (BIC AGRIFRPP)',
   cartRecoveryUrl: null,
   shopAddress: { line1: '12 rue du Commerce', city: 'Lyon', postalCode: '69002', country: 'FR' },

@@ -1,9 +1,9 @@
-import { demoPaymentUrl } from './demo-provider.js';
 import * as orders from '../orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
 import { CartLineParams, CheckoutBody, CheckoutResultSchema, ContactBody, IdParam, LineInput, NewCartBody, OrderSchema, QuantityBody } from '../schemas.js';
-import { orderView } from '../views.js';
+import { orderView } from '../views/orders.js';
+import { checkoutPaymentView } from '../views/payments.js';
 
 const CART_RESPONSES = {
   200: { description: 'The cart after the change', schema: OrderSchema },
@@ -90,9 +90,7 @@ export function cartRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void 
     responses: { ...CART_RESPONSES, 200: { description: 'The order and its payment', schema: CheckoutResultSchema } },
     handler: async ({ params, body }) => {
       const { order, payment } = await orders.checkout(gateway, params.id, body.paymentMethod);
-      const { reference, method, amount, currency, instructions } = payment;
-      const paymentUrl = demoPaymentUrl(config, payment);
-      return { body: { order: orderView(order), payment: { reference, method, amount, currency, ...(instructions ? { instructions } : {}), ...(paymentUrl ? { paymentUrl } : {}) } } };
+      return { body: { order: orderView(order), payment: checkoutPaymentView(config, payment) } };
     },
   });
 }

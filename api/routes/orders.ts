@@ -3,17 +3,17 @@ import { listDeliveries } from '../../db/deliveries.js';
 import { listEmails } from '../../db/emails.js';
 import { listRefunds } from '../../db/refunds.js';
 import { listReturns } from '../../db/returns.js';
-import { deliveryView } from './deliveries.js';
-import { demoPaymentUrl } from './demo-provider.js';
 import { getSettings } from '../../db/settings.js';
+import { abandonedCartCriteria } from '../../domain/abandoned-cart.js';
 import { DomainError } from '../../domain/errors.js';
-import { durationMs } from '../../domain/duration.js';
 import { orderWorkflowId } from '../../workflows/order-contract.js';
 import * as orders from '../orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
 import { AbandonedCartQuery, CancelBody, ConfirmBody, IdParam, OrderDetailSchema, OrderListQuery, OrderListSchema, OrderSchema } from '../schemas.js';
-import { orderView, summaryView } from '../views.js';
+import { deliveryView } from '../views/deliveries.js';
+import { orderView, summaryView } from '../views/orders.js';
+import { paymentView } from '../views/payments.js';
 
 export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   const { db } = gateway;
@@ -42,8 +42,7 @@ export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void
     responses: { 200: { description: 'Abandoned carts', schema: OrderListSchema } },
     handler: async ({ query }) => {
       const settings = await getSettings(db);
-      const idleBefore = new Date(Date.now() - durationMs(settings.abandonedCart.delay)).toISOString();
-      const page = await listOrders(db, { ...query, idleBefore });
+      const page = await listOrders(db, { ...query, abandoned: abandonedCartCriteria(settings.abandonedCart, Date.now()) });
       return { body: { items: page.items.map(summaryView), nextCursor: page.nextCursor } };
     },
   });
@@ -76,10 +75,7 @@ export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void
       return {
         body: {
           ...base,
-          payments: payments.map((p) => {
-            const paymentUrl = demoPaymentUrl(config, p);
-            return paymentUrl ? { ...p, paymentUrl } : p;
-          }),
+          payments: payments.map((p) => paymentView(config, p)),
           deliveries: deliveries.map((d) => deliveryView(d, config.publicUrl)),
           returns,
           refunds,

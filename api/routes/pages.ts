@@ -1,6 +1,7 @@
 /** Pages a customer opens from an email link, authenticated by the order's access token. */
 import { z } from 'zod';
 import { getOrderSummary } from '../../db/orders.js';
+import { getProductsBySku } from '../../db/products.js';
 import { getSettings } from '../../db/settings.js';
 import { escapeHtml } from '../../domain/email-templates.js';
 import { DomainError } from '../../domain/errors.js';
@@ -8,12 +9,37 @@ import { formatMoney } from '../../domain/money.js';
 import type { AppDeps } from '../app.js';
 import { getOrder } from '../orders.js';
 import { sameSecret, type ApiBuilder } from '../http.js';
+import { RETURN_FORM_HEADERS, renderReturnForm } from '../pages/return-form.js';
 import { IdParam } from '../schemas.js';
 
 const TokenQuery = z.object({ token: z.string().max(200).optional() });
 
 export function pageRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
   const { db } = gateway;
+  api.route({
+    method: 'get',
+    path: '/returns/{id}',
+    access: 'public',
+    summary: "The customer's return form (the link in the order's emails)",
+    tags: ['Customer pages'],
+    params: IdParam,
+    query: TokenQuery,
+    responses: { 200: { description: 'The form', schema: z.string(), contentType: 'text/html' }, 404: { description: 'Unknown order or wrong token' } },
+    handler: async ({ params, query, res }) => {
+      const summary = await getOrderSummary(db, params.id);
+      // A wrong token and an unknown order look the same: nothing is revealed.
+      if (!summary || !sameSecret(query.token, summary.accessToken)) throw new DomainError('order_not_found', 'No such order.');
+      const [order, settings, products] = await Promise.all([
+        getOrder(gateway, params.id).catch(() => null),
+        getSettings(db),
+        getProductsBySku(db, summary.lines.map((l) => l.sku)),
+      ]);
+      res
+        .type('html')
+        .set(RETURN_FORM_HEADERS)
+        .send(renderReturnForm({ summary, order, products, settings, token: query.token ?? '' }));
+    },
+  });
   api.route({
     method: 'get',
     path: '/cart/{id}',
@@ -50,4 +76,5 @@ export function pageRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
 <p>Cart reference: <code>${escapeHtml(order.id)}</code></p></main></body></html>`);
     },
   });
+
 }

@@ -7,7 +7,8 @@ import { DomainError } from '../../domain/errors.js';
 import { formatMoney } from '../../domain/money.js';
 import type { SalesTeam } from '../../domain/sales.js';
 import { settingsProblems, type ShopSettings } from '../../domain/settings.js';
-import { applyReminderPolicyToOpenCarts, type OrderGateway } from '../orders.js';
+import { applyReminderPolicyToOpenCarts } from '../orders.js';
+import type { TemporalGateway } from '../temporal-gateway.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
 import {
@@ -57,7 +58,7 @@ function resolveSales(current: ShopSettings, patch: SettingsPatch, teams: SalesT
 }
 
 /** Applies a settings patch; a new abandoned-cart policy reaches the open quotations at once. */
-async function changeSettings(gateway: OrderGateway, body: SettingsPatch) {
+async function changeSettings(gateway: TemporalGateway, body: SettingsPatch) {
   const { db } = gateway;
   const [current, teams] = await Promise.all([getSettings(db), listSalesTeams(db)]);
   const { abandonedCart, salesTeam: _team, salesperson: _person, salesTeamId: _teamId, salespersonId: _personId, ...rest } = body;
