@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderWorkflowId } from '../workflows/order-contract.js';
 import { startTimeSkippingApi, type ApiHarness } from './support/api.js';
 import { eventually } from './support/eventually.js';
+import { withSettings } from './support/settings.js';
 import type { TimeSkippingHarness } from './support/time-skipping.js';
 
 let api: ApiHarness<TimeSkippingHarness>;
@@ -32,19 +33,8 @@ afterAll(async () => {
 /** Skips the server's clock by `ms`: every timer due meanwhile fires and what it starts runs. */
 const skip = (ms: number) => api.temporal.skip(ms);
 
-/** Changes the reminder settings for the body of `run`, and puts the previous ones back whatever happens. */
-async function withAbandonedCart(abandonedCart: Record<string, unknown>, run: () => Promise<void>) {
-  const before = (await api.operator('GET', '/api/settings')).body.abandonedCart;
-  const r = await api.operator('PATCH', '/api/settings', { abandonedCart });
-  expect(r.status, JSON.stringify(r.body)).toBe(200);
-  try {
-    await run();
-  } finally {
-    const { enabled, delay, followUps, expireAfter } = before;
-    const restored = await api.operator('PATCH', '/api/settings', { abandonedCart: { enabled, delay, followUps, expireAfter } });
-    expect(restored.status, JSON.stringify(restored.body)).toBe(200);
-  }
-}
+/** Changes the reminder settings for the body of `run`, and puts the previous settings back whatever happens. */
+const withAbandonedCart = (abandonedCart: Record<string, unknown>, run: () => Promise<void>) => withSettings(api, { abandonedCart }, run);
 
 async function cart(body: unknown = { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] }) {
   const r = await api.storefront('POST', '/api/carts', body);
@@ -255,14 +245,11 @@ describe('the shop changes its reminder settings', () => {
   it('the recovery link can lead to the storefront instead', async () => {
     const { id } = await cart();
     const { accessToken } = await detail(id);
-    expect((await api.operator('PATCH', '/api/settings', { cartRecoveryUrl: 'https://shop.example.com/cart?order={order_id}&t={token}' })).status).toBe(200);
-    try {
+    await withSettings(api, { cartRecoveryUrl: 'https://shop.example.com/cart?order={order_id}&t={token}' }, async () => {
       const response = await fetch(`${api.baseUrl}/cart/${id}?token=${accessToken}`, { redirect: 'manual' });
       expect(response.status).toBe(302);
       expect(response.headers.get('location')).toBe(`https://shop.example.com/cart?order=${id}&t=${accessToken}`);
-    } finally {
-      await api.operator('PATCH', '/api/settings', { cartRecoveryUrl: null });
-    }
+    });
     expect((await api.call('GET', `/cart/${id}?token=${accessToken}`)).status).toBe(200);
   });
 
