@@ -145,8 +145,9 @@ export function setContact(gateway: OrderGateway, orderId: string, contact: Cont
   return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(setContactUpdate, { args: [contact] }));
 }
 
-export function checkout(gateway: OrderGateway, orderId: string, paymentMethod: PaymentMethod): Promise<CheckoutResult> {
-  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(checkoutUpdate, { args: [{ paymentMethod }] }));
+/** `acceptedMethods`: the methods the shop takes now; the workflow's validator refuses the others (domain/payment-methods.ts). */
+export function checkout(gateway: OrderGateway, orderId: string, paymentMethod: PaymentMethod, acceptedMethods?: PaymentMethod[]): Promise<CheckoutResult> {
+  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(checkoutUpdate, { args: [{ paymentMethod, acceptedMethods }] }));
 }
 
 export function confirm(gateway: OrderGateway, orderId: string, request: Confirm): Promise<Order> {

@@ -50,6 +50,7 @@ export const ErrorStatus = {
   refund_not_supported: 422,
   refund_exceeds_paid: 422,
   partial_refund_not_supported: 422,
+  payment_method_disabled: 422,
   order_not_delivered: 422,
   return_window_closed: 422,
   product_not_returnable: 422,

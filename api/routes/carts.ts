@@ -1,3 +1,6 @@
+import { findPayment } from '../../db/payments.js';
+import { getSettings } from '../../db/settings.js';
+import { acceptedPaymentMethods, effectivePaymentMethods } from '../../domain/payment-methods.js';
 import { demoPaymentUrl } from './demo-provider.js';
 import * as orders from '../orders.js';
 import type { AppDeps } from '../app.js';
@@ -89,10 +92,17 @@ export function cartRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void 
     body: CheckoutBody,
     responses: { ...CART_RESPONSES, 200: { description: 'The order and its payment', schema: CheckoutResultSchema } },
     handler: async ({ params, body }) => {
-      const { order, payment } = await orders.checkout(gateway, params.id, body.paymentMethod);
+      const settings = await getSettings(gateway.db);
+      const accepted = acceptedPaymentMethods(effectivePaymentMethods(settings.paymentMethods, config.payments.cardProvider));
+      const { order, payment } = await orders.checkout(gateway, params.id, body.paymentMethod, accepted);
       const { reference, method, amount, currency, instructions } = payment;
       const paymentUrl = demoPaymentUrl(config, payment);
-      return { body: { order: orderView(order), payment: { reference, method, amount, currency, ...(instructions ? { instructions } : {}), ...(paymentUrl ? { paymentUrl } : {}) } } };
+      // The provider's redirect URL and client secret are on the payment record, never in the workflow's history.
+      const opened = await findPayment(gateway.db, reference);
+      const provider = { ...(opened?.redirectUrl ? { redirectUrl: opened.redirectUrl } : {}), ...(opened?.clientSecret ? { clientSecret: opened.clientSecret } : {}) };
+      return {
+        body: { order: orderView(order), payment: { reference, method, amount, currency, ...(instructions ? { instructions } : {}), ...(paymentUrl ? { paymentUrl } : {}), ...provider } },
+      };
     },
   });
 }
