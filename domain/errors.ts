@@ -26,6 +26,7 @@ export const ErrorStatus = {
   order_not_confirmable: 409,
   order_not_cancellable: 409,
   payment_method_locked: 409,
+  payment_already_paid: 409,
   product_exists: 409,
   stock_not_reserved: 409,
   delivery_closed: 409,

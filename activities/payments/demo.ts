@@ -38,7 +38,7 @@ export function demoCardProvider(api: DemoProviderApi): PaymentProvider {
     async cancelPayment(payment): Promise<CancelResult> {
       const { response, body } = await post(`/v1/payments/${encodeURIComponent(payment.reference)}/cancel`, `cancel_${payment.reference}`, {});
       if (response.ok) return { status: 'cancelled' };
-      if (response.status === 409 && body.error?.code === 'already_paid') return { status: 'already_paid' };
+      if (response.status === 409 && body.error?.code === 'payment_already_paid') return { status: 'already_paid' };
       throw new Error(`payment provider answered ${response.status}: ${body.error?.message ?? response.statusText}`);
     },
     async refund(request): Promise<RefundResult> {

@@ -27,7 +27,7 @@ export interface ApiHarness {
 }
 
 /** The real app over HTTP, with a real worker and database behind it. */
-export async function startApi(options: Parameters<typeof startTemporal>[1] = {}): Promise<ApiHarness> {
+export async function startApi(options: Parameters<typeof startTemporal>[1] & { env?: Record<string, string> } = {}): Promise<ApiHarness> {
   // The server listens first, so the card provider can point at this API's own demo provider.
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -48,6 +48,7 @@ export async function startApi(options: Parameters<typeof startTemporal>[1] = {}
     TEMPORAL_TASK_QUEUE: temporal.taskQueue,
     PUBLIC_URL,
     ...(inject('temporalUiUrl') ? { TEMPORAL_UI_URL: inject('temporalUiUrl') } : {}),
+    ...options.env,
   });
   const app = createApp({
     gateway: { client: temporal.client, taskQueue: temporal.taskQueue, db: database.db },
