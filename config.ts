@@ -9,6 +9,10 @@ const DEV_TOKENS = {
   OPERATOR_API_TOKEN: 'dev-operator-token',
   PAYMENT_WEBHOOK_SECRET: 'dev-webhook-secret',
 } as const;
+/** The demo card provider's API key: a development default like the tokens, but only the demo needs it. */
+const DEV_PROVIDER_KEY = 'dev-provider-key';
+
+export type CardProviderName = 'stripe' | 'demo';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalText = z
@@ -41,7 +45,13 @@ const EnvSchema = z.object({
   RESEND_BASE_URL: optionalText.pipe(z.url().optional()),
   EMAIL_FROM: z.string().min(3).default('Demo Shop <shop@example.com>'),
   PAYMENT_PROVIDER_URL: optionalText.pipe(z.url().optional()),
-  PAYMENT_PROVIDER_KEY: z.string().min(8).default('dev-provider-key'),
+  PAYMENT_PROVIDER_KEY: optionalText.pipe(z.string().min(8).optional()),
+  STRIPE_SECRET_KEY: optionalText.pipe(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'a Stripe secret key (sk_live_…, sk_test_… or a restricted rk_…)').optional()),
+  STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().regex(/^whsec_\w+$/, "a webhook endpoint's signing secret (whsec_…)").optional()),
+  /** A Stripe test double's base URL (tests, CI); never in production. */
+  STRIPE_API_BASE: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** "off": the shop takes no card payments (production may then run without Stripe). */
+  CARD_PAYMENTS: z.enum(['on', 'off']).default('on'),
   /** Storefront writes (cart changes, checkout) per client IP and minute; 0 turns the limit off. */
   RATE_LIMIT_STOREFRONT_WRITES: z.coerce.number().int().min(0).max(1_000_000).default(1200),
   /** Express's trust proxy: "false", "true", a hop count, or addresses; behind a proxy the client IP comes from X-Forwarded-For. */
@@ -72,13 +82,22 @@ export interface Config {
   tokens: { storefront: string; operator: string };
   webhookSecret: string;
   email: { resendApiKey: string | undefined; resendBaseUrl: string | undefined; from: string };
-  /** The card provider's API (refunds). Default: the demo provider this API serves itself. */
+  /** The demo card provider's API (cancels, refunds): `payments.demo`, kept under its old name. Empty in production. */
   paymentProvider: { url: string; apiKey: string };
   /**
-   * The demo card provider's payment page (/demo-provider/pay/<reference>): on
-   * when no real provider is configured, never in production.
+   * THE demo gate: the demo card provider's routes (pay page, cancel and
+   * refund API under /demo-provider) are mounted only when this is on — not in
+   * production, no real provider configured, no external PAYMENT_PROVIDER_URL.
    */
   demoPaymentPage: boolean;
+  payments: {
+    /** Stripe, the real card provider, when STRIPE_SECRET_KEY is set. */
+    stripe: { secretKey: string; webhookSecret: string; apiBase: string | undefined } | null;
+    /** The demo card provider, the card provider when Stripe is not configured; never in production. */
+    demo: { url: string; apiKey: string } | null;
+    /** The card provider this process pays through, or null when card payments are off. */
+    cardProvider: CardProviderName | null;
+  };
   rateLimitStorefrontWrites: number;
   trustProxy: boolean | number | string;
   /** Workflows kept in the worker's memory; the rest replay from history when they wake (an idle cart's timer). */
@@ -99,15 +118,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  const devDefaultsUsed = (Object.keys(DEV_TOKENS) as Array<keyof typeof DEV_TOKENS>).filter((k) => !e[k]);
-  if (e.NODE_ENV === 'production') {
-    const problems = devDefaultsUsed.map((k) => `  ${k}: required in production (at least 16 characters)`);
+  const devDefaultsUsed: string[] = (Object.keys(DEV_TOKENS) as Array<keyof typeof DEV_TOKENS>).filter((k) => !e[k]);
+  const production = e.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (e.STRIPE_SECRET_KEY && !e.STRIPE_WEBHOOK_SECRET) {
+    problems.push('  STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY (the signing secret of the endpoint /api/webhooks/stripe), or no payment would ever be confirmed');
+  }
+  if (!e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET) problems.push('  STRIPE_SECRET_KEY: required with STRIPE_WEBHOOK_SECRET');
+  if (production) {
+    problems.push(...devDefaultsUsed.map((k) => `  ${k}: required in production (at least 16 characters)`));
     for (const k of Object.keys(DEV_TOKENS) as Array<keyof typeof DEV_TOKENS>) {
       if (e[k] === DEV_TOKENS[k]) problems.push(`  ${k}: the development default may not be used in production`);
     }
-    if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+    // Nothing of the demo card provider in production: not its key, not its protocol.
+    if (e.PAYMENT_PROVIDER_KEY === DEV_PROVIDER_KEY) problems.push('  PAYMENT_PROVIDER_KEY: the development default may not be used in production');
+    if (e.PAYMENT_PROVIDER_URL) problems.push('  PAYMENT_PROVIDER_URL: the demo provider protocol is not used in production; configure Stripe (STRIPE_SECRET_KEY)');
+    if (e.CARD_PAYMENTS === 'on' && !e.STRIPE_SECRET_KEY) {
+      problems.push('  STRIPE_SECRET_KEY: card payments are on and no real payment provider is configured; set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or CARD_PAYMENTS=off');
+    }
+    if (e.STRIPE_API_BASE) problems.push("  STRIPE_API_BASE: a test double's address may not be used in production");
   }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+  const stripe = e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBase: e.STRIPE_API_BASE } : null;
+  const cardOn = e.CARD_PAYMENTS === 'on';
+  const demo =
+    cardOn && !stripe && !production
+      ? { url: (e.PAYMENT_PROVIDER_URL ?? `${publicUrl}/demo-provider`).replace(/\/$/, ''), apiKey: e.PAYMENT_PROVIDER_KEY ?? DEV_PROVIDER_KEY }
+      : null;
+  if (demo && !e.PAYMENT_PROVIDER_KEY) devDefaultsUsed.push('PAYMENT_PROVIDER_KEY');
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -132,8 +171,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     webhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? DEV_TOKENS.PAYMENT_WEBHOOK_SECRET,
     email: { resendApiKey: e.RESEND_API_KEY, resendBaseUrl: e.RESEND_BASE_URL, from: e.EMAIL_FROM },
-    paymentProvider: { url: (e.PAYMENT_PROVIDER_URL ?? `${publicUrl}/demo-provider`).replace(/\/$/, ''), apiKey: e.PAYMENT_PROVIDER_KEY },
-    demoPaymentPage: !e.PAYMENT_PROVIDER_URL && e.NODE_ENV !== 'production',
+    paymentProvider: demo ?? { url: '', apiKey: '' },
+    demoPaymentPage: demo !== null && !e.PAYMENT_PROVIDER_URL,
+    payments: { stripe, demo, cardProvider: stripe ? 'stripe' : demo ? 'demo' : null },
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     rateLimitStorefrontWrites: e.RATE_LIMIT_STOREFRONT_WRITES,
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,

@@ -14,7 +14,7 @@ import proto from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { outboxTransport, resendTransport } from './activities/email.js';
 import { createActivities, type ActivityDependencies } from './activities/index.js';
-import { paymentProvidersOf, type PaymentProviders } from './activities/payment-providers.js';
+import { paymentProvidersFor, type PaymentProviders } from './activities/payment-providers.js';
 import { demoCarrier, type Carrier } from './activities/shipping.js';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from './config.js';
 import { createDb, type Db } from './db/index.js';
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     db: database.db,
     email: emailSettingsOf(config),
-    paymentProviders: paymentProvidersOf(config.paymentProvider),
+    paymentProviders: paymentProvidersFor(config.payments),
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress }, 'worker running');
   try {

@@ -21,6 +21,7 @@ import { orderRoutes } from './routes/orders.js';
 import { pageRoutes } from './routes/pages.js';
 import { returnRoutes } from './routes/returns.js';
 import { settingsRoutes } from './routes/settings.js';
+import { stripeWebhookRoutes } from './routes/stripe-webhook.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
@@ -69,6 +70,8 @@ export function createApp(deps: AppDeps): Express {
   cartRoutes(api, deps);
   orderRoutes(api, deps);
   webhookRoutes(api, deps);
+  stripeWebhookRoutes(api, deps);
+  demoProviderRoutes(api, router, deps);
   settingsRoutes(api, deps);
   emailRoutes(api, deps);
   deliveryRoutes(api, deps);
@@ -83,7 +86,6 @@ export function createApp(deps: AppDeps): Express {
     res.json(openapi);
   });
   consoleRoutes(router, deps);
-  demoProviderRoutes(router, deps);
   app.use(router);
 
   app.use((req, res) => {

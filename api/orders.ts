@@ -134,8 +134,9 @@ export function setContact(gateway: TemporalGateway, orderId: string, contact: C
   return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(setContactUpdate, { args: [contact] }));
 }
 
-export function checkout(gateway: TemporalGateway, orderId: string, paymentMethod: PaymentMethod): Promise<CheckoutResult> {
-  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(checkoutUpdate, { args: [{ paymentMethod }] }));
+/** `acceptedMethods`: the methods the shop takes now; the workflow's validator refuses the others (domain/payment-methods.ts). */
+export function checkout(gateway: TemporalGateway, orderId: string, paymentMethod: PaymentMethod, acceptedMethods?: PaymentMethod[]): Promise<CheckoutResult> {
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(checkoutUpdate, { args: [{ paymentMethod, acceptedMethods }] }));
 }
 
 export function confirm(gateway: TemporalGateway, orderId: string, request: Confirm): Promise<Order> {

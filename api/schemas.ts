@@ -11,7 +11,7 @@ import { DeliveryStatus, StepName, StepState } from '../domain/delivery.js';
 import { DeliveryState, LIMITS, OrderState, PaymentEventType, PaymentMethod, PaymentState } from '../domain/order.js';
 import { RefundStatus, ReturnState } from '../domain/refunds.js';
 import { Assignment } from '../domain/sales.js';
-import { DeliverySteps } from '../domain/settings.js';
+import { CardProvider, DeliverySteps } from '../domain/settings.js';
 
 extendZodWithOpenApi(z);
 
@@ -131,6 +131,12 @@ export const PaymentSchema = z
   })
   .openapi('Payment');
 
+/** The checkout's payment adds what the storefront needs to send the customer through a card payment. */
+const CheckoutPaymentSchema = PaymentSchema.extend({
+  redirectUrl: z.string().optional().openapi({ description: "The provider's hosted payment page, when it has one (the demo provider)" }),
+  clientSecret: z.string().optional().openapi({ description: "For the storefront's own payment form (Stripe's Payment Element, stripe.confirmPayment)" }),
+}).openapi('CheckoutPayment');
+
 export const OrderSchema = z
   .object({
     id: z.string(),
@@ -201,7 +207,7 @@ export const OrderDetailSchema = OrderSchema.extend({
   temporalUrl: z.string(),
 }).openapi('OrderDetail');
 
-export const CheckoutResultSchema = z.object({ order: OrderSchema, payment: PaymentSchema }).openapi('CheckoutResult');
+export const CheckoutResultSchema = z.object({ order: OrderSchema, payment: CheckoutPaymentSchema }).openapi('CheckoutResult');
 
 export const OrderListQuery = z
   .object({
@@ -237,6 +243,28 @@ export const PaymentWebhookBody = z
 // ---------------------------------------------------------------- settings
 const DurationText = z.string().refine(isDuration, 'a duration such as "90s", "30m", "10h" or "2d"');
 
+const PaymentMethodsSchema = z
+  .object({
+    card: z.object({ enabled: z.boolean(), provider: z.enum(values(CardProvider)) }),
+    wire_transfer: z.object({ enabled: z.boolean(), instructions: z.string() }),
+    pay_in_store: z.object({ enabled: z.boolean() }),
+  })
+  .openapi('PaymentMethods', {
+    description: "The methods customers may check out with; card runs through the server's configured provider (stripe, or demo outside production).",
+  });
+
+const PaymentMethodsPatch = z
+  .object({
+    card: z.object({ enabled: z.boolean().optional(), provider: z.enum(values(CardProvider)).optional() }).strict().optional(),
+    wire_transfer: z
+      .object({ enabled: z.boolean().optional(), instructions: z.string().trim().max(2000).optional().openapi({ description: 'Added to the transfer details the customer gets' }) })
+      .strict()
+      .optional(),
+    pay_in_store: z.object({ enabled: z.boolean().optional() }).strict().optional(),
+  })
+  .strict()
+  .openapi('PaymentMethodsPatch', { description: 'Merged method by method, field by field. A switched-off method is refused at checkout (422 payment_method_disabled); open orders keep theirs.' });
+
 export const SettingsSchema = z
   .object({
     shopName: z.string(),
@@ -259,6 +287,7 @@ export const SettingsSchema = z
     bankAccount: z.string(),
     cartRecoveryUrl: z.string().nullable(),
     shopAddress: z.object({ line1: z.string(), city: z.string(), postalCode: z.string(), country: z.string() }),
+    paymentMethods: PaymentMethodsSchema,
   })
   .openapi('Settings');
 
@@ -291,6 +320,7 @@ export const SettingsPatchBody = z
       .optional()
       .openapi({ description: 'The storefront cart page for recovery links, with {order_id} and {token} placeholders.' }),
     shopAddress: AddressSchema.omit({ line2: true }).optional().openapi({ description: 'The sender on shipping labels.' }),
+    paymentMethods: PaymentMethodsPatch.optional(),
   })
   .strict()
   .openapi('SettingsPatch');

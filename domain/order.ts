@@ -10,6 +10,7 @@
 import type { ProductSnapshot, ProductType } from './catalog.js';
 import { DomainError } from './errors.js';
 import { lineSubtotal } from './money.js';
+import { checkPaymentMethodAccepted } from './payment-methods.js';
 import type { Refund, ReturnRecord, SupportRefund } from './refunds.js';
 
 export const OrderState = { draft: 'draft', sent: 'sent', sale: 'sale', cancel: 'cancel' } as const;
@@ -389,12 +390,16 @@ export function applySetContact(order: Order, contact: Contact, now: string): Ti
 
 export interface Checkout {
   paymentMethod: PaymentMethod;
+  /** The methods the shop takes at the time of the request (settings); absent: no restriction. */
+  acceptedMethods?: PaymentMethod[] | undefined;
 }
 
 /** What checkout will do: nothing (same method again), or create a payment. */
 export type CheckoutPlan = { kind: 'repeat'; payment: Payment } | { kind: 'pay'; amount: number; currency: string };
 
 export function checkCheckout(order: Order, input: Checkout): DomainError | null {
+  const disabled = checkPaymentMethodAccepted(order, input.paymentMethod, input.acceptedMethods);
+  if (disabled) return disabled;
   if (order.state === OrderState.sent) {
     const current = currentPayment(order);
     if (order.paymentMethod === input.paymentMethod && current) return null;

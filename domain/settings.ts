@@ -9,6 +9,22 @@ export const DeliverySteps = {
 } as const;
 export type DeliverySteps = (typeof DeliverySteps)[keyof typeof DeliverySteps];
 
+/** The card providers a shop may choose; the process offers the one it is configured with (config.ts). */
+export const CardProvider = { stripe: 'stripe', demo: 'demo' } as const;
+export type CardProvider = (typeof CardProvider)[keyof typeof CardProvider];
+
+/**
+ * The payment methods a shop takes. The brief: "a payment provider compatible
+ * with refunds must first be activated" — a method switched off is refused at
+ * checkout; orders already checked out with it keep it.
+ */
+export interface PaymentMethodSettings {
+  card: { enabled: boolean; provider: CardProvider };
+  /** `instructions`: the shop's own text added to the transfer details the customer gets. */
+  wire_transfer: { enabled: boolean; instructions: string };
+  pay_in_store: { enabled: boolean };
+}
+
 export interface AbandonedCartSettings {
   enabled: boolean;
   /** Idle time before the reminder, e.g. "10h". */
@@ -41,6 +57,7 @@ export interface ShopSettings {
   cartRecoveryUrl: string | null;
   /** The sender on shipping labels. */
   shopAddress: { line1: string; city: string; postalCode: string; country: string };
+  paymentMethods: PaymentMethodSettings;
 }
 
 /** The shop's return window until an operator sets one. */
@@ -74,6 +91,11 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   bankAccount: 'IBAN FR76 3000 6000 0112 3456 7890 189 (BIC AGRIFRPP)',
   cartRecoveryUrl: null,
   shopAddress: { line1: '12 rue du Commerce', city: 'Lyon', postalCode: '69002', country: 'FR' },
+  paymentMethods: {
+    card: { enabled: true, provider: CardProvider.demo },
+    wire_transfer: { enabled: true, instructions: '' },
+    pay_in_store: { enabled: true },
+  },
 };
 
 export function settingsProblems(s: ShopSettings): string[] {

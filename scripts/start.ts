@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { paymentProvidersOf } from '../activities/payment-providers.js';
+import { paymentProvidersFor } from '../activities/payment-providers.js';
 import { serveApi, warnAboutDevSecrets } from '../api/server.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
     db: database.db,
     email: emailSettingsOf(config),
-    paymentProviders: paymentProvidersOf(config.paymentProvider),
+    paymentProviders: paymentProvidersFor(config.payments),
     workflowBundle: { codePath: await prebuildWorkflowBundle() },
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
   });

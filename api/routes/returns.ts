@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { getOrderSummary } from '../../db/orders.js';
 import { getProductsBySku } from '../../db/products.js';
-import { demoProviderRefund } from '../../db/refunds.js';
 import { getReturn, listReturns } from '../../db/returns.js';
 import { getSettings } from '../../db/settings.js';
 import { DomainError } from '../../domain/errors.js';
@@ -118,23 +117,6 @@ export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
       const order = await getOrder(gateway, status.orderId!);
       const record = order.returns!.find((r) => r.id === params.id)!;
       return { body: { ...returnView(record, order), state: status.state, receivedAt: status.receivedAt ?? null } };
-    },
-  });
-
-  api.route({
-    method: 'post',
-    path: '/demo-provider/v1/refunds',
-    access: 'public',
-    summary: "The demo card provider's refund API (it lives here for the demo): one refund per Idempotency-Key, never more than captured",
-    tags: ['Demo provider'],
-    body: z.object({ payment: z.string().min(1).max(200), amount: z.number().int().min(1), currency: z.string().length(3), reason: z.string().max(500).optional() }),
-    responses: { 200: { description: 'The refund', schema: z.object({ id: z.string(), amount: z.number(), currency: z.string() }) }, 401: { description: 'Wrong key' }, 422: { description: 'Refused' } },
-    handler: async ({ body, req }) => {
-      if (req.headers.authorization !== `Bearer ${config.paymentProvider.apiKey}`) throw new DomainError('unauthorized', 'Wrong provider API key.');
-      const key = req.get('idempotency-key');
-      if (!key) throw new DomainError('invalid_request', 'An Idempotency-Key header is required.');
-      const refund = await demoProviderRefund(db, { idempotencyKey: key.slice(0, 200), paymentReference: body.payment, amount: body.amount, currency: body.currency });
-      return { body: { id: refund.id, amount: refund.amount, currency: refund.currency } };
     },
   });
 }

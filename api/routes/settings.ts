@@ -6,7 +6,8 @@ import { renderEmail, templateProblems } from '../../domain/email-templates.js';
 import { DomainError } from '../../domain/errors.js';
 import { formatMoney } from '../../domain/money.js';
 import type { SalesTeam } from '../../domain/sales.js';
-import { settingsProblems, type ShopSettings } from '../../domain/settings.js';
+import { effectivePaymentMethods, paymentMethodsProblems } from '../../domain/payment-methods.js';
+import { settingsProblems, type CardProvider, type ShopSettings } from '../../domain/settings.js';
 import { applyReminderPolicyToOpenCarts } from '../orders.js';
 import type { TemporalGateway } from '../temporal-gateway.js';
 import type { AppDeps } from '../app.js';
@@ -26,10 +27,16 @@ import {
 type SettingsPatch = z.infer<typeof SettingsPatchBody>;
 
 /** The settings as the API shows them: the sales team and salesperson by name too. */
-function settingsView(settings: ShopSettings, teams: SalesTeam[]): z.infer<typeof SettingsSchema> {
+function settingsView(settings: ShopSettings, teams: SalesTeam[], cardProvider: CardProvider | null): z.infer<typeof SettingsSchema> {
   const team = teams.find((t) => t.id === settings.salesTeamId);
   const person = team?.salespeople.find((p) => p.id === settings.salespersonId);
-  return { ...settings, salesTeam: team?.name ?? settings.salesTeamId, salesperson: person?.name ?? null };
+  return {
+    ...settings,
+    salesTeam: team?.name ?? settings.salesTeamId,
+    salesperson: person?.name ?? null,
+    // What checkout honours: the card runs through the provider this server is configured with.
+    paymentMethods: effectivePaymentMethods(settings.paymentMethods, cardProvider),
+  };
 }
 
 /** Resolves a patch's team and salesperson (by id or by name) to records; changing the team clears a salesperson of the old one. */
@@ -58,23 +65,29 @@ function resolveSales(current: ShopSettings, patch: SettingsPatch, teams: SalesT
 }
 
 /** Applies a settings patch; a new abandoned-cart policy reaches the open quotations at once. */
-async function changeSettings(gateway: TemporalGateway, body: SettingsPatch) {
+async function changeSettings(gateway: TemporalGateway, body: SettingsPatch, cardProvider: CardProvider | null) {
   const { db } = gateway;
   const [current, teams] = await Promise.all([getSettings(db), listSalesTeams(db)]);
-  const { abandonedCart, salesTeam: _team, salesperson: _person, salesTeamId: _teamId, salespersonId: _personId, ...rest } = body;
+  const { abandonedCart, paymentMethods, salesTeam: _team, salesperson: _person, salesTeamId: _teamId, salespersonId: _personId, ...rest } = body;
+  const methods = effectivePaymentMethods(current.paymentMethods, cardProvider);
   const next: ShopSettings = {
     ...current,
     ...stripUndefined(rest),
     ...resolveSales(current, body, teams),
     abandonedCart: { ...current.abandonedCart, ...stripUndefined(abandonedCart ?? {}) },
+    paymentMethods: {
+      card: { ...methods.card, ...stripUndefined(paymentMethods?.card ?? {}) },
+      wire_transfer: { ...methods.wire_transfer, ...stripUndefined(paymentMethods?.wire_transfer ?? {}) },
+      pay_in_store: { ...methods.pay_in_store, ...stripUndefined(paymentMethods?.pay_in_store ?? {}) },
+    },
   };
-  const problems = settingsProblems(next);
+  const problems = [...settingsProblems(next), ...(paymentMethods ? paymentMethodsProblems(next.paymentMethods, cardProvider) : [])];
   if (problems.length) throw new DomainError('invalid_settings', problems.join('; '), { problems });
   const saved = await saveSettings(db, next);
   const before = reminderPolicyOf(current.abandonedCart);
   const after = reminderPolicyOf(saved.abandonedCart);
   if (JSON.stringify(before) !== JSON.stringify(after)) await applyReminderPolicyToOpenCarts(gateway, after);
-  return settingsView(saved, teams);
+  return settingsView(saved, teams, cardProvider);
 }
 
 const TemplatePreviewBody = z
@@ -94,7 +107,7 @@ export function settingsRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     responses: { 200: { description: 'Settings', schema: SettingsSchema } },
     handler: async () => {
       const [settings, teams] = await Promise.all([getSettings(db), listSalesTeams(db)]);
-      return { body: settingsView(settings, teams) };
+      return { body: settingsView(settings, teams, config.payments.cardProvider) };
     },
   });
   api.route({
@@ -106,7 +119,7 @@ export function settingsRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     tags: ['Settings'],
     body: SettingsPatchBody,
     responses: { 200: { description: 'Settings after the change', schema: SettingsSchema }, 422: { description: 'Not allowed' } },
-    handler: async ({ body }) => ({ body: await changeSettings(gateway, body) }),
+    handler: async ({ body }) => ({ body: await changeSettings(gateway, body, config.payments.cardProvider) }),
   });
 
   api.route({

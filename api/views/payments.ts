@@ -12,8 +12,22 @@ export function paymentView<P extends PaymentLike>(config: Config, payment: P): 
 }
 
 /** The payment a checkout answers with: what the customer must do next. */
-export function checkoutPaymentView(config: Config, payment: CheckoutResult['payment']) {
+export function checkoutPaymentView(
+  config: Config,
+  payment: CheckoutResult['payment'],
+  opened?: { redirectUrl?: string | null; clientSecret?: string | null } | null,
+) {
   const { reference, method, amount, currency, instructions } = payment;
   const paymentUrl = demoPaymentUrl(config, payment);
-  return { reference, method, amount, currency, ...(instructions ? { instructions } : {}), ...(paymentUrl ? { paymentUrl } : {}) };
+  return {
+    reference,
+    method,
+    amount,
+    currency,
+    ...(instructions ? { instructions } : {}),
+    ...(paymentUrl ? { paymentUrl } : {}),
+    // What the provider opened (Stripe's redirect or client secret), read from the payment record.
+    ...(opened?.redirectUrl ? { redirectUrl: opened.redirectUrl } : {}),
+    ...(opened?.clientSecret ? { clientSecret: opened.clientSecret } : {}),
+  };
 }
