@@ -45,6 +45,12 @@ const EnvSchema = z.object({
   /** Express's trust proxy: "false", "true", a hop count, or addresses; behind a proxy the client IP comes from X-Forwarded-For. */
   TRUST_PROXY: z.string().default('false'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
+  /** Bearer token for GET /metrics; without it /metrics is open in development and refused in production. */
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16).optional()),
+  /** The worker's own /metrics port (`npm run worker`); unset: no metrics server in the worker. */
+  METRICS_PORT: optionalText.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
+  /** Loopback address of the Temporal SDK's Prometheus exporter, which /metrics appends. */
+  WORKER_SDK_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'host:port').default('127.0.0.1:9464'),
   PATH: z.string().default(''),
 });
 
@@ -80,6 +86,12 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Workflows kept in the worker's memory; the rest replay from history when they wake (an idle cart's timer). */
   workerMaxCachedWorkflows: number;
+  metrics: {
+    token: string | undefined;
+    /** The worker's /metrics port; undefined: the worker serves none. */
+    workerPort: number | undefined;
+    sdkBindAddress: string;
+  };
   /** Names of the secrets that fell back to their development defaults. */
   devDefaultsUsed: string[];
   searchPath: string;
@@ -133,6 +145,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     rateLimitStorefrontWrites: e.RATE_LIMIT_STOREFRONT_WRITES,
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    metrics: { token: e.METRICS_TOKEN, workerPort: e.METRICS_PORT, sdkBindAddress: e.WORKER_SDK_METRICS_ADDRESS },
     devDefaultsUsed,
     searchPath: e.PATH,
   };

@@ -19,6 +19,7 @@ import { demoCarrier, type Carrier } from './activities/shipping.js';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from './config.js';
 import { createDb, type Db } from './db/index.js';
 import { createLogger } from './logger.js';
+import { installSdkMetrics, serveWorkerMetrics } from './operations/metrics.js';
 import { ALL_SEARCH_ATTRIBUTES } from './workflows/order-contract.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -91,6 +92,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
   const { databaseUrl, temporalAddress } = requireSharedServices(config, 'npm run worker');
+  // The SDK's exporter must be installed before the first connection.
+  const metricsServer = config.metrics.workerPort === undefined ? undefined : (installSdkMetrics(config.metrics.sdkBindAddress), await serveWorkerMetrics(config, config.metrics.workerPort, config.host));
+  if (metricsServer) logger.info({ port: config.metrics.workerPort }, 'worker metrics on /metrics');
   const database = await createDb({ url: databaseUrl });
   await database.migrate();
   const { Connection: ClientConnection } = await import('@temporalio/client');
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await database.close();
+    metricsServer?.close();
   }
 }
 
