@@ -51,6 +51,8 @@ const EnvSchema = z.object({
   METRICS_PORT: optionalText.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
   /** Loopback address of the Temporal SDK's Prometheus exporter, which /metrics appends. */
   WORKER_SDK_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'host:port').default('127.0.0.1:9464'),
+  /** Payload encryption keys, "id1:base64key,id2:..." (the first encrypts; all decrypt); required in production. */
+  PAYLOAD_KEYS: optionalText,
   PATH: z.string().default(''),
 });
 
@@ -92,6 +94,8 @@ export interface Config {
     workerPort: number | undefined;
     sdkBindAddress: string;
   };
+  /** Raw PAYLOAD_KEYS; parsed by operations/payload-codec.ts. Unset outside production: a development key under DATA_DIR. */
+  payloadKeys: string | undefined;
   /** Names of the secrets that fell back to their development defaults. */
   devDefaultsUsed: string[];
   searchPath: string;
@@ -146,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitStorefrontWrites: e.RATE_LIMIT_STOREFRONT_WRITES,
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     metrics: { token: e.METRICS_TOKEN, workerPort: e.METRICS_PORT, sdkBindAddress: e.WORKER_SDK_METRICS_ADDRESS },
+    payloadKeys: e.PAYLOAD_KEYS,
     devDefaultsUsed,
     searchPath: e.PATH,
   };

@@ -8,6 +8,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import { DomainError, ErrorStatus } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
+import { codecRoutes } from '../operations/codec-server.js';
 import { httpMetrics, metricsRoute } from '../operations/metrics.js';
 import { ApiBuilder } from './http.js';
 import { storefrontWriteLimit } from './rate-limit.js';
@@ -42,6 +43,8 @@ export function createApp(deps: AppDeps): Express {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' });
     next();
   });
+  // Before the API's JSON parser: the codec reads larger bodies (a history's payloads).
+  app.use(codecRoutes(deps.config));
   app.use(storefrontWriteLimit(deps.config.rateLimitStorefrontWrites));
   app.use(
     express.json({
