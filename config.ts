@@ -3,6 +3,7 @@
  * stops start-up with a message naming the variable.
  */
 import { z } from 'zod';
+import { loadTemporalProfile, type TemporalProfile } from './operations/temporal-connection.js';
 
 const DEV_TOKENS = {
   STOREFRONT_API_TOKEN: 'dev-storefront-token',
@@ -26,7 +27,8 @@ const EnvSchema = z.object({
   PORT: port.default(3000),
   PUBLIC_URL: optionalText.pipe(z.url().optional()),
   TEMPORAL_ADDRESS: optionalText,
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** With TEMPORAL_ADDRESS, read by @temporalio/envconfig over the TOML profile (operations/temporal-connection.ts). */
+  TEMPORAL_NAMESPACE: optionalText,
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
   TEMPORAL_CLI_PATH: optionalText,
   TEMPORAL_PORT: port.default(7233),
@@ -65,8 +67,10 @@ export interface Config {
   port: number;
   publicUrl: string;
   temporal: {
-    /** Unset: the start command runs a dev server itself. */
+    /** Unset: the start command runs a dev server itself. TEMPORAL_ADDRESS or the TOML profile's. */
     address: string | undefined;
+    /** TLS, API key and gRPC metadata from TEMPORAL_* and the TOML profile; see temporalConnectionOptions(). */
+    connection: Omit<TemporalProfile, 'address' | 'namespace'>;
     namespace: string;
     taskQueue: string;
     cliPath: string | undefined;
@@ -120,6 +124,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
+  let temporalProfile: TemporalProfile;
+  try {
+    temporalProfile = loadTemporalProfile(env);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  Temporal connection (TEMPORAL_* variables, TOML profile ${env.TEMPORAL_PROFILE ?? 'default'}${env.TEMPORAL_CONFIG_FILE ? ` in ${env.TEMPORAL_CONFIG_FILE}` : ''}): ${(error as Error).message}`);
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   return {
     env: e.NODE_ENV,
@@ -130,8 +140,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     publicUrl,
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: temporalProfile.address,
+      namespace: temporalProfile.namespace ?? 'default',
+      connection: { tls: temporalProfile.tls, apiKey: temporalProfile.apiKey, metadata: temporalProfile.metadata },
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       cliPath: e.TEMPORAL_CLI_PATH,
       devServerPort: e.TEMPORAL_PORT,
@@ -168,7 +179,7 @@ export function requireSharedServices(config: Config, command: string): { databa
       `  DATABASE_URL: required by \`${command}\`. The embedded PGlite database is single-process; use \`npm start\` for the all-in-one embedded setup.`,
     );
   }
-  if (!config.temporal.address) problems.push(`  TEMPORAL_ADDRESS: required by \`${command}\` (host:port of the Temporal frontend).`);
+  if (!config.temporal.address) problems.push(`  TEMPORAL_ADDRESS: required by \`${command}\` (host:port of the Temporal frontend), or an address in the TOML profile (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE).`);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! };
 }

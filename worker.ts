@@ -20,6 +20,7 @@ import { ConfigError, loadConfig, requireSharedServices, type Config } from './c
 import { createDb, type Db } from './db/index.js';
 import { createLogger } from './logger.js';
 import { installSdkMetrics, serveWorkerMetrics } from './operations/metrics.js';
+import { connectClient, connectWorker, temporalConnectionOptions } from './operations/temporal-connection.js';
 import { ALL_SEARCH_ATTRIBUTES } from './workflows/order-contract.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -97,12 +98,12 @@ async function main(): Promise<void> {
   if (metricsServer) logger.info({ port: config.metrics.workerPort }, 'worker metrics on /metrics');
   const database = await createDb({ url: databaseUrl });
   await database.migrate();
-  const { Connection: ClientConnection } = await import('@temporalio/client');
-  const clientConnection = await ClientConnection.connect({ address: temporalAddress });
+  const temporalOptions = temporalConnectionOptions(config, temporalAddress);
+  const clientConnection = await connectClient(temporalOptions);
   const added = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   if (added.length) logger.info({ added }, 'registered search attributes');
   await clientConnection.close();
-  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const connection = await connectWorker(temporalOptions);
   const worker = await createOrderWorker({
     workflowBundle: { codePath: await prebuildWorkflowBundle() },
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
