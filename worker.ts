@@ -5,7 +5,7 @@
  * `npm start` runs it in one process with the API on the embedded defaults.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,8 +55,19 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
   });
 }
 
+/**
+ * The compiled worker (`npm run build`, dist/worker.js) runs the bundle built
+ * beside it at image build time; from the sources, it is bundled at start.
+ */
+const COMPILED = import.meta.url.endsWith('.js');
+export const PREBUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+
 /** Bundles the workflows in a child process (webpack's memory leaves with it) and returns the bundle's path. */
 export async function prebuildWorkflowBundle(): Promise<string> {
+  if (COMPILED) {
+    if (!existsSync(PREBUILT_WORKFLOW_BUNDLE)) throw new ConfigError(`${PREBUILT_WORKFLOW_BUNDLE} is missing: run \`npm run build\`, which writes it.`);
+    return PREBUILT_WORKFLOW_BUNDLE;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'orders-bundle-'));
   const out = join(dir, 'workflows.js');
   const script = fileURLToPath(new URL('./scripts/bundle-workflows.ts', import.meta.url));
