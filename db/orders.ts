@@ -23,7 +23,8 @@ export interface NumberedEntry extends TimelineEntry {
  * ordered: the row only moves forward in version, so a retried or late write
  * of an older snapshot changes nothing; entries are keyed by (order, seq).
  */
-export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry[]): Promise<{ applied: boolean }> {
+/** `recorded`: the timeline entries written by this call, not by an earlier one (the business metrics count them). */
+export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry[]): Promise<{ applied: boolean; recorded: Array<{ type: string; data: unknown }> }> {
   const values = {
     id: order.id,
     number: order.number,
@@ -86,13 +87,14 @@ export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry
         await projectReturn(tx as unknown as Db, { ...r, orderId: order.id, orderNumber: order.number, currency: order.currency, version: order.version });
       }
     }
-    if (timeline.length) {
-      await tx
-        .insert(orderEvents)
-        .values(timeline.map((e) => ({ orderId: order.id, seq: e.seq, at: e.at, type: e.type, message: e.message, data: e.data ?? null })))
-        .onConflictDoNothing();
-    }
-    return { applied };
+    const recorded = timeline.length
+      ? await tx
+          .insert(orderEvents)
+          .values(timeline.map((e) => ({ orderId: order.id, seq: e.seq, at: e.at, type: e.type, message: e.message, data: e.data ?? null })))
+          .onConflictDoNothing()
+          .returning({ type: orderEvents.type, data: orderEvents.data })
+      : [];
+    return { applied, recorded };
   });
 }
 
