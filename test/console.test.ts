@@ -13,6 +13,7 @@ import { request } from 'node:http';
 import { join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliveryIdOf } from '../domain/delivery.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
@@ -85,9 +86,20 @@ describe("the console's modules, from its assets directory alone", () => {
     for (const module of MODULES) {
       const response = await rawGet(`/console/assets/${module}`);
       expect([module, response.status, response.type]).toEqual([module, 200, 'text/javascript; charset=utf-8']);
-      expect(response.body).toMatch(/^\/\/ @ts-check\n/);
+      expect(response.body).toMatch(/^import |\nimport |\nexport /);
     }
     expect(await rawGet('/console/assets/console.css')).toMatchObject({ status: 200, type: 'text/css; charset=utf-8' });
+  });
+
+  it('the files served are the files `npm run typecheck` checks, as they are (checkJs, no build)', () => {
+    const project = ts.getParsedCommandLineOfConfigFile(fileURLToPath(new URL('../tsconfig.json', import.meta.url)), {}, {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
+    });
+    expect(project?.options).toMatchObject({ allowJs: true, checkJs: true });
+    expect(project?.fileNames).toEqual(expect.arrayContaining(MODULES.map((m) => join(ASSETS_DIR, m))));
   });
 
   it('no path leads out of the assets directory, and no other file in it is served', async () => {

@@ -27,7 +27,10 @@ export class ApiError extends Error {
 
 /**
  * One call to the API; a refusal throws with the API's own sentence. The
- * answer's type is the caller's declaration (each function below).
+ * answer's type is the caller's declaration (each function below). Fields
+ * left undefined are not sent (JSON drops them): pages write bodies as plain
+ * object literals, which the typecheck holds to the request's schema field
+ * by field (a spread would escape that check).
  * @template T
  * @param {'GET' | 'POST' | 'PATCH'} method
  * @param {string} path

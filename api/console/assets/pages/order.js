@@ -39,7 +39,7 @@ function actionsOf(o) {
         button: 'Cancel the order',
         className: 'danger',
         fields: [field('cancel-reason', 'Reason (optional)', input('cancel-reason', { name: 'reason', maxlength: 500 }))],
-        send: (values) => cancelOrder(o.id, values.reason ? { reason: values.reason } : {}),
+        send: (values) => cancelOrder(o.id, { reason: values.reason || undefined }),
         confirmText: `Cancel ${o.number}? Reserved stock is released and open deliveries are cancelled.`,
         done: (r) => `${r.number} is cancelled.`,
       }),
@@ -54,10 +54,7 @@ function actionsOf(o) {
           field('refund-amount', `Amount in ${o.currency} (empty: everything left)`, input('refund-amount', { name: 'amount', inputmode: 'decimal', pattern: '\\d+([.,]\\d{1,2})?', size: 10 })),
           field('refund-reason', 'Reason (optional)', input('refund-reason', { name: 'reason', maxlength: 500 })),
         ],
-        send: (values) => {
-          const amount = minorUnits(values.amount);
-          return refundOrder(o.id, { ...(amount !== undefined ? { amount } : {}), ...(values.reason ? { reason: values.reason } : {}) });
-        },
+        send: (values) => refundOrder(o.id, { amount: minorUnits(values.amount), reason: values.reason || undefined }),
         done: (r) => `Refund of ${money(r.amount, r.currency)} started.`,
       }),
     );

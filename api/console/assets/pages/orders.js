@@ -24,6 +24,9 @@ const ORDER_COLUMNS = [
 
 /** @typedef {{ key: string, label: string, options: Array<[string, string]> }} Filter */
 
+/** @type {Array<[Order['paymentState'] | '', string]>} */
+const PAYMENT_FILTER = [['', 'Any'], ['paid', 'Paid'], ['partially_refunded', 'Partially refunded'], ['refunded', 'Refunded']];
+
 /**
  * A search box, a page of the API's list and links to the next page, keeping the query in the address.
  * @param {{ load: (query: URLSearchParams) => Promise<OrderList>, fixed?: Record<string, string>, filters?: Filter[], title: string, columns: Column<Order>[], empty: string }} list
@@ -61,8 +64,7 @@ export async function ordersPage(state) {
   const list = await pagedList({
     load: listOrders,
     fixed: { state },
-    filters:
-      state === 'sale' ? [{ key: 'paymentState', label: 'Payment', options: [['', 'Any'], ['paid', 'Paid'], ['partially_refunded', 'Partially refunded'], ['refunded', 'Refunded']] }] : [],
+    filters: state === 'sale' ? [{ key: 'paymentState', label: 'Payment', options: PAYMENT_FILTER }] : [],
     title,
     columns: ORDER_COLUMNS,
     empty: 'Nothing here yet.',

@@ -33,7 +33,8 @@ function salesForm(s, teams) {
       ),
     ],
     // The salespeople listed are the saved team's: with another team chosen, none of them is sent.
-    send: (values) => changeSettings({ salesTeamId: values.salesTeamId, ...(values.salesTeamId === s.salesTeamId ? { salespersonId: values.salespersonId || null } : {}) }),
+    send: (values) =>
+      changeSettings({ salesTeamId: values.salesTeamId, salespersonId: values.salesTeamId === s.salesTeamId ? values.salespersonId || null : undefined }),
     done: 'Sales assignment saved: new orders get it.',
   });
 }
@@ -133,7 +134,7 @@ function teamBlock(t, s) {
         field(`sp-name-${t.id}`, 'Name', input(`sp-name-${t.id}`, { name: 'name', required: true, maxlength: 200 })),
         field(`sp-email-${t.id}`, 'Email (optional)', input(`sp-email-${t.id}`, { name: 'email', type: 'email', maxlength: 254 })),
       ],
-      send: (values) => addSalesperson(t.id, { name: values.name ?? '', ...(values.email ? { email: values.email } : {}) }),
+      send: (values) => addSalesperson(t.id, { name: values.name ?? '', email: values.email || undefined }),
       done: (p) => `${p.name} joined ${t.name}.`,
       className: 'inline',
     }),
