@@ -5,6 +5,10 @@
  */
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createStockActivities } from '../activities/stock.js';
+import { updateProduct } from '../db/products.js';
+import { allocateWaiting, reservationStatus } from '../db/stock.js';
 import { deliveryIdOf } from '../domain/delivery.js';
 import { deliveryWorkflowId, stockReservedSignal } from '../workflows/delivery-contract.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
@@ -198,6 +202,21 @@ describe('reservation', () => {
     await api.operator('PATCH', `/api/products/${sku}`, { onHand: 2 });
     await deliveryWhen(second.deliveryId, 'ready');
     expect(await stockOf(sku)).toMatchObject({ onHand: 2, reserved: 2, available: 0 });
+  });
+
+  it('the waking activity wakes the deliveries it names at once, and a delivery that is gone is no error', async () => {
+    const sku = await product(0);
+    const order = await paidOrder(sku);
+    await eventually(async () => expect(await reservationStatus(api.database.db, order.id)).toBe('waiting'));
+    // Stock reserved behind the API's back: only the waking (or the 10-minute recheck) tells the delivery.
+    await updateProduct(api.database.db, sku, { onHand: 1 });
+    expect(await allocateWaiting(api.database.db)).toEqual([order.id]);
+    const activities = createStockActivities();
+    await new MockActivityEnvironment(undefined, { client: api.temporal.client }).run(activities.wakeDeliveriesWaitingForStock, [
+      'ord_no_such_order',
+      order.id,
+    ]);
+    await deliveryWhen(order.deliveryId, 'ready');
   });
 
   it('cancelling a confirmed order releases its stock to the next order in line; a delivered order cannot be cancelled', async () => {
