@@ -526,7 +526,7 @@ async function main(): Promise<void> {
     const perCart = (idle.workerRssMb - idle.workerRssBeforeMb) / Math.max(1, idle.carts);
     console.log(`| ${idle.carts} idle carts${idle.fresh ? ' (fresh worker)' : ''}: open time, worker RSS | ${f(idle.seconds)} s, ${f(idle.workerRssMb, 0)} MB (from ${f(idle.workerRssBeforeMb, 0)}) | < 400 MB at 10,000 |`);
     if (idle.carts < IDLE_CARTS) {
-      console.log(`| ${IDLE_CARTS} idle carts, extrapolated | ${f((idle.seconds * IDLE_CARTS) / idle.carts, 0)} s, ${f(idle.workerRssBeforeMb + perCart * IDLE_CARTS, 0)} MB (time bound reached at ${idle.carts}) | |`);
+      console.log(`| ${IDLE_CARTS} idle carts, extrapolated | ${f((idle.seconds * IDLE_CARTS) / idle.carts, 0)} s, ${f(idle.workerRssBeforeMb + perCart * IDLE_CARTS, 0)} MB (${idle.failed ? `${idle.failed} failed to open` : `time bound reached at ${idle.carts}`}) | |`);
     }
   }
   if (storm) {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import { addUnseen, countActions, emptyCount, emptyUnbilled, totalActions, type ActionCount } from '../bench/actions.js';
+import { END, renderTable, replaceBetweenMarkers, START, type BenchResult } from '../scripts/render-performance.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 type Attributes = Omit<HistoryEvent, 'eventId'>;
@@ -126,5 +127,51 @@ describe('billable actions, by the docs', () => {
     const initiated = parent.events.filter((e) => e.eventType === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED').length;
     expect(initiated).toBeGreaterThan(0);
     expect(countActions(parent.events as HistoryEvent[]).child_workflow).toBe(2 * initiated);
+  });
+});
+
+describe('the Performance table is rendered from a result file', () => {
+  const result: BenchResult = {
+    at: '2026-11-29T06:20:16.270Z',
+    machine: '2 cores',
+    settings: { sessions: 40, concurrency: 5, abandon: 0.1 },
+    completedOrders: 16,
+    seconds: 62.1,
+    ordersPerSecond: 0.26,
+    baselinePerSecond: 0.58,
+    throughputRatio: 0.448,
+    addLineP99Ms: 1153.4,
+    baselineUpdateP99Ms: 934.4,
+    latencyRatio: 1.234,
+    addLineP50Ms: 574.4,
+    validateP50Ms: 3832.9,
+    actionsPerOrder: { total: 66.3, query: 33.4, child_workflow: 2, update_rejected: 0 },
+    queriesPerOrder: 33.4,
+    historyEventsPerOrder: 148.8,
+    baseline: { pinned: true },
+    memory: { workerPeakMb: 358, apiPeakMb: 212 },
+    idle: { carts: 2000, seconds: 100, workerRssMb: 500, workerRssBeforeMb: 400, target: 10000, fresh: true },
+    storm: { reminders: 30, sent: 30, duplicates: 0, seconds: 11.7, latenessP50Ms: 5748, latenessP99Ms: 9871 },
+  };
+
+  it('writes the figures between the markers and leaves the rest of the document alone', () => {
+    const doc = `# Perf\n\nbefore\n\n${START}\nold table\n${END}\n\nafter\n`;
+    const out = replaceBetweenMarkers(doc, renderTable(result, 'bench/results/x.json'));
+    expect(out.startsWith('# Perf\n\nbefore\n\n<!-- perf:start -->\n')).toBe(true);
+    expect(out.endsWith('<!-- perf:end -->\n\nafter\n')).toBe(true);
+    expect(out).not.toContain('old table');
+    expect(out).toContain('| validate p50 / add-line p50 | 3833 / 574 ms = 6.67 | ≤ 2 |');
+    expect(out).toContain('| billable actions per order (docs’ count, queries included) | 66.3 | ≤ 20 |');
+    // 2,000 carts from a fresh worker grew it by 100 MB: 10,000 extrapolate to 400 + 500 MB.
+    expect(out).toContain('2,000 from a fresh worker in 100 s: 500 MB (from 400); 10,000 extrapolated: 900 MB');
+    expect(out).toContain('30 / 30 sent in 12 s, 0 twice; lateness p50 5.7 s, p99 9.9 s');
+    expect(out).toContain('Actions per order by kind: query 33.4, child workflow 2.0.');
+  });
+
+  it('refuses a document without its markers, and shows a missing figure of an older result as a dash', () => {
+    expect(() => replaceBetweenMarkers('no markers here', 'x')).toThrow(/perf:start/);
+    expect(() => replaceBetweenMarkers(`${END}\n${START}`, 'x')).toThrow(/perf:start/);
+    const older = { ...result, validateP50Ms: undefined, addLineP50Ms: undefined, storm: undefined, idle: null };
+    expect(renderTable(older, 'old.json')).toContain('| validate p50 / add-line p50 | – / – ms = – | ≤ 2 |');
   });
 });
