@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../logger.js';
 import { OPERATOR, STOREFRONT, WEBHOOK_SECRET, startApi, type ApiHarness } from './support/api.js';
+import { eventually } from './support/eventually.js';
 
 let api: ApiHarness;
 
@@ -88,8 +89,11 @@ describe('rate limiting of storefront writes', () => {
     const other = await limited.call('GET', '/api/products', { token: STOREFRONT, headers: { 'x-forwarded-for': '203.0.113.7' } });
     expect(other.status).toBe(200);
     // A limited request changed nothing: three carts for the first client, one for the second.
-    const orders = await limited.operator('GET', '/api/orders?state=draft');
-    expect(orders.body.items).toHaveLength(4);
+    // (The lists are the projection, written just after each cart opens: wait for it, then there must be exactly four.)
+    await eventually(async () => {
+      const orders = await limited.operator('GET', '/api/orders?state=draft');
+      expect(orders.body.items).toHaveLength(4);
+    });
   });
 });
 

@@ -119,7 +119,7 @@ describe('GET /metrics', () => {
   });
 
   it('is refused in production without METRICS_TOKEN, and open in development', () => {
-    const secrets = { STOREFRONT_API_TOKEN: 'prod-storefront-token-0123', OPERATOR_API_TOKEN: 'prod-operator-token-01234', PAYMENT_WEBHOOK_SECRET: 'prod-webhook-secret-01234' };
+    const secrets = { STOREFRONT_API_TOKEN: 'prod-storefront-token-0123', OPERATOR_API_TOKEN: 'prod-operator-token-01234', PAYMENT_WEBHOOK_SECRET: 'prod-webhook-secret-01234', CARD_PAYMENTS: 'off' };
     const production = loadConfig({ NODE_ENV: 'production', ...secrets });
     expect(metricsAccess(production, undefined)).toMatchObject({ status: 403, code: 'metrics_disabled' });
     expect(metricsAccess(production, `Bearer ${METRICS_TOKEN}`)).toMatchObject({ status: 403 });
