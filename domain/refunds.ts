@@ -2,6 +2,7 @@
  * Refunds and returns: what may be refunded, what may come back. Pure, like
  * the rest of the order's rules; the order workflow runs them.
  */
+import { returnableByDefault } from './catalog.js';
 import { DomainError } from './errors.js';
 import { formatMoney } from './money.js';
 import { DeliveryState, OrderState, PaymentState, PaymentStatus, type Order, type Payment, type TimelineEntry } from './order.js';
@@ -164,7 +165,8 @@ export interface ReturnRequest {
  * when known (the catalog may have changed since).
  */
 export function isReturnable(product: { returnable: boolean; type: string } | undefined, soldType?: string): boolean {
-  return soldType !== 'service' && product?.type !== 'service' && product?.returnable !== false;
+  if (soldType !== undefined && !returnableByDefault(soldType)) return false;
+  return product === undefined || (returnableByDefault(product.type) && product.returnable);
 }
 
 /** How many of each product may still come back: delivered, minus what returns already ask for. */

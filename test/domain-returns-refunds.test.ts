@@ -1,6 +1,6 @@
 /** The return policy and the refund rules, without any server. */
 import { describe, expect, it } from 'vitest';
-import type { ProductSnapshot } from '../domain/catalog.js';
+import { returnableByDefault, type ProductSnapshot } from '../domain/catalog.js';
 import {
   applyCheckout,
   applyDeliveryCreated,
@@ -236,6 +236,12 @@ describe('what the return form offers', () => {
     expect(isReturnable({ returnable: true, type: 'service' })).toBe(false);
     expect(isReturnable({ returnable: true, type: 'storable' }, 'service')).toBe(false);
     expect(isReturnable(undefined, 'storable')).toBe(true);
+  });
+
+  it('a new product is returnable unless it is a service', () => {
+    expect(returnableByDefault('storable')).toBe(true);
+    expect(returnableByDefault('consumable')).toBe(true);
+    expect(returnableByDefault('service')).toBe(false);
   });
 });
 

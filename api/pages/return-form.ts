@@ -7,7 +7,7 @@ import type { OrderSummary } from '../../db/orders.js';
 import type { Product } from '../../domain/catalog.js';
 import { escapeHtml } from '../../domain/email-templates.js';
 import { formatMoney } from '../../domain/money.js';
-import type { Order } from '../../domain/order.js';
+import { DeliveryState, type Order } from '../../domain/order.js';
 import { returnAllowance } from '../../domain/refunds.js';
 import { returnWindowDaysOf, type ShopSettings } from '../../domain/settings.js';
 
@@ -45,7 +45,7 @@ export function renderReturnForm({ summary, order, products, settings, token }: 
     })
     .join('\n');
   const windowDays = order ? returnWindowDaysOf(order, settings.returnWindowDays) : settings.returnWindowDays;
-  const windowNote = summary.deliveryState === 'done' ? `You can return goods within ${windowDays} days of delivery.` : 'Goods can be returned once they have been delivered.';
+  const windowNote = summary.deliveryState === DeliveryState.done ? `You can return goods within ${windowDays} days of delivery.` : 'Goods can be returned once they have been delivered.';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Return items from order ${escapeHtml(summary.number)} · ${escapeHtml(settings.shopName)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}td,th{padding:.5rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}

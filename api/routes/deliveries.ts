@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { getDelivery, getLabel, listDeliveries, type DeliverySummary } from '../../db/deliveries.js';
-import { isStepDone, type Delivery } from '../../domain/delivery.js';
+import { DeliveryStatus, isStepDone, type Delivery } from '../../domain/delivery.js';
 import { DomainError } from '../../domain/errors.js';
 import { getDeliveryLive, validateDeliveryStep } from '../deliveries.js';
 import type { AppDeps } from '../app.js';
@@ -61,7 +61,7 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
           const stored = await getDeliveryLive(gateway, params.id).catch(() => getDelivery(db, params.id));
           if (!stored) return null;
           if (isStepDone(stored as Pick<Delivery, 'steps'>, body.step)) return stored;
-          throw new DomainError('delivery_closed', `Delivery for ${stored.orderNumber} is ${stored.state === 'done' ? 'done' : 'cancelled'}.`);
+          throw new DomainError('delivery_closed', `Delivery for ${stored.orderNumber} is ${stored.state === DeliveryStatus.done ? 'done' : 'cancelled'}.`);
         },
       );
       return { body: view(delivery) };

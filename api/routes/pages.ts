@@ -6,6 +6,7 @@ import { getSettings } from '../../db/settings.js';
 import { escapeHtml } from '../../domain/email-templates.js';
 import { DomainError } from '../../domain/errors.js';
 import { formatMoney } from '../../domain/money.js';
+import { OrderState } from '../../domain/order.js';
 import type { AppDeps } from '../app.js';
 import { getOrder } from '../orders.js';
 import { sameSecret, type ApiBuilder } from '../http.js';
@@ -62,7 +63,7 @@ export function pageRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
       const rows = order.lines
         .map((l) => `<tr><td>${escapeHtml(l.name)}</td><td>${l.quantity}</td><td>${escapeHtml(formatMoney(l.subtotal, order.currency))}</td></tr>`)
         .join('');
-      const open = order.state === 'draft';
+      const open = order.state === OrderState.draft;
       res
         .type('html')
         .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
@@ -70,7 +71,7 @@ export function pageRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
 <title>Your cart ${escapeHtml(order.number)} · ${escapeHtml(settings.shopName)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}td,th{padding:.4rem;border-bottom:1px solid #ddd;text-align:left}</style></head>
 <body><main><h1>Your cart ${escapeHtml(order.number)}</h1>
-<p>${open ? 'Your cart is waiting for you at ' + escapeHtml(settings.shopName) + '.' : `This order is ${escapeHtml(order.state === 'cancel' ? 'closed' : 'already placed')}.`}</p>
+<p>${open ? 'Your cart is waiting for you at ' + escapeHtml(settings.shopName) + '.' : `This order is ${escapeHtml(order.state === OrderState.cancel ? 'closed' : 'already placed')}.`}</p>
 <table><thead><tr><th scope="col">Product</th><th scope="col">Quantity</th><th scope="col">Subtotal</th></tr></thead><tbody>${rows}</tbody>
 <tfoot><tr><th scope="row" colspan="2">Total</th><td>${escapeHtml(formatMoney(order.total, order.currency))}</td></tr></tfoot></table>
 <p>Cart reference: <code>${escapeHtml(order.id)}</code></p></main></body></html>`);

@@ -1,18 +1,11 @@
 import { z } from 'zod';
 import { getOrderSummary } from '../../db/orders.js';
-import { getProductsBySku } from '../../db/products.js';
 import { getReturn, listReturns } from '../../db/returns.js';
-import { getSettings } from '../../db/settings.js';
 import { DomainError } from '../../domain/errors.js';
-import { DeliveryState } from '../../domain/order.js';
-import { ReturnState } from '../../domain/refunds.js';
 import type { AppDeps } from '../app.js';
 import { roleOf, sameSecret, type ApiBuilder } from '../http.js';
-import { getOrder } from '../orders.js';
-import { receiveReturn, requestRefund, requestReturn } from '../returns.js';
+import { receiveReturnAnswer, requestRefund, requestReturnOf } from '../returns.js';
 import { IdParam, RefundBody, RefundSchema, ReturnBody, ReturnListQuery, ReturnSchema } from '../schemas.js';
-import { sendOrExplainClosed } from '../temporal-gateway.js';
-import { returnView } from '../views/returns.js';
 
 export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   const { db } = gateway;
@@ -52,18 +45,7 @@ export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
       const operator = roleOf(req.headers.authorization, config.tokens) === 'operator';
       // A wrong token and an unknown order look the same: nothing is revealed.
       if (!order || (!operator && !sameSecret(body.token, order.accessToken))) throw new DomainError('order_not_found', 'No such order.');
-      const [settings, products] = await Promise.all([getSettings(db), getProductsBySku(db, body.lines.map((l) => l.sku))]);
-      const catalog = Object.fromEntries([...products.values()].map((p) => [p.sku, { returnable: p.returnable, type: p.type }]));
-      try {
-        const record = await requestReturn(gateway, params.id, { lines: body.lines, catalog, returnWindowDays: settings.returnWindowDays });
-        return { status: 201, body: returnView(record, order) };
-      } catch (error) {
-        // A delivered order's workflow closes only once its return window is over.
-        if (error instanceof DomainError && error.code === 'cart_not_editable' && order.deliveryState === DeliveryState.done) {
-          throw new DomainError('return_window_closed', `The return window for ${order.number} is closed.`);
-        }
-        throw error;
-      }
+      return { status: 201, body: await requestReturnOf(gateway, order, body.lines) };
     },
   });
 
@@ -102,21 +84,7 @@ export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
     params: IdParam,
     responses: { 200: { description: 'The return, received', schema: ReturnSchema }, 404: { description: 'Unknown return' }, 409: { description: 'Already received' } },
     handler: async ({ params }) => {
-      const status = await sendOrExplainClosed(
-        () => receiveReturn(gateway, params.id),
-        'return_not_found',
-        async () => {
-          // A received return's workflow is closed: say so, unless the return does not exist at all.
-          if (await getReturn(db, params.id)) throw new DomainError('return_already_received', 'This return has been received already.');
-          return null;
-        },
-      );
-      const stored = await getReturn(db, params.id);
-      if (stored) return { body: { ...stored, state: stored.state === ReturnState.requested ? status.state : stored.state, receivedAt: status.receivedAt ?? stored.receivedAt ?? null } };
-      // Received before the order's projection wrote it down: the order's own record answers.
-      const order = await getOrder(gateway, status.orderId!);
-      const record = order.returns!.find((r) => r.id === params.id)!;
-      return { body: { ...returnView(record, order), state: status.state, receivedAt: status.receivedAt ?? null } };
+      return { body: await receiveReturnAnswer(gateway, params.id) };
     },
   });
 }
