@@ -22,7 +22,7 @@ import { receiveReturn, requestRefund, requestReturn } from '../api/returns.js';
 import { startProviderFake } from '../test/support/provider-fake.js';
 import { refundWorkflowId, returnWorkflowId } from '../workflows/returns-contract.js';
 import { deliveryIdOf } from '../domain/delivery.js';
-import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
+import { deliveryWorkflowId, stockReservedSignal } from '../workflows/delivery-contract.js';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
 import { seedDemoCatalog } from '../db/seed.js';
@@ -170,6 +170,25 @@ const journeys: Record<string, (g: Gateway) => Promise<string | [string, ...Reco
     await orders.confirm(g, cart.id, { by: 'operator', paymentReceived: true });
     await retry(() => validateDeliveryStep(g, deliveryIdOf(cart.id), { step: 'ship' }));
     return [cart.id, { workflowId: orderWorkflowId(cart.id), runId: firstRunId, label: 'first-run' }];
+  },
+  async 'backorder-continued-then-cancelled'(g) {
+    // More shirts than the shop has: the delivery waits, looks again at each stock signal, and continues as new.
+    const cart = await orders.openCart(g, { lines: [{ sku: 'TEE-M', quantity: 100 }], customer: { email: 'backorder@example.com', loggedIn: true } });
+    await orders.checkout(g, cart.id, 'wire_transfer');
+    await orders.confirm(g, cart.id, { by: 'operator', paymentReceived: true });
+    await retry(async () => {
+      if ((await orders.getOrder(g, cart.id)).deliveryState !== 'waiting') throw new Error('not waiting yet');
+    });
+    const delivery = g.client.workflow.getHandle(deliveryWorkflowId(deliveryIdOf(cart.id)));
+    const firstRunId = (await delivery.describe()).runId!;
+    for (let i = 0; (await delivery.describe()).runId === firstRunId; i++) {
+      if (i > 200) throw new Error('the delivery never continued as new');
+      await delivery.signal(stockReservedSignal);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await orders.cancel(g, cart.id, { reason: 'waited too long', by: 'operator' });
+    await delivery.result();
+    return [cart.id, { workflowId: delivery.workflowId, runId: firstRunId, label: 'delivery-first-run' }, deliveryWorkflowId(deliveryIdOf(cart.id))];
   },
   async 'reminded-then-expired'(g) {
     const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }], customer: { email: 'idle@example.com', loggedIn: true } });
