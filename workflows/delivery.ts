@@ -52,7 +52,7 @@ const RESERVATION_RECHECK = '10 minutes';
  * (about a week at one per 10 minutes), or sooner when Temporal suggests it,
  * the delivery continues as new so its history stays short.
  */
-export const RECHECKS_PER_RUN = 1000;
+const RECHECKS_PER_RUN = 1000;
 
 export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> {
   const delivery =

@@ -176,7 +176,8 @@ class OrderRun {
 
   constructor(input: OrderWorkflowInput) {
     if (input.kind === 'continued') {
-      const { order, timelineSeq, projectedVersion, processedEventIds, policy } = input.carried;
+      const { order, timelineSeq, projectedVersion, processedEventIds, policy, pending } = input.carried;
+      this.pending.push(...(pending ?? []));
       this.order = order;
       this.timelineSeq = timelineSeq;
       this.projectedVersion = projectedVersion;
@@ -196,7 +197,8 @@ class OrderRun {
 
   /** What the next run starts from. */
   carried(): CarriedOrder {
-    return { order: this.order, timelineSeq: this.timelineSeq, projectedVersion: this.projectedVersion, processedEventIds: this.processedEventIds, policy: this.policy };
+    const { order, timelineSeq, projectedVersion, processedEventIds, policy, pending } = this;
+    return { order, timelineSeq, projectedVersion, processedEventIds, policy, ...(pending.length ? { pending } : {}) };
   }
 
   private record(entries: TimelineEntry[]): void {
@@ -491,15 +493,17 @@ class OrderRun {
 
   /** Writes the order (and the timeline entries since the last write) to the lists, until nothing is left. */
   private async project(force = false): Promise<void> {
-    for (;;) {
-      if (!this.projectionDue() && !(force && this.unprojected())) return;
-      this.syncSearchAttributes();
-      const batch = this.pending.splice(0);
-      const version = this.order.version;
-      await projectOrder(this.order, batch, this.deliverySnapshot);
-      this.projectedVersion = Math.max(this.projectedVersion, version);
-      this.projectDraftNow = false;
-    }
+    while (this.projectionDue() || (force && this.unprojected())) await this.writeProjection();
+  }
+
+  /** One write of the order as it is now, with the timeline entries since the last one. */
+  private async writeProjection(): Promise<void> {
+    this.syncSearchAttributes();
+    const batch = this.pending.splice(0);
+    const version = this.order.version;
+    await projectOrder(this.order, batch, this.deliverySnapshot);
+    this.projectedVersion = Math.max(this.projectedVersion, version);
+    this.projectDraftNow = false;
   }
 
   /** Upserts only what changed since the last upsert (the start set the first values). */
@@ -546,15 +550,20 @@ class OrderRun {
   }
 
   /**
-   * The history is long: project first, then wait until no handler runs and
-   * nothing is left to project, and continue with no await in between, so no
-   * message can land in a run that is ending. One that arrived during the
-   * projection is dealt with first (the loop comes back here afterwards).
+   * The history is long: write the projection first, then wait until no
+   * handler and no email is in flight, and continue with no await in between, so no message
+   * can land in a run that is ending. What a message changed during that last
+   * projection is carried (the order, and its timeline entries in `pending`)
+   * and written first thing by the next run: waiting for a moment with
+   * nothing to project would never come for a cart edited without pause. A
+   * reaction that came due meanwhile (a return to decide, an email) is done
+   * by this run first; the loop comes back here afterwards.
    */
   private async continueAsNew(): Promise<void> {
-    await this.project(true);
+    // One write, not "until nothing is left": edits arriving without a pause would keep it writing for ever.
+    if (this.unprojected()) await this.writeProjection();
     await condition(() => allHandlersFinished() && this.nothingInFlight());
-    if (this.unprojected() || this.reactions.some((r) => r.name !== 'continue as new' && r.due())) return;
+    if (this.reactions.some((r) => r.name !== 'continue as new' && r.name !== 'projection' && r.due())) return;
     await continueAsNew<typeof orderWorkflow>({ kind: 'continued', carried: this.carried() });
   }
 

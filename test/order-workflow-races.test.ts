@@ -1,9 +1,12 @@
 /**
- * Continue-as-new may not lose a message: an update that arrives while the
- * ending run writes its last projection is finished (and projected) before
- * the run continues. The projection and the payment provider are held by the
- * test (a worker with gated activities), so the interleaving is forced, not
- * hoped for; the dev server suggests continue-as-new after 150 events.
+ * Races the order workflow must win, forced rather than hoped for: a worker
+ * whose activities the test can hold (the projection, the payment provider,
+ * the delivery's stock release).
+ * - Continue-as-new may not lose a message: an update that arrives while the
+ *   ending run writes its last projection is finished (and projected) before
+ *   the run continues (the dev server suggests continuing after 150 events).
+ * - A cancellation waits for the delivery to release the goods, but not for
+ *   ever: without an answer it is refused with delivery_not_answering.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -16,6 +19,7 @@ import { paymentProvidersOf } from '../activities/payment-providers.js';
 import { demoCarrier } from '../activities/shipping.js';
 import * as orders from '../api/orders.js';
 import type { Database } from '../db/index.js';
+import { DomainError } from '../domain/errors.js';
 import { getOrderSummary, getTimeline } from '../db/orders.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
 import { createTestDatabase } from './support/database.js';
@@ -23,9 +27,9 @@ import { eventually } from './support/eventually.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-/** An activity call the test holds until it lets it go; `reached` resolves when the call arrives. */
+/** Activity calls the test holds, from arm() until open(); `reached` resolves when the first one arrives. */
 class Gate {
-  armed = false;
+  private armed = false;
   private reachedResolve: () => void = () => {};
   private openResolve: () => void = () => {};
   reached = new Promise<void>((r) => (this.reachedResolve = r));
@@ -34,10 +38,9 @@ class Gate {
   arm(): void {
     this.armed = true;
   }
-  /** Called by the activity: waits here the first time after arm(). */
+  /** Called by the activity: every call waits here while the gate is armed and not yet open (retries too). */
   async pass(): Promise<void> {
     if (!this.armed) return;
-    this.armed = false;
     this.reachedResolve();
     await this.opened;
   }
@@ -55,6 +58,7 @@ let nativeConnection: NativeConnection;
 let gateway: orders.OrderGateway;
 const projection = new Gate();
 const payment = new Gate();
+const stockRelease = new Gate();
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -83,6 +87,10 @@ beforeAll(async () => {
         await payment.pass();
         return real.createPayment(...args);
       },
+      async releaseStock(...args: Parameters<typeof real.releaseStock>) {
+        await stockRelease.pass();
+        return real.releaseStock(...args);
+      },
     },
   });
   running = worker.run();
@@ -92,6 +100,7 @@ beforeAll(async () => {
 afterAll(async () => {
   projection.open();
   payment.open();
+  stockRelease.open();
   worker?.shutdown();
   await running;
   await connection?.close();
@@ -151,19 +160,79 @@ describe('continue-as-new', () => {
     expect(accepted).toBeGreaterThan(projections[1]!);
     expect(accepted).toBeLessThan(heldCompleted);
     expect(completed).toBeGreaterThan(heldCompleted);
-    // The checkout's change was projected by this run after the checkout completed, and only then did the run continue.
-    expect(projections.at(-1)!).toBeGreaterThan(completed);
-    expect(events.length - 1).toBeGreaterThan(projections.at(-1)!);
+    // The run continued only after the checkout completed, carrying what it changed for the next run to project.
+    const continued = events.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!;
+    expect(events.length - 1).toBeGreaterThan(completed);
+    const carried = JSON.parse(Buffer.from(continued.input!.payloads![0]!.data!).toString()).carried;
+    expect(carried.order).toMatchObject({ state: 'sent', version: sent.version });
+    expect(carried.pending.map((e: { type: string }) => e.type)).toContain('quotation_sent');
+    await eventually(async () => {
+      const nextRun = (await client.workflow.getHandle(orderWorkflowId(cart.id), continued.newExecutionRunId!).fetchHistory()).events ?? [];
+      expect(nextRun.find((e) => e.activityTaskScheduledEventAttributes)?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('projectOrder');
+    });
 
     // The new run has the checkout; the lists and the timeline have it once.
     expect((await handle.describe()).runId).not.toBe(firstRunId);
     const now = await orders.getOrder(gateway, cart.id);
     expect(now).toMatchObject({ state: 'sent', version: sent.version, lines: [{ sku: 'MUG-BLUE', quantity: 1 + edits }] });
     expect(now.payments.map((p) => p.method)).toEqual(['wire_transfer']);
-    expect(await getOrderSummary(database.db, cart.id)).toMatchObject({ state: 'sent', version: sent.version });
+    await eventually(async () => expect(await getOrderSummary(database.db, cart.id)).toMatchObject({ state: 'sent', version: sent.version }));
     const timeline = await getTimeline(database.db, cart.id);
     expect(timeline.filter((e) => e.type === 'line_added')).toHaveLength(edits);
     expect(timeline.filter((e) => e.type === 'quotation_sent')).toHaveLength(1);
+    expect(timeline.map((e) => e.seq)).toEqual(timeline.map((_, i) => i + 1));
+  }, 60_000);
+
+  it('a cancellation whose delivery does not answer is refused after a bounded wait, and goes through once it answers', async () => {
+    const cart = await orders.openCart(gateway, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }], customer: { email: 'slow@example.com', loggedIn: true } });
+    await orders.checkout(gateway, cart.id, 'wire_transfer');
+    await orders.confirm(gateway, cart.id, { by: 'operator', paymentReceived: true });
+    await eventually(async () => expect((await orders.getOrder(gateway, cart.id)).deliveryState).toBe('ready'), 15_000);
+
+    stockRelease.arm();
+    const started = Date.now();
+    const refused = await orders.cancel(gateway, cart.id, { reason: 'changed my mind', by: 'operator' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(DomainError);
+    expect((refused as DomainError).code).toBe('delivery_not_answering');
+    expect((refused as DomainError).status).toBe(409);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(30_000);
+    // The delivery was asked (it is held in its stock release); the order is unchanged.
+    await stockRelease.reached;
+    expect(await orders.getOrder(gateway, cart.id)).toMatchObject({ state: 'sale', deliveryState: 'ready' });
+    const events = (await client.workflow.getHandle(orderWorkflowId(cart.id)).fetchHistory()).events ?? [];
+    expect(events.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
+    expect(events.filter((e) => e.timerFiredEventAttributes)).toHaveLength(1);
+
+    stockRelease.open();
+    await eventually(async () => expect((await orders.getOrder(gateway, cart.id)).deliveryState).toBe('cancel'), 15_000);
+    const cancelled = await orders.cancel(gateway, cart.id, { reason: 'changed my mind', by: 'operator' });
+    expect(cancelled).toMatchObject({ state: 'cancel', deliveryState: 'cancel' });
+  }, 90_000);
+
+  it('a cart edited without a pause still continues as new at once, without a projection per edit', async () => {
+    const cart = await orders.openCart(gateway, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
+    const handle = client.workflow.getHandle(orderWorkflowId(cart.id));
+    const firstRunId = (await handle.describe()).runId!;
+    let edits = 0;
+    while ((await handle.describe()).runId === firstRunId) {
+      await orders.addLine(gateway, cart.id, { sku: 'GIFT-WRAP', quantity: 1 });
+      edits += 1;
+      expect(edits).toBeLessThan(100);
+    }
+    const events = (await client.workflow.getHandle(orderWorkflowId(cart.id), firstRunId).fetchHistory()).events ?? [];
+    const suggested = events.findIndex((e) => e.workflowTaskStartedEventAttributes?.suggestContinueAsNew);
+    // Created, then the one before continuing: edits that kept arriving were carried, not projected one by one.
+    expect(events.filter((e) => scheduled(e, 'projectOrder'))).toHaveLength(2);
+    expect(events.length - suggested).toBeLessThan(30);
+    // Every edit is in the timeline once the quotation is sent (a draft's edits are written at its milestones).
+    await orders.setContact(gateway, cart.id, { email: 'busy@example.com' });
+    const { order: sent } = await orders.checkout(gateway, cart.id, 'wire_transfer');
+    await eventually(async () => expect((await getOrderSummary(database.db, cart.id))?.version).toBe(sent.version));
+    const timeline = await getTimeline(database.db, cart.id);
+    expect(timeline.filter((e) => e.type === 'line_added')).toHaveLength(edits);
     expect(timeline.map((e) => e.seq)).toEqual(timeline.map((_, i) => i + 1));
   }, 60_000);
 });
