@@ -9,7 +9,9 @@ import { acceptedPaymentMethods, checkPaymentMethodAccepted, effectivePaymentMet
 import { applyCheckout, applyPaymentEvent, checkCheckout, newQuotation, type Order, type Payment } from '../domain/order.js';
 import { checkRefund } from '../domain/refunds.js';
 import { DEFAULT_SETTINGS } from '../domain/settings.js';
-import { startApi, type ApiHarness } from './support/api.js';
+import { demoCardProvider } from '../activities/payments/demo.js';
+import { PROVIDER_KEY, startApi, type ApiHarness } from './support/api.js';
+import { eventually } from './support/eventually.js';
 
 const T0 = '2026-11-26T10:00:00.000Z';
 const T1 = '2026-11-26T10:05:00.000Z';
@@ -171,5 +173,19 @@ describe('payment methods through the API', () => {
     } finally {
       await api.operator('PATCH', '/api/settings', { paymentMethods: initial.body.paymentMethods });
     }
+  });
+
+  it('the demo provider (development): checkout answers its page; its API cancels an open payment, and says when it was paid', async () => {
+    const demo = demoCardProvider({ url: `${api.baseUrl}/demo-provider`, apiKey: PROVIDER_KEY });
+    const id = await cartWithContact();
+    const checkout = await api.storefront('POST', `/api/carts/${id}/checkout`, { paymentMethod: 'card' });
+    const { reference } = checkout.body.payment;
+    expect(checkout.body.payment.redirectUrl).toBe(`${api.baseUrl}/demo-provider/pay/${reference}`);
+    expect(await demo.cancelPayment!({ reference })).toEqual({ status: 'cancelled' });
+    const wrongKey = demoCardProvider({ url: `${api.baseUrl}/demo-provider`, apiKey: 'not-the-key' });
+    await expect(wrongKey.cancelPayment!({ reference })).rejects.toThrow(/401/);
+    expect((await api.webhook({ id: `evt_demo_${id}`, type: 'payment.succeeded', data: { reference, amount: checkout.body.payment.amount, currency: 'EUR' } })).status).toBe(200);
+    await eventually(async () => expect((await api.operator('GET', `/api/orders/${id}`)).body.payments).toMatchObject([{ reference, status: 'succeeded' }]));
+    expect(await demo.cancelPayment!({ reference })).toEqual({ status: 'already_paid' });
   });
 });
