@@ -56,6 +56,6 @@ export function checkPaymentMethodAccepted(
 ): DomainError | null {
   if (!accepted || accepted.includes(method)) return null;
   if (order.paymentMethod === method && order.payments.some((p) => p.method === method && p.status === ('pending' satisfies PaymentStatus))) return null;
-  const others = accepted.length ? `Accepted: ${accepted.map((m) => m.replace('_', ' ')).join(', ')}.` : 'The shop accepts no payment method right now.';
-  return new DomainError('payment_method_disabled', `The shop does not take ${method.replace('_', ' ')} payments. ${others}`, { paymentMethod: method, accepted });
+  const others = accepted.length ? `Accepted: ${accepted.map((m) => m.replaceAll('_', ' ')).join(', ')}.` : 'The shop accepts no payment method right now.';
+  return new DomainError('payment_method_disabled', `The shop does not take ${method.replaceAll('_', ' ')} payments. ${others}`, { paymentMethod: method, accepted });
 }

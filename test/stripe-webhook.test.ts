@@ -104,6 +104,25 @@ describe('Stripe checkout and webhooks through the API', () => {
     expect(detail.body.payments).toMatchObject([{ method: 'card', status: 'succeeded', events: [{ id: event.id, type: 'payment.succeeded' }] }]);
   });
 
+  it('refunds reach Stripe by the PaymentIntent: a partial refund through an outage (503, 429) is retried and made once', async () => {
+    const { id, intent } = await cardCheckout();
+    const paid = fake.setIntentStatus(intent.id, 'succeeded');
+    expect((await deliver(stripeEvent('payment_intent.succeeded', paid))).status).toBe(200);
+    await eventually(async () => expect((await api.storefront('GET', `/api/carts/${id}`)).body.state).toBe('sale'));
+    const attemptsBefore = fake.requests.filter((r) => r.path === '/v1/refunds').length;
+    fake.failNext(503, 429);
+    const refund = await api.operator('POST', `/api/orders/${id}/refunds`, { amount: 1000, reason: 'goodwill' });
+    expect(refund.status).toBe(202);
+    await eventually(async () => {
+      const detail = (await api.operator('GET', `/api/orders/${id}`)).body;
+      expect(detail).toMatchObject({ paymentState: 'partially_refunded', refunds: [{ id: refund.body.id, status: 'succeeded', amount: 1000 }] });
+    }, 20_000);
+    const attempts = fake.requests.filter((r) => r.path === '/v1/refunds').slice(attemptsBefore);
+    expect(attempts.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(attempts.map((r) => r.idempotencyKey))).toEqual(new Set([refund.body.id]));
+    expect(fake.refunds.filter((r) => r.payment_intent === intent.id)).toMatchObject([{ amount: 1000, metadata: { refund_id: refund.body.id, reason: 'goodwill' } }]);
+  });
+
   it('events this shop does not act on, or for payments it did not open, are acknowledged and ignored', async () => {
     const unrelated = await deliver(stripeEvent('customer.created', { id: 'cus_1', object: 'customer' }));
     expect(unrelated).toEqual({ status: 200, body: { received: true, duplicate: false, orderId: null, ignored: true } });
