@@ -21,6 +21,8 @@ const optionalText = z
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty in development (pino-pretty), JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   DATA_DIR: z.string().min(1).default('data'),
   DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -61,6 +63,7 @@ const EnvSchema = z.object({
 export interface Config {
   env: 'development' | 'production' | 'test';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty';
   dataDir: string;
   databaseUrl: string | undefined;
   host: string;
@@ -122,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     for (const k of Object.keys(DEV_TOKENS) as Array<keyof typeof DEV_TOKENS>) {
       if (e[k] === DEV_TOKENS[k]) problems.push(`  ${k}: the development default may not be used in production`);
     }
+    if (e.LOG_FORMAT === 'pretty') problems.push('  LOG_FORMAT: pretty is for development (pino-pretty is not installed in production); use json');
     if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   }
   let temporalProfile: TemporalProfile;
@@ -134,6 +138,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     host: e.HOST,
