@@ -25,6 +25,8 @@ const optionalText = z
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty in development (pino-pretty), JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   DATA_DIR: z.string().min(1).default('data'),
   DATABASE_URL: optionalText.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -73,6 +75,7 @@ const EnvSchema = z.object({
 export interface Config {
   env: 'development' | 'production' | 'test';
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  logFormat: 'json' | 'pretty';
   dataDir: string;
   databaseUrl: string | undefined;
   host: string;
@@ -157,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push('  STRIPE_SECRET_KEY: card payments are on and no real payment provider is configured; set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or CARD_PAYMENTS=off');
     }
     if (e.STRIPE_API_BASE) problems.push("  STRIPE_API_BASE: a test double's address may not be used in production");
+    if (e.LOG_FORMAT === 'pretty') problems.push('  LOG_FORMAT: pretty is for development (pino-pretty is not installed in production); use json');
   }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   let temporalProfile: TemporalProfile;
@@ -176,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' ? 'pretty' : 'json'),
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     host: e.HOST,

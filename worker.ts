@@ -18,8 +18,8 @@ import { paymentProvidersFor, type PaymentProviders } from './activities/payment
 import { demoCarrier, type Carrier } from './activities/shipping.js';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from './config.js';
 import { createDb, type Db } from './db/index.js';
-import { createLogger } from './logger.js';
-import { installSdkMetrics, serveWorkerMetrics } from './operations/metrics.js';
+import { loggerOf, temporalLoggerOf } from './logger.js';
+import { installTemporalRuntime, serveWorkerMetrics } from './operations/metrics.js';
 import { connectClient, connectWorker, temporalConnectionOptions } from './operations/temporal-connection.js';
 import { ALL_SEARCH_ATTRIBUTES } from './workflows/order-contract.js';
 
@@ -102,10 +102,11 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'worker');
+  const logger = loggerOf(config, 'worker');
   const { databaseUrl, temporalAddress } = requireSharedServices(config, 'npm run worker');
-  // The SDK's exporter must be installed before the first connection.
-  const metricsServer = config.metrics.workerPort === undefined ? undefined : (installSdkMetrics(config.metrics.sdkBindAddress), await serveWorkerMetrics(config, config.metrics.workerPort, config.host));
+  // Before the first connection: the SDK's logs in our format, and its metrics exporter when metrics are served.
+  installTemporalRuntime({ logger: temporalLoggerOf(logger), metricsBindAddress: config.metrics.workerPort === undefined ? undefined : config.metrics.sdkBindAddress });
+  const metricsServer = config.metrics.workerPort === undefined ? undefined : await serveWorkerMetrics(config, config.metrics.workerPort, config.host);
   if (metricsServer) logger.info({ port: config.metrics.workerPort }, 'worker metrics on /metrics');
   const database = await createDb({ url: databaseUrl });
   await database.migrate();

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from '../config.js';
 import { createDb, type Database } from '../db/index.js';
-import { createLogger, type Logger } from '../logger.js';
+import { loggerOf, type Logger } from '../logger.js';
 import { connectClient, temporalConnectionOptions } from '../operations/temporal-connection.js';
 import { createApp } from './app.js';
 
@@ -41,7 +41,7 @@ export function warnAboutDevSecrets(config: Config, logger: Logger): void {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'api');
+  const logger = loggerOf(config, 'api');
   const { databaseUrl, temporalAddress } = requireSharedServices(config, 'npm run api');
   warnAboutDevSecrets(config, logger);
   const database = await createDb({ url: databaseUrl });

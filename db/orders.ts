@@ -22,8 +22,8 @@ export interface NumberedEntry extends TimelineEntry {
  * Writes one order's state and its new timeline entries. Idempotent and
  * ordered: the row only moves forward in version, so a retried or late write
  * of an older snapshot changes nothing; entries are keyed by (order, seq).
+ * `recorded`: the entries this call wrote, not an earlier one (the business metrics count them).
  */
-/** `recorded`: the timeline entries written by this call, not by an earlier one (the business metrics count them). */
 export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry[]): Promise<{ applied: boolean; recorded: Array<{ type: string; data: unknown }> }> {
   const values = {
     id: order.id,

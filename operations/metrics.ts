@@ -15,6 +15,7 @@
  * worker on METRICS_PORT. Prometheus scrapes both (deploy/prometheus.yml).
  */
 import { createServer, type Server } from 'node:http';
+import type { Logger as TemporalLogger } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -118,13 +119,24 @@ function routeOf(req: Request): string {
 let sdkMetricsUrl: string | undefined;
 
 /**
- * Installs the Temporal runtime with its Prometheus exporter on a loopback
- * address; must run before the process's first NativeConnection. `/metrics`
- * then includes the worker's `temporal_*` metrics.
+ * Installs the Temporal runtime, once per process and before its first
+ * NativeConnection: the SDK's own log messages through our logger, and, with
+ * an address, its Prometheus exporter on that (loopback) address, which
+ * `/metrics` then appends (the worker's `temporal_*` metrics).
  */
+export function installTemporalRuntime(options: { logger?: TemporalLogger; metricsBindAddress?: string | undefined }): void {
+  const { logger, metricsBindAddress } = options;
+  Runtime.install({
+    ...(logger ? { logger } : {}),
+    ...(metricsBindAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsBindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } }
+      : {}),
+  });
+  if (metricsBindAddress) sdkMetricsUrl = `http://${metricsBindAddress}/metrics`;
+}
+
 export function installSdkMetrics(bindAddress: string): void {
-  Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress, countersTotalSuffix: true, useSecondsForDurations: true } } } });
-  sdkMetricsUrl = `http://${bindAddress}/metrics`;
+  installTemporalRuntime({ metricsBindAddress: bindAddress });
 }
 
 /** The whole exposition: this process's metrics, then the SDK's when installed. */

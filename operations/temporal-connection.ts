@@ -3,8 +3,8 @@
  * (@temporalio/envconfig), the convention Temporal's CLI and SDKs share.
  *
  * A TOML profile (TEMPORAL_CONFIG_FILE, or ~/.config/temporalio/temporal.toml;
- * TEMPORAL_PROFILE picks one, "default" otherwise) and the TEMPORAL_* variables
- * over it: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY (Temporal
+ * TEMPORAL_PROFILE picks one, "default" otherwise; read only when one of these
+ * two is set) and the TEMPORAL_* variables over it: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY (Temporal
  * Cloud; implies TLS), TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH/_DATA,
  * TEMPORAL_TLS_CLIENT_KEY_PATH/_DATA (mTLS), TEMPORAL_TLS_SERVER_CA_CERT_PATH/_DATA,
  * TEMPORAL_TLS_SERVER_NAME (SNI), TEMPORAL_GRPC_META_<NAME>.
@@ -31,7 +31,9 @@ export interface TemporalProfile {
 /** The profile and variables as the SDK reads them; throws an Error whose message says what is wrong, never a secret. */
 export function loadTemporalProfile(env: Record<string, string | undefined>): TemporalProfile {
   const defined = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
-  const profile = loadClientConfigProfile({ overrideEnvVars: defined });
+  // The TOML file only when asked for: a developer's CLI profile (say, for Temporal Cloud) in the default
+  // location must not send `npm start` or the tests to that cluster instead of their own dev server.
+  const profile = loadClientConfigProfile({ overrideEnvVars: defined, disableFile: !defined.TEMPORAL_CONFIG_FILE && !defined.TEMPORAL_PROFILE });
   const tls = profile.tls;
   if (tls && !tls.disabled && Boolean(tls.clientCert) !== Boolean(tls.clientKey)) {
     throw new Error('mTLS needs both the client certificate and its key (TEMPORAL_TLS_CLIENT_CERT_* and TEMPORAL_TLS_CLIENT_KEY_*, or client_cert_* and client_key_* in the profile).');

@@ -11,7 +11,8 @@ import { serveApi, warnAboutDevSecrets } from '../api/server.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
 import { seedDemoCatalog } from '../db/seed.js';
-import { createLogger } from '../logger.js';
+import { loggerOf, temporalLoggerOf } from '../logger.js';
+import { installTemporalRuntime } from '../operations/metrics.js';
 import { connectClient, connectWorker, temporalConnectionOptions } from '../operations/temporal-connection.js';
 import { createOrderWorker, emailSettingsOf, ensureSearchAttributes, prebuildWorkflowBundle } from '../worker.js';
 import { createDemoOrder } from './demo-order.js';
@@ -19,7 +20,9 @@ import { resolveTemporalCli, startDevServer, type DevServer } from './temporal-s
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'start');
+  const logger = loggerOf(config, 'start');
+  // Before the first connection: the worker's SDK messages in the same (pretty) format.
+  installTemporalRuntime({ logger: temporalLoggerOf(logger) });
   warnAboutDevSecrets(config, logger);
 
   let devServer: DevServer | undefined;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
-import { installSdkMetrics, metricsAccess } from '../operations/metrics.js';
+import { countBusinessEvents, installSdkMetrics, metricsAccess } from '../operations/metrics.js';
 import { freePort } from '../scripts/temporal-server.js';
 import { STOREFRONT, startApi, type ApiHarness } from './support/api.js';
 import { eventually } from './support/eventually.js';
@@ -108,6 +108,43 @@ describe('GET /metrics', () => {
       expect(sample(text, 'temporal_workflow_task_execution_latency_count', queue)).toBeGreaterThan(0);
       expect(sample(text, 'temporal_activity_execution_latency_count', { ...queue, activity_type: 'projectOrder' })).toBeGreaterThan(0);
     });
+  });
+
+  it('reads each business event from its timeline entry, and nothing else', async () => {
+    const counters = (text: string) => ({
+      byPayment: sample(text, 'orders_confirmed_total', { by: 'payment' }),
+      byOperator: sample(text, 'orders_confirmed_total', { by: 'operator' }),
+      reminders: sample(text, 'orders_reminders_sent_total'),
+      refundsOk: sample(text, 'orders_refunds_total', { outcome: 'succeeded' }),
+      refundsKo: sample(text, 'orders_refunds_total', { outcome: 'failed' }),
+      deliveries: sample(text, 'orders_deliveries_done_total'),
+      paymentFailures: sample(text, 'orders_payment_failures_total'),
+    });
+    const before = counters(await scrape());
+    countBusinessEvents([
+      { type: 'order_confirmed', data: { paymentReceived: true } },
+      { type: 'payment_received', data: { outcome: 'confirmed' } },
+      { type: 'payment_received', data: { outcome: 'paid' } },
+      { type: 'email_sent', data: { kind: 'abandoned_cart', seq: 1 } },
+      { type: 'email_sent', data: { kind: 'order_confirmation', seq: 1 } },
+      { type: 'email_skipped', data: { kind: 'abandoned_cart', seq: 2 } },
+      { type: 'refund_succeeded', data: { refundId: 'r1' } },
+      { type: 'refund_failed', data: { refundId: 'r2' } },
+      { type: 'refund_requested', data: { refundId: 'r3' } },
+      { type: 'delivery_done', data: { deliveryId: 'd1' } },
+      { type: 'delivery_step_done', data: { deliveryId: 'd1' } },
+      { type: 'payment_failed', data: null },
+    ]);
+    const after = counters(await scrape());
+    expect({
+      byPayment: after.byPayment - before.byPayment,
+      byOperator: after.byOperator - before.byOperator,
+      reminders: after.reminders - before.reminders,
+      refundsOk: after.refundsOk - before.refundsOk,
+      refundsKo: after.refundsKo - before.refundsKo,
+      deliveries: after.deliveries - before.deliveries,
+      paymentFailures: after.paymentFailures - before.paymentFailures,
+    }).toEqual({ byPayment: 1, byOperator: 1, reminders: 1, refundsOk: 1, refundsKo: 1, deliveries: 1, paymentFailures: 1 });
   });
 
   it('asks for METRICS_TOKEN when it is set', async () => {

@@ -5,7 +5,7 @@
  * here by openssl, and asks the client for its certificate (mTLS).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -138,6 +138,19 @@ describe('a Temporal cluster behind TLS', () => {
     // The variables win over the profile, as in Temporal's CLI.
     expect(loadConfig({ NODE_ENV: 'test', TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'secure', TEMPORAL_NAMESPACE: 'orders-prod' }).temporal.namespace).toBe('orders-prod');
     expect(() => loadConfig({ NODE_ENV: 'test', TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'missing' })).toThrow(/Profile 'missing' not found/);
+  });
+
+  it("reads the default file's profile only when TEMPORAL_PROFILE asks for it", () => {
+    const home = join(dir, 'config-home');
+    mkdirSync(join(home, 'temporalio'), { recursive: true });
+    writeFileSync(join(home, 'temporalio', 'temporal.toml'), `[profile.default]\naddress = "${proxyAddress}"\nnamespace = "from-file"\n`);
+    // A developer's CLI profile does not send npm start or the tests elsewhere...
+    const unasked = loadConfig({ NODE_ENV: 'test', XDG_CONFIG_HOME: home, HOME: home });
+    expect(unasked.temporal.address).toBeUndefined();
+    expect(unasked.temporal.namespace).toBe('default');
+    // ...unless asked.
+    const asked = loadConfig({ NODE_ENV: 'test', XDG_CONFIG_HOME: home, HOME: home, TEMPORAL_PROFILE: 'default' });
+    expect(asked.temporal).toMatchObject({ address: proxyAddress, namespace: 'from-file' });
   });
 
   it('refuses a server whose certificate another CA signed, with an error that names the setting', async () => {
