@@ -195,6 +195,16 @@ class OrderRun {
     this.searchAttributes = searchAttributesOf(this.order);
   }
 
+  /**
+   * The values the run starts from: later upserts send only what changed
+   * since. Taken once the timers have started (an idle quotation continued
+   * past its expiry has already expired then), as the recorded runs did.
+   */
+  takeStartingSearchAttributes(): void {
+    this.searchAttributes = searchAttributesOf(this.order);
+    setCurrentDetails(orderDetailsText(this.order));
+  }
+
   /** What the next run starts from. */
   carried(): CarriedOrder {
     const { order, timelineSeq, projectedVersion, processedEventIds, policy, pending } = this;
@@ -492,18 +502,17 @@ class OrderRun {
   ];
 
   /** Writes the order (and the timeline entries since the last write) to the lists, until nothing is left. */
-  private async project(force = false): Promise<void> {
-    while (this.projectionDue() || (force && this.unprojected())) await this.writeProjection();
-  }
-
-  /** One write of the order as it is now, with the timeline entries since the last one. */
-  private async writeProjection(): Promise<void> {
-    this.syncSearchAttributes();
-    const batch = this.pending.splice(0);
-    const version = this.order.version;
-    await projectOrder(this.order, batch, this.deliverySnapshot);
-    this.projectedVersion = Math.max(this.projectedVersion, version);
-    this.projectDraftNow = false;
+  private async project({ force = false, once = false } = {}): Promise<void> {
+    for (;;) {
+      if (!this.projectionDue() && !(force && this.unprojected())) return;
+      this.syncSearchAttributes();
+      const batch = this.pending.splice(0);
+      const version = this.order.version;
+      await projectOrder(this.order, batch, this.deliverySnapshot);
+      this.projectedVersion = Math.max(this.projectedVersion, version);
+      this.projectDraftNow = false;
+      if (once) return;
+    }
   }
 
   /** Upserts only what changed since the last upsert (the start set the first values). */
@@ -545,7 +554,7 @@ class OrderRun {
    */
   private async close(): Promise<'closed' | undefined> {
     await condition(() => allHandlersFinished() && this.inFlight.emails === 0);
-    await this.project(true);
+    await this.project({ force: true });
     return allHandlersFinished() && !this.unprojected() && this.closeDue() ? 'closed' : undefined;
   }
 
@@ -561,7 +570,7 @@ class OrderRun {
    */
   private async continueAsNew(): Promise<void> {
     // One write, not "until nothing is left": edits arriving without a pause would keep it writing for ever.
-    if (this.unprojected()) await this.writeProjection();
+    await this.project({ force: true, once: true });
     await condition(() => allHandlersFinished() && this.nothingInFlight());
     if (this.reactions.some((r) => r.name !== 'continue as new' && r.name !== 'projection' && r.due())) return;
     await continueAsNew<typeof orderWorkflow>({ kind: 'continued', carried: this.carried() });
@@ -638,7 +647,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   setHandler(paymentEventSignal, (event) => run.paymentEvent(event));
   setHandler(reminderPolicySignal, (policy) => run.reminderPolicy(policy));
   void run.watchIdleQuotation();
-  setCurrentDetails(orderDetailsText(run.order));
+  run.takeStartingSearchAttributes();
 
   for (;;) {
     await condition(() => run.reactions.some((reaction) => reaction.due()));
