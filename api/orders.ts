@@ -47,9 +47,6 @@ import {
 } from '../workflows/order-contract.js';
 import { sendOrExplainClosed, sendToWorkflow, toDomainError, type TemporalGateway } from './temporal-gateway.js';
 
-/** The gateway's former name, kept for the scripts and tests that still say it. */
-export type OrderGateway = TemporalGateway;
-
 /** Opaque, unguessable ids: 128 random bits, or derived from a client's idempotency key. */
 function newOrderId(idempotencyKey?: string): string {
   const bytes = idempotencyKey ? createHash('sha256').update(`cart:${idempotencyKey}`).digest().subarray(0, 16) : randomBytes(16);

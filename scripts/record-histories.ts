@@ -18,6 +18,7 @@ import { outboxTransport } from '../activities/email.js';
 import { paymentProvidersOf } from '../activities/payment-providers.js';
 import { validateDeliveryStep } from '../api/deliveries.js';
 import * as orders from '../api/orders.js';
+import type { TemporalGateway } from '../api/temporal-gateway.js';
 import { receiveReturn, requestRefund, requestReturn } from '../api/returns.js';
 import { startProviderFake } from '../test/support/provider-fake.js';
 import { refundWorkflowId, returnWorkflowId } from '../workflows/returns-contract.js';
@@ -45,7 +46,7 @@ function corpusFolder(): string {
 /** A workflow a journey involved besides its order's current run; `runId` picks an earlier run (continue-as-new). */
 type Recorded = string | { workflowId: string; runId: string; label: string };
 
-type Gateway = orders.OrderGateway;
+type Gateway = TemporalGateway;
 
 const CONTINUE_AS_NEW_AFTER = 300;
 

@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as orders from '../api/orders.js';
+import type { TemporalGateway } from '../api/temporal-gateway.js';
 import { countActions, type ActionCount } from '../bench/actions.js';
 import { getOrderSummary } from '../db/orders.js';
 import type { Database } from '../db/index.js';
@@ -19,7 +20,7 @@ import { startTimeSkipping, type TimeSkippingHarness } from './support/time-skip
 
 let database: Database;
 let temporal: TimeSkippingHarness;
-let gateway: orders.OrderGateway;
+let gateway: TemporalGateway;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 

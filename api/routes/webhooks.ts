@@ -7,7 +7,6 @@ import { receivePaymentEvent } from '../services/payment-events.js';
 import { verifySignature } from '../webhook-signature.js';
 
 // The demo provider's page still imports the intake from here; it moves to ../services/payment-events.js with that page.
-export { receivePaymentEvent } from '../services/payment-events.js';
 
 const Ack = z.object({ received: z.literal(true), duplicate: z.boolean(), orderId: z.string().nullable() }).openapi('WebhookAck');
 
