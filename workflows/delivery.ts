@@ -22,7 +22,6 @@ import {
   applyStepDone,
   checkValidate,
   currentStep,
-  deliveryIdOf,
   DeliveryStatus,
   labelStep,
   newDelivery,
@@ -32,7 +31,6 @@ import { DomainError } from '../domain/errors.js';
 import {
   cancelDeliverySignal,
   deliveryQuery,
-  deliveryWorkflowId,
   stockReservedSignal,
   validateStepUpdate,
   type DeliveryInput,
@@ -41,7 +39,7 @@ import {
 } from './delivery-contract.js';
 import { deliveryProgressSignal } from './order-contract.js';
 
-import { now, reject, RETRIED_UNTIL_DONE } from './support.js';
+import { now, reject, RETRIED_UNTIL_DONE, wakeDeliveriesWaitingForStock } from './support.js';
 
 const activities = proxyActivities<DeliveryActivities>(RETRIED_UNTIL_DONE);
 
@@ -79,16 +77,6 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
       // The order's run is closed (it was cancelled and completed): nothing left to tell.
     }
   };
-  const tellOthersReserved = async (orderIds: string[]) => {
-    for (const orderId of orderIds) {
-      try {
-        await getExternalWorkflowHandle(deliveryWorkflowId(deliveryIdOf(orderId))).signal(stockReservedSignal);
-      } catch {
-        // Its delivery is gone; its periodic recheck would have found the reservation anyway.
-      }
-    }
-  };
-
   setHandler(deliveryQuery, () => delivery);
   setHandler(stockReservedSignal, () => {
     reservedSignalled = true;
@@ -129,7 +117,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   let reservation: { status: ReservationStatus; reservedOrders: string[] } = { status: 'waiting', reservedOrders: [] };
   if (!input.carried) {
     reservation = await activities.requestStock(delivery.orderId, delivery.lines);
-    await tellOthersReserved(reservation.reservedOrders);
+    await wakeDeliveriesWaitingForStock(reservation.reservedOrders);
     if (reservation.status === 'waiting') await tellOrder('waiting');
   }
   let rechecks = 0;
@@ -153,7 +141,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     await condition(() => delivery.state === DeliveryStatus.done || (cancelRequested !== null && !stepInFlight));
   }
   if (delivery.state !== DeliveryStatus.done) {
-    await tellOthersReserved(await activities.releaseStock(delivery.orderId));
+    await wakeDeliveriesWaitingForStock(await activities.releaseStock(delivery.orderId));
     applyDeliveryCancel(delivery, (cancelRequested as { reason?: string } | null)?.reason, now());
     await tellOrder('cancelled');
   }

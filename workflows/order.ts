@@ -34,6 +34,7 @@ import { applyExpiry, applyReminderDone, applyReminderPassedOver, nextIdleStep, 
 import { deliveryIdOf, type Delivery } from '../domain/delivery.js';
 import type { EmailKind } from '../domain/email-templates.js';
 import { DomainError } from '../domain/errors.js';
+import { returnWindowDaysOf } from '../domain/settings.js';
 import { formatMoney } from '../domain/money.js';
 import {
   applyAddLine,
@@ -344,8 +345,7 @@ class OrderRun {
     return ret;
   }
   validateRequestReturn(request: ReturnRequest): void {
-    const windowDays = this.order.delivery?.returnWindowDays ?? request.returnWindowDays;
-    reject(checkReturn(this.order, { ...request, returnWindowDays: windowDays }, now()));
+    reject(checkReturn(this.order, request, now()));
   }
 
   returnReceived({ returnId }: { returnId: string }): void {
@@ -581,7 +581,7 @@ class OrderRun {
   /** The order stays open while goods may come back; it closes when the window is over and nothing is in flight. */
   async closeAfterReturnWindow(): Promise<void> {
     await condition(() => this.order.deliveredAt !== undefined);
-    const end = returnWindowEnd(this.order, this.order.delivery?.returnWindowDays ?? 30)!;
+    const end = returnWindowEnd(this.order, returnWindowDaysOf(this.order))!;
     if (end > Date.now()) await sleep(end - Date.now());
     this.returnWindowOver = true;
   }
