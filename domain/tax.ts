@@ -26,6 +26,8 @@
  * reach the total do too.
  */
 
+import { DomainError } from './errors.js';
+
 /** The classes every shop has; a shop may add its own (e.g. "books", "super_reduced"). */
 export const TaxClass = { standard: 'standard', reduced: 'reduced', zero: 'zero' } as const;
 export type TaxClass = (typeof TaxClass)[keyof typeof TaxClass];
@@ -86,6 +88,17 @@ export function rateOf(settings: TaxSettings, taxClass: string, country: string 
 /** The shipping fee is taxed at the standard rate. */
 export function shippingRateOf(settings: TaxSettings, country: string = settings.country): number {
   return rateOf(settings, TaxClass.standard, country);
+}
+
+/** A product may only carry a class the shop's settings define. */
+export function checkTaxClass(settings: TaxSettings, taxClass: string): void {
+  const classes = taxClassesOf(settings);
+  if (!classes.includes(taxClass)) {
+    throw new DomainError('unknown_tax_class', `No tax class "${taxClass}": the shop's classes are ${classes.map((c) => `"${c}"`).join(', ')}. Add it under taxes.rates with PATCH /api/settings.`, {
+      taxClass,
+      classes,
+    });
+  }
 }
 
 export function taxClassesOf(settings: TaxSettings, country: string = settings.country): string[] {
