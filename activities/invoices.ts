@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import PDFDocument from 'pdfkit';
 import type { Db } from '../db/index.js';
-import { findInvoiceByKey, invoiceKey, issueInvoice, listOrderInvoices, type Invoice, type InvoiceLine, type InvoiceParty } from '../db/invoices.js';
+import { CreditNotesChanged, findInvoiceByKey, invoiceKey, issueInvoice, listOrderInvoices, type Invoice, type InvoiceLine, type InvoiceParty } from '../db/invoices.js';
 import { getSettings } from '../db/settings.js';
 import { formatMoney } from '../domain/money.js';
 import type { Address } from '../domain/order.js';
@@ -117,19 +117,26 @@ export function createInvoiceActivities({ db }: { db: Db }) {
         tax: t.amount,
         total: t.base + t.amount,
       }));
-      const { invoice: note } = await issueInvoice(db, {
-        kind: 'credit_note',
-        orderId: input.orderId,
-        refundId: input.refundId,
-        creditedInvoiceId: invoice.id,
-        currency: input.currency,
-        breakdown: split,
-        lines,
-        customer: invoice.customer,
-        seller: invoice.seller,
-        pricesIncludeTax: true,
-      });
-      return issued(note);
+      try {
+        const { invoice: note } = await issueInvoice(db, {
+          kind: 'credit_note',
+          orderId: input.orderId,
+          refundId: input.refundId,
+          creditedInvoiceId: invoice.id,
+          earlierCreditNotes: earlier.length,
+          currency: input.currency,
+          breakdown: split,
+          lines,
+          customer: invoice.customer,
+          seller: invoice.seller,
+          pricesIncludeTax: true,
+        });
+        return issued(note);
+      } catch (error) {
+        // A concurrent refund of the same order took its share first: the retry splits what remains.
+        if (error instanceof CreditNotesChanged) throw ApplicationFailure.retryable(error.message, 'credit_notes_changed');
+        throw error;
+      }
     },
   };
 }

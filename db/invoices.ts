@@ -52,6 +52,12 @@ export interface IssueInvoiceInput {
   refundId?: string | undefined;
   /** The invoice a credit note credits. */
   creditedInvoiceId?: string | undefined;
+  /**
+   * A credit note's split was computed from this many earlier credit notes of
+   * the invoice; if another was issued meanwhile, CreditNotesChanged is thrown
+   * (nothing written, no number taken) and the split must be computed again.
+   */
+  earlierCreditNotes?: number | undefined;
   currency: string;
   breakdown: TaxBreakdown;
   lines: InvoiceLine[];
@@ -117,6 +123,9 @@ export function invoiceKey(input: Pick<IssueInvoiceInput, 'kind' | 'orderId' | '
 
 class AlreadyIssued extends Error {}
 
+/** Another credit note of the same invoice was issued while this one's split was computed. */
+export class CreditNotesChanged extends Error {}
+
 export async function findInvoiceByKey(db: Db, key: string): Promise<Invoice | null> {
   const [row] = await db.select().from(invoices).where(eq(invoices.key, key));
   return row ? toInvoice(row) : null;
@@ -135,6 +144,15 @@ export async function issueInvoice(db: Db, input: IssueInvoiceInput): Promise<{ 
   if (breakdown.total !== breakdown.untaxedAmount + breakdown.taxAmount) throw new RangeError('The breakdown does not add up: total ≠ untaxed + tax.');
   try {
     const invoice = await db.transaction(async (tx) => {
+      if (input.kind === InvoiceKind.credit_note && input.creditedInvoiceId && input.earlierCreditNotes !== undefined) {
+        // The credited invoice's row lock queues the credit notes of one invoice, so two refunds cannot both split the same remainder.
+        await tx.select({ id: invoices.id }).from(invoices).where(eq(invoices.id, input.creditedInvoiceId)).for('update');
+        const [{ count } = { count: 0 }] = await tx
+          .select({ count: sql<number>`count(*)::int` })
+          .from(invoices)
+          .where(eq(invoices.creditedInvoiceId, input.creditedInvoiceId));
+        if (count !== input.earlierCreditNotes) throw new CreditNotesChanged(`Invoice ${input.creditedInvoiceId} got another credit note meanwhile.`);
+      }
       const issuedAt = input.issuedAt ?? new Date();
       const year = issuedAt.getUTCFullYear();
       // The upsert locks the series' row until commit: the next issuer of the series waits here.

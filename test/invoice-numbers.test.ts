@@ -9,7 +9,9 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { createDb, type Database } from '../db/index.js';
-import { issueInvoice, listInvoices, type IssueInvoiceInput } from '../db/invoices.js';
+import { ApplicationFailure } from '@temporalio/common';
+import { createInvoiceActivities } from '../activities/invoices.js';
+import { issueInvoice, listInvoices, listOrderInvoices, type IssueInvoiceInput } from '../db/invoices.js';
 import { invoices, invoiceSequences } from '../db/schema.js';
 import { taxOrder } from '../domain/tax.js';
 
@@ -109,6 +111,90 @@ describe.runIf(url)('invoice numbers on PostgreSQL', () => {
     expect(retried).toEqual({ invoice: credit.invoice, issued: false });
     const page = await listInvoices(workerA.db, { year: 2032, limit: 10 });
     expect(page.items.map((i) => i.number)).toEqual(['RINV/2032/00001', 'INV/2032/00001']);
+  });
+
+  it('refunds of one order credited at once by two workers: each split from what the others left, never more than the invoice', async () => {
+    const a = createInvoiceActivities({ db: workerA.db });
+    const b = createInvoiceActivities({ db: workerB.db });
+    const order = {
+      orderId: 'ord_refunded_concurrently',
+      orderNumber: 'S00100',
+      currency: 'EUR',
+      customer: { name: 'Alex Martin', email: null, address: null },
+      lines: [
+        { sku: 'MUG', name: 'Mug', quantity: 2, unitPrice: 1290, taxRate: 20 },
+        { sku: 'BOOK', name: 'Book', quantity: 3, unitPrice: 999, taxRate: 5.5 },
+        { sku: 'GIFT', name: 'Gift card', quantity: 1, unitPrice: 350, taxRate: 0 },
+      ],
+      shipping: { fee: 490, taxRate: 20 },
+      pricesIncludeTax: true,
+    };
+    const invoice = await a.issueInvoice(order);
+    expect(invoice.total).toBe(6417);
+    /** What Temporal does with a retryable failure: run the activity again. */
+    const withRetries = async <T>(run: () => Promise<T>): Promise<{ result: T; retries: number }> => {
+      for (let retries = 0; ; retries++) {
+        try {
+          return { result: await run(), retries };
+        } catch (error) {
+          if (!(error instanceof ApplicationFailure) || error.nonRetryable) throw error;
+        }
+      }
+    };
+    const refunds = Array.from({ length: 6 }, (_, i) => ({ refundId: `ref_concurrent_${i}`, orderId: order.orderId, amount: 1000, currency: 'EUR' }));
+    await Promise.all(refunds.map((r, i) => withRetries(() => (i % 2 ? a : b).issueCreditNote(r))));
+    const last = await b.issueCreditNote({ refundId: 'ref_concurrent_last', orderId: order.orderId, amount: 417, currency: 'EUR' });
+
+    const documents = await listOrderInvoices(workerA.db, order.orderId);
+    const [issuedInvoice, ...notes] = documents;
+    expect(notes).toHaveLength(7);
+    expect(notes.map((n) => n.sequence).sort((x, y) => x - y)).toEqual(notes.map((_, i) => notes[0]!.sequence + i));
+    expect(last.total).toBe(417);
+    for (const t of issuedInvoice!.taxes) {
+      const parts = notes.flatMap((n) => n.taxes.filter((x) => x.rate === t.rate));
+      expect({ rate: t.rate, base: parts.reduce((s, x) => s + x.base, 0), amount: parts.reduce((s, x) => s + x.amount, 0) }).toEqual(t);
+    }
+    await expect(a.issueCreditNote({ refundId: 'ref_one_too_many', orderId: order.orderId, amount: 1, currency: 'EUR' })).rejects.toMatchObject({ type: 'refund_exceeds_invoice' });
+  });
+
+  it('two refunds that together exceed the invoice, credited at once by two workers: one credit note, the other refused', async () => {
+    const a = createInvoiceActivities({ db: workerA.db });
+    const b = createInvoiceActivities({ db: workerB.db });
+    const withRetries = async <T>(run: () => Promise<T>): Promise<T> => {
+      for (;;) {
+        try {
+          return await run();
+        } catch (error) {
+          if (!(error instanceof ApplicationFailure) || error.nonRetryable) throw error;
+        }
+      }
+    };
+    // Ten orders at once, so the two credit notes of an order do race.
+    const orderIds = Array.from({ length: 10 }, (_, i) => `ord_overrefund_${i}`);
+    for (const orderId of orderIds) {
+      await a.issueInvoice({
+        orderId,
+        orderNumber: orderId,
+        currency: 'EUR',
+        customer: { name: null, email: null, address: null },
+        lines: [{ sku: 'MUG', name: 'Mug', quantity: 1, unitPrice: 6000, taxRate: 20 }],
+        pricesIncludeTax: true,
+      });
+    }
+    const outcomes = await Promise.all(
+      orderIds.map((orderId) =>
+        Promise.allSettled([
+          withRetries(() => a.issueCreditNote({ refundId: `${orderId}_r1`, orderId, amount: 4000, currency: 'EUR' })),
+          withRetries(() => b.issueCreditNote({ refundId: `${orderId}_r2`, orderId, amount: 4000, currency: 'EUR' })),
+        ]),
+      ),
+    );
+    for (const [index, outcome] of outcomes.entries()) {
+      expect(outcome.filter((o) => o.status === 'fulfilled'), orderIds[index]).toHaveLength(1);
+      expect(outcome.find((o) => o.status === 'rejected')).toMatchObject({ reason: { type: 'refund_exceeds_invoice' } });
+      const notes = (await listOrderInvoices(workerA.db, orderIds[index]!)).filter((d) => d.kind === 'credit_note');
+      expect(notes.map((n) => n.total)).toEqual([4000]);
+    }
   });
 
   it('a credit note needs its refund', async () => {
