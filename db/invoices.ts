@@ -10,7 +10,9 @@
  *   invoice, the refund for a credit note). If the key is already taken (a
  *   retry, or a second worker that lost the race) the transaction is rolled
  *   back, the counter with it, and the document already issued is returned;
- * - a crash before commit rolls the counter back too: no number is lost.
+ * - a crash before commit rolls the counter back too: no number is lost;
+ * - dates follow numbers: a document is dated no earlier than the previous
+ *   one of its series (workers' clocks may differ). The year is the UTC year.
  */
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
@@ -122,6 +124,8 @@ export function invoiceKey(input: Pick<IssueInvoiceInput, 'kind' | 'orderId' | '
 }
 
 class AlreadyIssued extends Error {}
+/** The clock crossed into a new year while waiting for the series: the number goes back, and the issue starts again in the new year's series. */
+class YearTurned extends Error {}
 
 /** Another credit note of the same invoice was issued while this one's split was computed. */
 export class CreditNotesChanged extends Error {}
@@ -142,8 +146,22 @@ export async function issueInvoice(db: Db, input: IssueInvoiceInput): Promise<{ 
   if (existing) return { invoice: existing, issued: false };
   const { breakdown } = input;
   if (breakdown.total !== breakdown.untaxedAmount + breakdown.taxAmount) throw new RangeError('The breakdown does not add up: total ≠ untaxed + tax.');
-  try {
-    const invoice = await db.transaction(async (tx) => {
+  for (;;) {
+    try {
+      return await issueOnce(db, key, input);
+    } catch (error) {
+      if (error instanceof YearTurned) continue;
+      if (!(error instanceof AlreadyIssued)) throw error;
+      const issued = await findInvoiceByKey(db, key);
+      if (!issued) throw new Error(`Invoice ${key} was issued concurrently but cannot be read back.`);
+      return { invoice: issued, issued: false };
+    }
+  }
+}
+
+async function issueOnce(db: Db, key: string, input: IssueInvoiceInput): Promise<{ invoice: Invoice; issued: boolean }> {
+  const { breakdown } = input;
+  const invoice = await db.transaction(async (tx) => {
       if (input.kind === InvoiceKind.credit_note && input.creditedInvoiceId && input.earlierCreditNotes !== undefined) {
         // The credited invoice's row lock queues the credit notes of one invoice, so two refunds cannot both split the same remainder.
         await tx.select({ id: invoices.id }).from(invoices).where(eq(invoices.id, input.creditedInvoiceId)).for('update');
@@ -153,15 +171,23 @@ export async function issueInvoice(db: Db, input: IssueInvoiceInput): Promise<{ 
           .where(eq(invoices.creditedInvoiceId, input.creditedInvoiceId));
         if (count !== input.earlierCreditNotes) throw new CreditNotesChanged(`Invoice ${input.creditedInvoiceId} got another credit note meanwhile.`);
       }
-      const issuedAt = input.issuedAt ?? new Date();
-      const year = issuedAt.getUTCFullYear();
+      const year = (input.issuedAt ?? new Date()).getUTCFullYear();
       // The upsert locks the series' row until commit: the next issuer of the series waits here.
       const [counter] = await tx
         .insert(invoiceSequences)
         .values({ kind: input.kind, year, last: 1 })
         .onConflictDoUpdate({ target: [invoiceSequences.kind, invoiceSequences.year], set: { last: sql`${invoiceSequences.last} + 1` } })
-        .returning({ last: invoiceSequences.last });
+        .returning({ last: invoiceSequences.last, lastIssuedAt: invoiceSequences.lastIssuedAt });
       const sequence = counter!.last;
+      // Dated once the number is ours, and never before the previous document of the series.
+      const clock = input.issuedAt ?? new Date();
+      const previous = counter!.lastIssuedAt ? new Date(counter!.lastIssuedAt) : null;
+      const issuedAt = previous && previous > clock ? previous : clock;
+      if (issuedAt.getUTCFullYear() !== year) throw new YearTurned();
+      await tx
+        .update(invoiceSequences)
+        .set({ lastIssuedAt: issuedAt.toISOString() })
+        .where(and(eq(invoiceSequences.kind, input.kind), eq(invoiceSequences.year, year)));
       const [row] = await tx
         .insert(invoices)
         .values({
@@ -191,13 +217,7 @@ export async function issueInvoice(db: Db, input: IssueInvoiceInput): Promise<{ 
       if (!row) throw new AlreadyIssued();
       return toInvoice(row);
     });
-    return { invoice, issued: true };
-  } catch (error) {
-    if (!(error instanceof AlreadyIssued)) throw error;
-    const issued = await findInvoiceByKey(db, key);
-    if (!issued) throw new Error(`Invoice ${key} was issued concurrently but cannot be read back.`);
-    return { invoice: issued, issued: false };
-  }
+  return { invoice, issued: true };
 }
 
 export async function getInvoice(db: Db, id: string): Promise<Invoice | null> {

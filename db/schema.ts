@@ -360,6 +360,8 @@ export const invoiceSequences = pgTable(
     kind: text('kind').notNull(),
     year: integer('year').notNull(),
     last: integer('last').notNull(),
+    /** The last document's date: the next is never dated earlier, whatever the clock of the worker issuing it. */
+    lastIssuedAt: timestamp('last_issued_at', { withTimezone: true, mode: 'string' }),
   },
   (t) => [primaryKey({ columns: [t.kind, t.year] })],
 );

@@ -73,13 +73,16 @@ describe.runIf(url)('invoice numbers on PostgreSQL', () => {
     expect([...byOrder.values()].every((numbers) => numbers.size === 1)).toBe(true);
 
     const stored = await workerB.db
-      .select({ sequence: invoices.sequence, number: invoices.number, orderId: invoices.orderId })
+      .select({ sequence: invoices.sequence, number: invoices.number, orderId: invoices.orderId, issuedAt: invoices.issuedAt })
       .from(invoices)
       .where(and(eq(invoices.kind, 'invoice'), eq(invoices.year, year)))
       .orderBy(invoices.sequence);
     expect(stored.map((r) => r.sequence)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(stored.map((r) => r.number)).toEqual(Array.from({ length: 50 }, (_, i) => `INV/${year}/${String(i + 1).padStart(5, '0')}`));
     expect(new Set(stored.map((r) => r.orderId)).size).toBe(50);
+    // Dated in the order of their numbers.
+    const dates = stored.map((r) => Date.parse(r.issuedAt));
+    expect(dates.every((d, i) => i === 0 || d >= dates[i - 1]!)).toBe(true);
     const [counter] = await workerA.db
       .select({ last: invoiceSequences.last })
       .from(invoiceSequences)
@@ -195,6 +198,15 @@ describe.runIf(url)('invoice numbers on PostgreSQL', () => {
       const notes = (await listOrderInvoices(workerA.db, orderIds[index]!)).filter((d) => d.kind === 'credit_note');
       expect(notes.map((n) => n.total)).toEqual([4000]);
     }
+  });
+
+  it('dates follow numbers: a worker whose clock is behind dates its invoice no earlier than the previous one', async () => {
+    const first = await issueInvoice(workerA.db, invoiceFor('ord_clock_ahead', new Date('2033-05-02T10:00:00Z')));
+    const second = await issueInvoice(workerB.db, invoiceFor('ord_clock_behind', new Date('2033-05-02T09:59:58Z')));
+    expect([first.invoice.number, second.invoice.number]).toEqual(['INV/2033/00001', 'INV/2033/00002']);
+    expect(second.invoice.issuedAt).toBe('2033-05-02T10:00:00.000Z');
+    const third = await issueInvoice(workerB.db, invoiceFor('ord_clock_later', new Date('2033-05-03T08:00:00Z')));
+    expect(third.invoice.issuedAt).toBe('2033-05-03T08:00:00.000Z');
   });
 
   it('a credit note needs its refund', async () => {

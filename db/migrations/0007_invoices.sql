@@ -2,6 +2,7 @@ CREATE TABLE "invoice_sequences" (
 	"kind" text NOT NULL,
 	"year" integer NOT NULL,
 	"last" integer NOT NULL,
+	"last_issued_at" timestamp with time zone,
 	CONSTRAINT "invoice_sequences_kind_year_pk" PRIMARY KEY("kind","year")
 );
 --> statement-breakpoint
