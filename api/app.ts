@@ -19,6 +19,7 @@ import { consoleRoutes } from './routes/console.js';
 import { demoProviderRoutes } from './routes/demo-provider.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { emailRoutes } from './routes/emails.js';
+import { invoiceRoutes } from './routes/invoices.js';
 import { orderRoutes } from './routes/orders.js';
 import { pageRoutes } from './routes/pages.js';
 import { returnRoutes } from './routes/returns.js';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): Express {
   emailRoutes(api, deps);
   deliveryRoutes(api, deps);
   returnRoutes(api, deps);
+  invoiceRoutes(api, deps);
   pageRoutes(api, deps);
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

@@ -20,6 +20,7 @@ export const ErrorStatus = {
   return_not_found: 404,
   sales_team_not_found: 404,
   salesperson_not_found: 404,
+  invoice_not_found: 404,
   // 409: the order is not in a state that allows this
   cart_not_editable: 409,
   checkout_in_progress: 409,
@@ -49,6 +50,7 @@ export const ErrorStatus = {
   invalid_settings: 422,
   unknown_sales_team: 422,
   unknown_salesperson: 422,
+  unknown_tax_class: 422,
   nothing_to_refund: 422,
   refund_not_supported: 422,
   refund_exceeds_paid: 422,
