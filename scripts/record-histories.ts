@@ -1,12 +1,15 @@
 /**
  * `npm run record-histories`: runs the order journeys on a real Temporal dev
  * server and saves their histories under test/histories/, where the replay
- * test checks that today's workflow code still replays them. It rewrites the
- * files it records; histories kept from an earlier version must keep
- * replaying. A history that no longer replays means a change would break
+ * test checks that today's workflow code still replays them. The corpus
+ * only grows: `npm run record-histories -- --shape <name>` records the
+ * journeys of a new workflow shape beside the old ones (`<journey>~<name>.json`)
+ * and never overwrites a file; histories kept from an earlier version must
+ * keep replaying. A history that no longer replays means a change would break
  * orders already in flight: guard the change with patched() instead.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -29,6 +32,7 @@ import { createOrderWorker } from '../worker.js';
 import { freePort, PROJECT_DIR, resolveTemporalCli, startDevServer } from './temporal-server.js';
 
 const OUT = join(PROJECT_DIR, 'test', 'histories');
+const { shape } = parseArgs({ options: { shape: { type: 'string' } } }).values;
 
 type Gateway = orders.OrderGateway;
 
@@ -186,7 +190,9 @@ async function main(): Promise<void> {
       const workflowIds = [orderWorkflowId(orderId!), ...others];
       for (const [i, workflowId] of workflowIds.entries()) {
         const history = await gateway.client.workflow.getHandle(workflowId).fetchHistory();
-        const file = i === 0 ? `${name}.json` : `${name}.${i}-${workflowId.split('-')[0]}.json`;
+        const base = shape ? `${name}~${shape}` : name;
+        const file = i === 0 ? `${base}.json` : `${base}.${i}-${workflowId.split('-')[0]}.json`;
+        if (existsSync(join(OUT, file))) throw new Error(`${file} exists: the corpus only grows; record the new shape under its own name (--shape <name>)`);
         writeFileSync(join(OUT, file), `${historyToJSON(history)}\n`);
         console.log(`recorded ${file}: ${history.events?.length} events`);
       }
