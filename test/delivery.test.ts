@@ -5,6 +5,7 @@
  */
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activityRuns } from './support/activities-in-history.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createStockActivities } from '../activities/stock.js';
 import { updateProduct } from '../db/products.js';
@@ -274,8 +275,6 @@ describe('many orders, few units', () => {
 });
 
 describe('a backorder waiting for weeks', () => {
-  const activityRuns = (events: Array<{ activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null }>, name: string) =>
-    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name).length;
 
   it('continues as new while it waits, carrying the delivery, and is served in its new run', async () => {
     const sku = await product(0);

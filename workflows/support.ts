@@ -3,7 +3,7 @@
  * raised, the workflow's clock, and how activities are retried. Workflow code
  * only (deterministic: `Date` here is the workflow's clock).
  */
-import { ApplicationFailure, getExternalWorkflowHandle, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, patched, proxyActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { StockActivities } from '../activities/stock.js';
 import { deliveryIdOf } from '../domain/delivery.js';
 import type { DomainError } from '../domain/errors.js';
@@ -16,6 +16,19 @@ import { deliveryWorkflowId, stockReservedSignal } from './delivery-contract.js'
  */
 export const RETRIED_UNTIL_DONE: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+
+/**
+ * Short database writes (a projection, a stock change, a plan read), run as
+ * local activities: each is idempotent and takes milliseconds, so it runs in
+ * the workflow task that asked for it — all of one task's local activities are
+ * one billed action and one marker event each, against three events, a
+ * workflow task and an action per ordinary activity. Retried until done like
+ * the others; past a minute between attempts the SDK waits with a timer.
+ */
+export const SHORT_WRITE: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
 
