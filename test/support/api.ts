@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { inject } from 'vitest';
 import { paymentProvidersOf } from '../../activities/payment-providers.js';
 import { createApp } from '../../api/app.js';
+import { APP_CLOSING } from '../../api/routes/events.js';
 import { signPayload } from '../../api/webhook-signature.js';
 import { loadConfig, type Config } from '../../config.js';
 import type { Database } from '../../db/index.js';
@@ -109,7 +110,9 @@ async function startApiOn<T extends TemporalHarness>(start: (db: Database['db'],
       });
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      app.emit(APP_CLOSING);
+      await closed;
       await temporal.close();
       await database.close();
     },
