@@ -6,6 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_CLOSING } from '../api/routes/events.js';
 import { deliveryIdOf } from '../domain/delivery.js';
 import { OPERATOR, STOREFRONT, startApi, type ApiHarness } from './support/api.js';
 import { browserTestsRun, launchBrowser } from './support/browser.js';
@@ -172,6 +173,25 @@ describe.runIf(browserTestsRun)('the console, live, in Chromium', () => {
     expect([await notReloaded(unpaid), await notReloaded(orders)]).toEqual([true, true]);
     await unpaid.close();
     await orders.close();
+  });
+
+  it('the stream dropped by the API, the page reconnects by itself and still follows changes', async () => {
+    const order = await unpaidCardOrder('reconnect.customer@example.com');
+    const page = await openLive('/console/unpaid');
+    await page.getByRole('link', { name: order.number }).waitFor();
+    // Each state the stream goes through, in order, as the page records it.
+    await page.evaluate(() => {
+      const states: string[] = [];
+      (window as unknown as { liveStates: string[] }).liveStates = states;
+      new MutationObserver(() => states.push(document.body.dataset.live ?? '')).observe(document.body, { attributes: true, attributeFilter: ['data-live'] });
+    });
+
+    api.app.emit(APP_CLOSING);
+    await page.waitForFunction(() => (window as unknown as { liveStates: string[] }).liveStates.join() === 'reconnecting,open', undefined, { timeout: 20_000 });
+    await pay(order);
+    await page.getByRole('link', { name: order.number }).waitFor({ state: 'detached', timeout: 20_000 });
+    expect(await notReloaded(page)).toBe(true);
+    await page.close();
   });
 
   it('while the operator types in a form, the page is not drawn again: a hint offers the change instead', async () => {

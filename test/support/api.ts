@@ -20,6 +20,8 @@ export interface ApiHarness<T extends TemporalHarness = TemporalHarness> {
   baseUrl: string;
   config: Config;
   database: Database;
+  /** The express app, e.g. to emit APP_CLOSING (its event streams end) without closing the server. */
+  app: import('express').Express;
   temporal: T;
   call(method: string, path: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   storefront(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -98,6 +100,7 @@ async function startApiOn<T extends TemporalHarness>(start: (db: Database['db'],
     baseUrl,
     config,
     database,
+    app,
     temporal,
     call,
     storefront: (method, path, body) => call(method, path, { token: STOREFRONT, body }),
