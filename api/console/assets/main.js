@@ -20,15 +20,22 @@ import { settingsPage } from './pages/settings.js';
  * @typedef {[pattern: RegExp, draw: (match: RegExpExecArray) => Promise<Child>, nav: string | null, shows: ((change: Change, match: RegExpExecArray) => boolean) | null]} Page
  */
 
-/** Lists and the warehouse show any order; a delivery's own event matters where deliveries are listed. */
+/**
+ * Which changes a list shows. A cart being filled (a draft) is written at each
+ * edit: only Abandoned carts follows drafts, and the sales lists ignore them
+ * (an order never goes back to draft). A delivery's own event matters where
+ * deliveries are listed; after a reconnection anything may have changed.
+ */
+const SALES = (/** @type {Change} */ c) => c.kind === 'reconnected' || (c.kind === 'order' && c.data.state !== 'draft');
+const CARTS = (/** @type {Change} */ c) => c.kind === 'reconnected' || (c.kind === 'order' && c.data.state !== 'sale');
 const ANY_ORDER = (/** @type {Change} */ c) => c.kind !== 'delivery';
 const ANY = () => true;
 
 /** @type {Page[]} */
 const PAGES = [
-  [/^\/console\/orders\/?$/, () => ordersPage('sale'), '/console/orders', ANY_ORDER],
-  [/^\/console\/unpaid\/?$/, () => ordersPage('sent'), '/console/unpaid', ANY_ORDER],
-  [/^\/console\/abandoned-carts\/?$/, abandonedPage, '/console/abandoned-carts', ANY_ORDER],
+  [/^\/console\/orders\/?$/, () => ordersPage('sale'), '/console/orders', SALES],
+  [/^\/console\/unpaid\/?$/, () => ordersPage('sent'), '/console/unpaid', SALES],
+  [/^\/console\/abandoned-carts\/?$/, abandonedPage, '/console/abandoned-carts', CARTS],
   [/^\/console\/orders\/([\w-]+)\/?$/, (m) => orderPage(m[1] ?? ''), null, (c, m) => c.kind === 'reconnected' || c.data.orderId === m[1]],
   [/^\/console\/deliveries\/?$/, deliveriesPage, '/console/deliveries', ANY],
   [/^\/console\/returns\/?$/, returnsPage, '/console/returns', ANY_ORDER],
@@ -102,16 +109,21 @@ async function redraw() {
   if (same instanceof HTMLElement) same.focus({ preventScroll: true });
 }
 
-/** Changes come in bursts (an order and its delivery are written one after the other): one draw for a burst. */
-const SETTLE_MS = 150;
+/**
+ * Changes come in bursts (an order and its delivery are written one after the
+ * other): one draw for a burst. The first change of a burst sets the draw;
+ * those before it starts join it (the draw reads the latest), those during it
+ * set the next one, so a busy shop is drawn about once per SETTLE_MS, never starved.
+ */
+const SETTLE_MS = 300;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let pending;
 followChanges((change) => {
   const shown = PAGES.find(([pattern]) => pattern.test(location.pathname));
   const match = shown?.[0].exec(location.pathname);
-  if (!shown?.[3] || !match || !shown[3](change, match)) return;
-  clearTimeout(pending);
+  if (!shown?.[3] || !match || !shown[3](change, match) || pending) return;
   pending = setTimeout(() => {
+    pending = undefined;
     if (!busy()) {
       redraw();
       return;
