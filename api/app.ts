@@ -16,6 +16,7 @@ import { toDomainError, type TemporalGateway } from './temporal-gateway.js';
 import { cartRoutes } from './routes/carts.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { consoleRoutes } from './routes/console.js';
+import { eventRoutes } from './routes/events.js';
 import { demoProviderRoutes } from './routes/demo-provider.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { emailRoutes } from './routes/emails.js';
@@ -29,7 +30,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
   gateway: TemporalGateway;
-  database: Pick<Database, 'ping' | 'kind'>;
+  database: Pick<Database, 'ping' | 'kind' | 'listen'>;
   config: Config;
   logger: Logger;
 }
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(openapi);
   });
   consoleRoutes(router, deps);
+  eventRoutes(router, deps, app);
   app.use(router);
 
   app.use((req, res) => {

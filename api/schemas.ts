@@ -458,3 +458,21 @@ export const ReturnSchema = z
 export const ReturnListQuery = z
   .object({ state: z.enum(values(ReturnState)).optional() })
   .strict();
+
+/**
+ * GET /api/events (server-sent events, for the console): a projection was
+ * written. `event: order` carries OrderEventSchema, `event: delivery`
+ * DeliveryEventSchema. A hint to read again, not a copy of the data.
+ */
+export const OrderEventSchema = z.object({
+  orderId: z.string(),
+  version: z.number().int(),
+  state: z.enum(values(OrderState)),
+  deliveryState: z.enum(values(DeliveryState)),
+});
+export const DeliveryEventSchema = z.object({
+  orderId: z.string(),
+  deliveryId: z.string(),
+  version: z.number().int(),
+  state: z.enum(values(DeliveryStatus)),
+});

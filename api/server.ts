@@ -10,6 +10,7 @@ import { createDb, type Database } from '../db/index.js';
 import { loggerOf, type Logger } from '../logger.js';
 import { connectClient, temporalConnectionOptions } from '../operations/temporal-connection.js';
 import { createApp } from './app.js';
+import { APP_CLOSING } from './routes/events.js';
 
 export interface RunningApi {
   server: Server;
@@ -29,7 +30,12 @@ export async function serveApi(options: { config: Config; database: Database; cl
   return {
     server,
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Server-sent event streams never finish by themselves: end them, or close() would wait for the browsers.
+      app.emit(APP_CLOSING);
+      return closed;
+    },
   };
 }
 
