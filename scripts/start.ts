@@ -13,6 +13,7 @@ import { createDb } from '../db/index.js';
 import { seedDemoCatalog } from '../db/seed.js';
 import { loggerOf, temporalLoggerOf } from '../logger.js';
 import { installTemporalRuntime } from '../operations/metrics.js';
+import { dataConverterOf } from '../operations/payload-codec.js';
 import { connectClient, connectWorker, temporalConnectionOptions } from '../operations/temporal-connection.js';
 import { createOrderWorker, emailSettingsOf, ensureSearchAttributes, prebuildWorkflowBundle } from '../worker.js';
 import { createDemoOrder } from './demo-order.js';
@@ -54,7 +55,9 @@ async function main(): Promise<void> {
   const temporalOptions = devServer ? { address } : temporalConnectionOptions(config, address);
   const connection = await connectClient(temporalOptions);
   await ensureSearchAttributes(connection, config.temporal.namespace);
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  // One codec for the API's client and the worker: PAYLOAD_KEYS, or the development key kept in data/.
+  const dataConverter = dataConverterOf(config);
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const nativeConnection = await connectWorker(temporalOptions);
   const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
     db: database.db,
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     paymentProviders: paymentProvidersFor(config.payments),
     workflowBundle: { codePath: await prebuildWorkflowBundle() },
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    dataConverter,
   });
   const workerDone = worker.run();
   const api = await serveApi({ config, database, client, logger });

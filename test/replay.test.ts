@@ -4,6 +4,10 @@
  * test/histories/<version>/, never overwriting) must replay against today's
  * workflow code. A change that would break runs already in flight fails
  * here, not in production; docs/changing-workflows.md says what to do then.
+ *
+ * The replayer decodes with the suite's payload codec (support/payload-key.ts):
+ * histories recorded since the codec hold encrypted payloads; the older ones
+ * hold plain payloads, which the codec's decode passes through unchanged.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,6 +17,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
+import { testDataConverter } from './support/payload-key.js';
 
 const DIR = fileURLToPath(new URL('./histories', import.meta.url));
 const files = readdirSync(DIR, { recursive: true, encoding: 'utf8' })
@@ -46,7 +51,7 @@ describe('recorded histories replay deterministically', () => {
   it('replays every recorded history without a non-determinism error', async () => {
     const histories = files.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: loadHistory(file) }));
     const results: Array<{ workflowId: string; error: unknown }> = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: testDataConverter }, histories)) {
       results.push({ workflowId: result.workflowId, error: result.error });
     }
     expect(results.map((r) => r.workflowId).sort()).toEqual(histories.map((h) => h.workflowId).sort());
@@ -60,8 +65,8 @@ describe('recorded histories replay deterministically', () => {
     expect(changed).not.toBe(code);
     const history = loadHistory('v0.1.0/card-paid.json');
 
-    await expect(Worker.runReplayHistory({ workflowBundle: { code } }, history, 'card-paid')).resolves.toBeUndefined();
-    const error = await Worker.runReplayHistory({ workflowBundle: { code: changed } }, history, 'card-paid').then(
+    await expect(Worker.runReplayHistory({ workflowBundle: { code }, dataConverter: testDataConverter }, history, 'card-paid')).resolves.toBeUndefined();
+    const error = await Worker.runReplayHistory({ workflowBundle: { code: changed }, dataConverter: testDataConverter }, history, 'card-paid').then(
       () => null,
       (e: unknown) => e,
     );
