@@ -38,6 +38,8 @@ async function main(): Promise<void> {
       uiPort: config.temporal.uiPort,
       dbFile: join(config.dataDir, 'temporal.db'),
       namespace: config.temporal.namespace,
+      // The UI decrypts the orders' payloads through the API's codec server (operator sign-in, CORS for this UI only).
+      uiCodecEndpoint: `${config.publicUrl}/codec`,
     });
     address = devServer.address;
     uiUrl = devServer.uiUrl ?? uiUrl;
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
       '',
       `  API          ${api.url}   (OpenAPI: ${api.url}/api/openapi.json)`,
       `  Console      ${api.url}/console   (sign in with the operator token)`,
-      `  Temporal UI  ${uiUrl}`,
+      `  Temporal UI  ${uiUrl}${devServer ? `   (decrypts payloads through ${config.publicUrl}/codec: sign in to the console first)` : ''}`,
       `  Temporal     ${address}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       `  Database     ${database.kind === 'pglite' ? `PGlite in ${join(config.dataDir, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,
       config.devDefaultsUsed.length ? `  Tokens       storefront "${config.tokens.storefront}", operator "${config.tokens.operator}" (development defaults)` : '',

@@ -17,7 +17,8 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
-import { testDataConverter } from './support/payload-key.js';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../operations/payload-codec.js';
+import { TEST_PAYLOAD_KEYS, testDataConverter } from './support/payload-key.js';
 
 const DIR = fileURLToPath(new URL('./histories', import.meta.url));
 const files = readdirSync(DIR, { recursive: true, encoding: 'utf8' })
@@ -43,6 +44,39 @@ describe('the replay corpus only grows', () => {
     expect(sums.map((s) => s.file).sort()).toEqual(files);
     for (const { sha, file } of sums) {
       expect(createHash('sha256').update(readFileSync(join(DIR, file))).digest('hex'), file).toBe(sha);
+    }
+  });
+});
+
+describe('histories recorded since the payload codec (v0.1.0-codec) are encrypted', () => {
+  const codecFiles = files.filter((f) => f.startsWith('v0.1.0-codec/'));
+  /** Every `{ metadata, data }` object of a history's JSON: inputs, results, update arguments, memo. */
+  const payloadsOf = (value: unknown, found: Array<{ metadata?: Record<string, string> }> = []) => {
+    if (Array.isArray(value)) for (const v of value) payloadsOf(v, found);
+    else if (value && typeof value === 'object') {
+      const o = value as Record<string, unknown>;
+      if (o.metadata && typeof o.metadata === 'object' && 'encoding' in (o.metadata as object)) found.push(o as { metadata: Record<string, string> });
+      else for (const v of Object.values(o)) payloadsOf(v, found);
+    }
+    return found;
+  };
+  const text = (base64: string | undefined) => Buffer.from(base64 ?? '', 'base64').toString('utf8');
+
+  it('every payload of them is sealed with the test key, and no customer email is readable', () => {
+    expect(codecFiles.length).toBeGreaterThan(10);
+    const keyId = TEST_PAYLOAD_KEYS.split(':')[0];
+    for (const file of codecFiles) {
+      const raw = readFileSync(join(DIR, file), 'utf8');
+      const payloads = payloadsOf(JSON.parse(raw));
+      expect(payloads.length, file).toBeGreaterThan(0);
+      // Search attributes are indexed plain by design (docs/production.md); every other payload is encrypted.
+      const sealed = payloads.filter((p) => text(p.metadata?.encoding) !== 'json/plain');
+      expect(sealed.length, file).toBeGreaterThan(0);
+      for (const p of sealed) {
+        expect(text(p.metadata?.encoding), file).toBe(ENCRYPTED_ENCODING);
+        expect(text(p.metadata?.[KEY_ID_METADATA]), file).toBe(keyId);
+      }
+      expect(raw, file).not.toContain('@example.com');
     }
   });
 });
