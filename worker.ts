@@ -113,6 +113,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = loggerOf(config, 'worker');
   const { databaseUrl, temporalAddress } = requireSharedServices(config, 'npm run worker');
+  // First: production without PAYLOAD_KEYS stops here, before touching the database or Temporal.
+  const dataConverter = dataConverterOf(config);
   // Before the first connection: the SDK's logs in our format, and its metrics exporter when metrics are served.
   installTemporalRuntime({ logger: temporalLoggerOf(logger), metricsBindAddress: config.metrics.workerPort === undefined ? undefined : config.metrics.sdkBindAddress });
   const metricsServer = config.metrics.workerPort === undefined ? undefined : await serveWorkerMetrics(config, config.metrics.workerPort, config.host);
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
     db: database.db,
     email: emailSettingsOf(config),
     paymentProviders: paymentProvidersFor(config.payments),
-    dataConverter: dataConverterOf(config),
+    dataConverter,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress }, 'worker running');
   try {

@@ -24,7 +24,7 @@ import { getOrderSummary, getTimeline } from '../db/orders.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
 import { createTestDatabase } from './support/database.js';
 import { eventually } from './support/eventually.js';
-import { testDataConverter } from './support/payload-key.js';
+import { decodedJson, testDataConverter } from './support/payload-key.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -165,7 +165,7 @@ describe('continue-as-new', () => {
     // The run continued only after the checkout completed, carrying what it changed for the next run to project.
     const continued = events.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!;
     expect(events.length - 1).toBeGreaterThan(completed);
-    const carried = JSON.parse(Buffer.from(continued.input!.payloads![0]!.data!).toString()).carried;
+    const carried = (await decodedJson(continued.input!.payloads![0]!)).carried;
     expect(carried.order).toMatchObject({ state: 'sent', version: sent.version });
     expect(carried.pending.map((e: { type: string }) => e.type)).toContain('quotation_sent');
     await eventually(async () => {
