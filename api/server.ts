@@ -8,6 +8,7 @@ import { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from '../config.js';
 import { createDb, type Database } from '../db/index.js';
 import { loggerOf, type Logger } from '../logger.js';
+import { dataConverterOf } from '../operations/payload-codec.js';
 import { connectClient, temporalConnectionOptions } from '../operations/temporal-connection.js';
 import { createApp } from './app.js';
 import { APP_CLOSING } from './routes/events.js';
@@ -52,8 +53,10 @@ async function main(): Promise<void> {
   warnAboutDevSecrets(config, logger);
   const database = await createDb({ url: databaseUrl });
   await database.migrate();
+  // Before connecting: a production config without PAYLOAD_KEYS stops here, with its message.
+  const dataConverter = dataConverterOf(config);
   const connection = await connectClient(temporalConnectionOptions(config, temporalAddress));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const api = await serveApi({ config, database, client, logger });
   logger.info({ url: api.url }, 'API listening');
   const stop = async () => {

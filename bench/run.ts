@@ -425,7 +425,7 @@ async function main(): Promise<void> {
   const apiMemory = memoryOf(system.api.pid);
 
   // Baseline: the pinned shape (BASELINE_SHAPE), no business logic, same server and concurrency.
-  const baselineWorker = system.spawnNode('bench/baseline-worker.ts', [system.address, system.baselineQueue]);
+  const baselineWorker = system.spawnNode('bench/baseline-worker.ts', [system.address, system.baselineQueue], { PAYLOAD_KEYS: system.payloadKeys });
   await new Promise((r) => setTimeout(r, 3000));
   const baselineLatencies: number[] = [];
   await baselineSession(system.client, system.baselineQueue, []);

@@ -16,6 +16,7 @@ import { orderWorkflowId } from '../workflows/order-contract.js';
 import { startApi, type ApiHarness } from './support/api.js';
 import { eventually } from './support/eventually.js';
 import { withSettings } from './support/settings.js';
+import { decodedJson } from './support/payload-key.js';
 
 let api: ApiHarness;
 let skuCounter = 0;
@@ -300,7 +301,7 @@ describe('a backorder waiting for weeks', () => {
       });
     }
     const ended = await firstRun();
-    const carriedInput = JSON.parse(Buffer.from(ended.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input!.payloads![0]!.data!).toString());
+    const carriedInput = await decodedJson(ended.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input!.payloads![0]!);
     expect(carriedInput.carried).toMatchObject({ delivery: { id: order.deliveryId, state: 'waiting' } });
     expect(activityRuns(ended, 'requestStock')).toBe(1);
     expect(looks).toBeGreaterThan(10);

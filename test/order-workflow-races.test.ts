@@ -26,6 +26,7 @@ import { orderWorkflowId } from '../workflows/order-contract.js';
 import { createTestDatabase } from './support/database.js';
 import { activityCompletions } from './support/activities-in-history.js';
 import { eventually } from './support/eventually.js';
+import { testDataConverter } from './support/payload-key.js';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
@@ -67,7 +68,7 @@ beforeAll(async () => {
   const address = inject('temporalAddress');
   nativeConnection = await NativeConnection.connect({ address });
   connection = await Connection.connect({ address });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: testDataConverter });
   const taskQueue = `test-can-${randomUUID()}`;
   const real = createActivities({
     db: database.db,
@@ -79,6 +80,7 @@ beforeAll(async () => {
     connection: nativeConnection,
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    dataConverter: testDataConverter,
     activities: {
       ...real,
       async projectOrder(...args: Parameters<typeof real.projectOrder>) {

@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../../config.js';
 import type { Database } from '../../db/index.js';
 import { createLogger } from '../../logger.js';
 import { createTestDatabase } from './database.js';
+import { TEST_PAYLOAD_KEYS } from './payload-key.js';
 import { PUBLIC_URL, startTemporal, type TemporalHarness, type WorkerOptions } from './temporal.js';
 import { startTimeSkipping, type TimeSkippingHarness } from './time-skipping.js';
 
@@ -66,6 +67,8 @@ async function startApiOn<T extends TemporalHarness>(start: (db: Database['db'],
     PAYMENT_PROVIDER_KEY: PROVIDER_KEY,
     TEMPORAL_TASK_QUEUE: temporal.taskQueue,
     PUBLIC_URL,
+    // The codec server (/codec/*) decrypts with the key the harness's worker and client encrypt with.
+    PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     ...(inject('temporalUiUrl') ? { TEMPORAL_UI_URL: inject('temporalUiUrl') } : {}),
     ...env,
   });
