@@ -21,6 +21,7 @@ import { createDb, type Db } from './db/index.js';
 import { loggerOf, temporalLoggerOf } from './logger.js';
 import { installTemporalRuntime, serveWorkerMetrics } from './operations/metrics.js';
 import { connectClient, connectWorker, temporalConnectionOptions } from './operations/temporal-connection.js';
+import { installTracing, WORKFLOW_INTERCEPTORS_PATH, workerTracingOptions, type Tracing } from './operations/tracing.js';
 import { ALL_SEARCH_ATTRIBUTES } from './workflows/order-contract.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -36,6 +37,10 @@ export interface OrderWorkerOptions {
   /** A prebuilt bundle (tests build one per run; see prebuildWorkflowBundle); otherwise the workflows are bundled in-process. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxCachedWorkflows?: number;
+  /** Traces (operations/tracing.ts); undefined: off. */
+  tracing?: Tracing;
+  /** Worker Deployment version (config.workerDeployment); undefined: an unversioned worker. */
+  deployment?: { deploymentName: string; buildId: string };
 }
 
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
@@ -52,7 +57,25 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     activities,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...versioningOptions(options.deployment),
+    ...tracingOptionsOf(options),
   });
+}
+
+/** Prebuilt bundles carry the workflow interceptors already (scripts/bundle-workflows.ts); an in-process bundle adds them here. */
+function tracingOptionsOf(options: OrderWorkerOptions): Pick<WorkerOptions, 'sinks' | 'interceptors'> {
+  const { sinks, interceptors } = workerTracingOptions(options.tracing);
+  return { sinks, interceptors: { ...interceptors, ...(options.workflowBundle ? {} : { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }) } };
+}
+
+/**
+ * Runs started on a version stay there unless their type says AUTO_UPGRADE
+ * (workflows/versioning.ts): PINNED is the default, so a workflow type added
+ * later never meets changed code mid-run without someone deciding it may.
+ */
+function versioningOptions(deployment: OrderWorkerOptions['deployment']): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  if (!deployment) return {};
+  return { workerDeploymentOptions: { useWorkerVersioning: true, version: deployment, defaultVersioningBehavior: 'PINNED' } };
 }
 
 /**
@@ -125,8 +148,10 @@ async function main(): Promise<void> {
     db: database.db,
     email: emailSettingsOf(config),
     paymentProviders: paymentProvidersFor(config.payments),
+    tracing: installTracing(config, 'worker'),
+    deployment: config.workerDeployment,
   });
-  logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress }, 'worker running');
+  logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress, deployment: config.workerDeployment, tracing: config.tracing.otlpEndpoint !== undefined }, 'worker running');
   try {
     await worker.run();
   } finally {

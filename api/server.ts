@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, requireSharedServices, type Config } from '../
 import { createDb, type Database } from '../db/index.js';
 import { loggerOf, type Logger } from '../logger.js';
 import { connectClient, temporalConnectionOptions } from '../operations/temporal-connection.js';
+import { installTracing } from '../operations/tracing.js';
 import { createApp } from './app.js';
 
 export interface RunningApi {
@@ -47,13 +48,15 @@ async function main(): Promise<void> {
   const database = await createDb({ url: databaseUrl });
   await database.migrate();
   const connection = await connectClient(temporalConnectionOptions(config, temporalAddress));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const tracing = installTracing(config, 'api');
+  const client = new Client({ connection, namespace: config.temporal.namespace, ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors() } } : {}) });
   const api = await serveApi({ config, database, client, logger });
   logger.info({ url: api.url }, 'API listening');
   const stop = async () => {
     await api.close();
     await connection.close();
     await database.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', stop);
