@@ -14,6 +14,7 @@ import { seedDemoCatalog } from '../db/seed.js';
 import { loggerOf, temporalLoggerOf } from '../logger.js';
 import { installTemporalRuntime } from '../operations/metrics.js';
 import { connectClient, connectWorker, temporalConnectionOptions } from '../operations/temporal-connection.js';
+import { installTracing } from '../operations/tracing.js';
 import { createOrderWorker, emailSettingsOf, ensureSearchAttributes, prebuildWorkflowBundle } from '../worker.js';
 import { createDemoOrder } from './demo-order.js';
 import { resolveTemporalCli, startDevServer, type DevServer } from './temporal-server.js';
@@ -54,7 +55,8 @@ async function main(): Promise<void> {
   const temporalOptions = devServer ? { address } : temporalConnectionOptions(config, address);
   const connection = await connectClient(temporalOptions);
   await ensureSearchAttributes(connection, config.temporal.namespace);
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const tracing = installTracing(config, 'app');
+  const client = new Client({ connection, namespace: config.temporal.namespace, ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors() } } : {}) });
   const nativeConnection = await connectWorker(temporalOptions);
   const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
     db: database.db,
@@ -62,6 +64,8 @@ async function main(): Promise<void> {
     paymentProviders: paymentProvidersFor(config.payments),
     workflowBundle: { codePath: await prebuildWorkflowBundle() },
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    tracing,
+    deployment: config.workerDeployment,
   });
   const workerDone = worker.run();
   const api = await serveApi({ config, database, client, logger });
