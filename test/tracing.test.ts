@@ -110,6 +110,12 @@ afterAll(async () => {
   await new Promise<void>((resolve) => receiver?.close(() => resolve()));
 });
 
+describe('tracing off (no OTLP endpoint)', () => {
+  it('installs nothing', () => {
+    expect(installTracing(loadConfig({ ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: undefined }), 'api')).toBeUndefined();
+  });
+});
+
 describe('tracing (OTLP endpoint configured)', () => {
   it('one cart creation is one trace: HTTP request → UpdateWithStart → the workflow → its activities', async () => {
     const response = await fetch(`${apiUrl}/api/carts`, {

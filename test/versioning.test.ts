@@ -10,7 +10,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { outboxTransport } from '../activities/email.js';
 import { paymentProvidersOf } from '../activities/payment-providers.js';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import type { Database } from '../db/index.js';
 import { createOrderWorker } from '../worker.js';
 import { cancelDeliverySignal, DELIVERY_WORKFLOW_TYPE, type DeliveryInput } from '../workflows/delivery-contract.js';
@@ -83,6 +83,14 @@ afterAll(async () => {
 });
 
 describe('worker deployment versioning', () => {
+  it('is configured with both a deployment name and a build id, or neither', () => {
+    const env = { ...process.env, TEMPORAL_DEPLOYMENT_NAME: undefined, TEMPORAL_WORKER_BUILD_ID: undefined };
+    expect(loadConfig(env).workerDeployment).toBeUndefined();
+    expect(loadConfig({ ...env, TEMPORAL_DEPLOYMENT_NAME: 'orders', TEMPORAL_WORKER_BUILD_ID: '2026.11.29-abc' }).workerDeployment).toEqual({ deploymentName: 'orders', buildId: '2026.11.29-abc' });
+    expect(() => loadConfig({ ...env, TEMPORAL_DEPLOYMENT_NAME: 'orders' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...env, TEMPORAL_WORKER_BUILD_ID: 'v2' })).toThrow(/TEMPORAL_DEPLOYMENT_NAME, TEMPORAL_WORKER_BUILD_ID: set both/);
+  });
+
   it('a pinned delivery stays on v1 after v2 becomes current; a new delivery runs on v2', async () => {
     await startVersion('v1');
     await makeCurrent('v1');
