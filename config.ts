@@ -70,6 +70,12 @@ const EnvSchema = z.object({
   /** Payload encryption keys, "id1:base64key,id2:..." (the first encrypts; all decrypt); required in production. */
   PAYLOAD_KEYS: optionalText,
   PATH: z.string().default(''),
+  /** OTLP/HTTP base URL (traces go to <url>/v1/traces); unset: tracing off (operations/tracing.ts). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  OTEL_SERVICE_NAME: optionalText,
+  /** Worker Deployment versioning: both set, or neither (versioning off). See deploy/README.md. */
+  TEMPORAL_DEPLOYMENT_NAME: optionalText.pipe(z.string().regex(/^[\w.-]+$/, 'letters, digits, ".", "_" or "-"').optional()),
+  TEMPORAL_WORKER_BUILD_ID: optionalText.pipe(z.string().regex(/^[\w.+-]+$/, 'letters, digits, ".", "_", "+" or "-"').optional()),
 });
 
 export interface Config {
@@ -127,6 +133,9 @@ export interface Config {
   payloadKeys: string | undefined;
   /** Names of the secrets that fell back to their development defaults. */
   devDefaultsUsed: string[];
+  tracing: { otlpEndpoint: string | undefined; serviceName: string | undefined };
+  /** The worker's Worker Deployment version; undefined: unversioned worker. */
+  workerDeployment: { deploymentName: string; buildId: string } | undefined;
   searchPath: string;
 }
 
@@ -148,6 +157,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push('  STRIPE_WEBHOOK_SECRET: required with STRIPE_SECRET_KEY (the signing secret of the endpoint /api/webhooks/stripe), or no payment would ever be confirmed');
   }
   if (!e.STRIPE_SECRET_KEY && e.STRIPE_WEBHOOK_SECRET) problems.push('  STRIPE_SECRET_KEY: required with STRIPE_WEBHOOK_SECRET');
+  if (!e.TEMPORAL_DEPLOYMENT_NAME !== !e.TEMPORAL_WORKER_BUILD_ID) {
+    problems.push('  TEMPORAL_DEPLOYMENT_NAME, TEMPORAL_WORKER_BUILD_ID: set both (a versioned worker) or neither');
+  }
   if (production) {
     problems.push(...devDefaultsUsed.map((k) => `  ${k}: required in production (at least 16 characters)`));
     for (const k of Object.keys(DEV_TOKENS) as Array<keyof typeof DEV_TOKENS>) {
@@ -213,6 +225,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     payloadKeys: e.PAYLOAD_KEYS,
     devDefaultsUsed,
     searchPath: e.PATH,
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
+    workerDeployment: e.TEMPORAL_DEPLOYMENT_NAME && e.TEMPORAL_WORKER_BUILD_ID ? { deploymentName: e.TEMPORAL_DEPLOYMENT_NAME, buildId: e.TEMPORAL_WORKER_BUILD_ID } : undefined,
   };
 }
 

@@ -23,6 +23,7 @@ import { loggerOf, temporalLoggerOf } from './logger.js';
 import { installTemporalRuntime, serveWorkerMetrics } from './operations/metrics.js';
 import { dataConverterOf } from './operations/payload-codec.js';
 import { connectClient, connectWorker, temporalConnectionOptions } from './operations/temporal-connection.js';
+import { installTracing, WORKFLOW_INTERCEPTORS_PATH, workerTracingOptions, type Tracing } from './operations/tracing.js';
 import { ALL_SEARCH_ATTRIBUTES } from './workflows/order-contract.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -44,6 +45,10 @@ export interface OrderWorkerOptions {
    * it must match the clients' (dataConverterOf(config) in both).
    */
   dataConverter: DataConverter;
+  /** Traces (operations/tracing.ts); undefined: off. */
+  tracing?: Tracing;
+  /** Worker Deployment version (config.workerDeployment); undefined: an unversioned worker. */
+  deployment?: { deploymentName: string; buildId: string };
 }
 
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
@@ -61,7 +66,25 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     dataConverter: options.dataConverter,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...versioningOptions(options.deployment),
+    ...tracingOptionsOf(options),
   });
+}
+
+/** Prebuilt bundles carry the workflow interceptors already (scripts/bundle-workflows.ts); an in-process bundle adds them here. */
+function tracingOptionsOf(options: OrderWorkerOptions): Pick<WorkerOptions, 'sinks' | 'interceptors'> {
+  const { sinks, interceptors } = workerTracingOptions(options.tracing);
+  return { sinks, interceptors: { ...interceptors, ...(options.workflowBundle ? {} : { workflowModules: [WORKFLOW_INTERCEPTORS_PATH] }) } };
+}
+
+/**
+ * Runs started on a version stay there unless their type says AUTO_UPGRADE
+ * (workflows/versioning.ts): PINNED is the default, so a workflow type added
+ * later never meets changed code mid-run without someone deciding it may.
+ */
+function versioningOptions(deployment: OrderWorkerOptions['deployment']): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  if (!deployment) return {};
+  return { workerDeploymentOptions: { useWorkerVersioning: true, version: deployment, defaultVersioningBehavior: 'PINNED' } };
 }
 
 /**
@@ -137,8 +160,10 @@ async function main(): Promise<void> {
     email: emailSettingsOf(config),
     paymentProviders: paymentProvidersFor(config.payments),
     dataConverter,
+    tracing: installTracing(config, 'worker'),
+    deployment: config.workerDeployment,
   });
-  logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress }, 'worker running');
+  logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress, deployment: config.workerDeployment, tracing: config.tracing.otlpEndpoint !== undefined }, 'worker running');
   try {
     await worker.run();
   } finally {

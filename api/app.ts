@@ -10,6 +10,7 @@ import { DomainError, ErrorStatus } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 import { codecRoutes } from '../operations/codec-server.js';
 import { httpMetrics, metricsRoute } from '../operations/metrics.js';
+import { httpTracing, installTracing } from '../operations/tracing.js';
 import { ApiBuilder } from './http.js';
 import { storefrontWriteLimit } from './rate-limit.js';
 import { toDomainError, type TemporalGateway } from './temporal-gateway.js';
@@ -42,6 +43,9 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
   app.use(httpMetrics());
+  // Only with an OTLP endpoint configured: otherwise no span is ever started.
+  const tracing = installTracing(deps.config, 'api');
+  if (tracing) app.use(httpTracing(tracing));
   app.use((_req, res, next) => {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' });
     next();

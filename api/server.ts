@@ -10,6 +10,7 @@ import { createDb, type Database } from '../db/index.js';
 import { loggerOf, type Logger } from '../logger.js';
 import { dataConverterOf } from '../operations/payload-codec.js';
 import { connectClient, temporalConnectionOptions } from '../operations/temporal-connection.js';
+import { installTracing } from '../operations/tracing.js';
 import { createApp } from './app.js';
 import { APP_CLOSING } from './routes/events.js';
 
@@ -56,13 +57,15 @@ async function main(): Promise<void> {
   // Before connecting: a production config without PAYLOAD_KEYS stops here, with its message.
   const dataConverter = dataConverterOf(config);
   const connection = await connectClient(temporalConnectionOptions(config, temporalAddress));
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+  const tracing = installTracing(config, 'api');
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter, ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors() } } : {}) });
   const api = await serveApi({ config, database, client, logger });
   logger.info({ url: api.url }, 'API listening');
   const stop = async () => {
     await api.close();
     await connection.close();
     await database.close();
+    await tracing?.shutdown();
     process.exit(0);
   };
   process.once('SIGINT', stop);

@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTORS_PATH } from '../operations/tracing.js';
 import { WORKFLOWS_PATH } from '../worker.js';
 
 const out = process.argv[2];
@@ -13,5 +14,5 @@ if (!out) {
   process.exit(2);
 }
 // Warnings and errors only: webpack's module listing would fill the dev terminal at every start.
-const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH], logger: new DefaultLogger('WARN') });
 writeFileSync(out, code);

@@ -15,6 +15,7 @@ import { loggerOf, temporalLoggerOf } from '../logger.js';
 import { installTemporalRuntime } from '../operations/metrics.js';
 import { dataConverterOf } from '../operations/payload-codec.js';
 import { connectClient, connectWorker, temporalConnectionOptions } from '../operations/temporal-connection.js';
+import { installTracing } from '../operations/tracing.js';
 import { createOrderWorker, emailSettingsOf, ensureSearchAttributes, prebuildWorkflowBundle } from '../worker.js';
 import { createDemoOrder } from './demo-order.js';
 import { resolveTemporalCli, startDevServer, type DevServer } from './temporal-server.js';
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(connection, config.temporal.namespace);
   // One codec for the API's client and the worker: PAYLOAD_KEYS, or the development key kept in data/.
   const dataConverter = dataConverterOf(config);
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+  const tracing = installTracing(config, 'app');
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter, ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors() } } : {}) });
   const nativeConnection = await connectWorker(temporalOptions);
   const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
     db: database.db,
@@ -68,6 +70,8 @@ async function main(): Promise<void> {
     workflowBundle: { codePath: await prebuildWorkflowBundle() },
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     dataConverter,
+    tracing,
+    deployment: config.workerDeployment,
   });
   const workerDone = worker.run();
   const api = await serveApi({ config, database, client, logger });

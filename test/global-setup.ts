@@ -12,6 +12,7 @@ import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config.js';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-server.js';
 import { resolveTemporalTestServer } from '../scripts/temporal-test-server.js';
+import { WORKFLOW_INTERCEPTORS_PATH } from '../operations/tracing.js';
 import { WORKFLOWS_PATH } from '../worker.js';
 
 /** History events after which the test server suggests continue-as-new. */
@@ -36,7 +37,7 @@ export default async function setup(project: TestProject) {
   const testServer = resolveTemporalTestServer({ testServerPath: config.temporal.testServerPath, searchPath: config.searchPath, log: console.log });
   const dir = mkdtempSync(join(tmpdir(), 'orders-test-'));
   const bundlePath = join(dir, 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH], logger: undefined });
   writeFileSync(bundlePath, code);
 
   project.provide('temporalAddress', address);
