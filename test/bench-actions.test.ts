@@ -123,7 +123,7 @@ describe('billable actions, by the docs', () => {
   });
 
   it('a recorded order with its delivery: every child start is two', () => {
-    const parent = JSON.parse(readFileSync(new URL('./histories/delivered-pick-pack-ship.json', import.meta.url), 'utf8')) as { events: Array<Record<string, unknown>> };
+    const parent = JSON.parse(readFileSync(new URL('./histories/v0.1.0/delivered-pick-pack-ship.json', import.meta.url), 'utf8')) as { events: Array<Record<string, unknown>> };
     const initiated = parent.events.filter((e) => e.eventType === 'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED').length;
     expect(initiated).toBeGreaterThan(0);
     expect(countActions(parent.events as HistoryEvent[]).child_workflow).toBe(2 * initiated);

@@ -272,7 +272,7 @@ describe('many orders, few units', () => {
     await api.operator('PATCH', `/api/products/${sku}`, { onHand: 50 });
     await eventually(async () => expect((await states()).every((x) => x === 'ready')).toBe(true), 60_000, 200);
     expect(await stockOf(sku)).toMatchObject({ onHand: 50, reserved: 50, available: 0 });
-  });
+  }, 180_000); // fifty workflows and their deliveries on 2 cores shared with the suite
 });
 
 describe('a backorder waiting for weeks', () => {

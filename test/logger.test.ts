@@ -15,7 +15,7 @@ function sink() {
   return { stream, lines };
 }
 
-const PROD = { STOREFRONT_API_TOKEN: 'prod-storefront-token-0123', OPERATOR_API_TOKEN: 'prod-operator-token-01234', PAYMENT_WEBHOOK_SECRET: 'prod-webhook-secret-01234' };
+const PROD = { STOREFRONT_API_TOKEN: 'prod-storefront-token-0123', OPERATOR_API_TOKEN: 'prod-operator-token-01234', PAYMENT_WEBHOOK_SECRET: 'prod-webhook-secret-01234', CARD_PAYMENTS: 'off' };
 
 describe('logs', () => {
   it('are JSON lines in production, with secrets redacted', () => {
