@@ -84,6 +84,11 @@ describe('an order carries its taxes and gets its invoice once paid', () => {
       taxes: order.taxes,
       currency: 'EUR',
     });
+    // The confirmation email names the invoice.
+    await eventually(async () => expect((await detail(o.id)).emails).toMatchObject([{ kind: 'order_confirmation' }]));
+    const confirmation = await api.operator('GET', `/api/emails/${(await detail(o.id)).emails[0].id}`);
+    expect(confirmation.body.text).toContain(`Your invoice: ${order.invoice.number}.`);
+
     // The PDF shows the number and the totals.
     const response = await fetch(invoices.body.items[0].pdfUrl.replace(api.config.publicUrl, api.baseUrl), { headers: { authorization: `Bearer ${OPERATOR}` } });
     expect(response.status).toBe(200);
@@ -116,6 +121,10 @@ describe('an order carries its taxes and gets its invoice once paid', () => {
     const order = await detail(o.id);
     expect(order.creditNotes).toEqual([{ refundId: refund.body.id, id: items[1].id, number: items[1].number }]);
     await eventually(async () => expect((await detail(o.id)).timeline.filter((e: { type: string }) => e.type === 'credit_note_issued')).toHaveLength(1));
+    // The refund email names the credit note.
+    await eventually(async () => expect((await detail(o.id)).emails.filter((e: { kind: string }) => e.kind === 'refund')).toHaveLength(1));
+    const refundEmail = (await detail(o.id)).emails.find((e: { kind: string }) => e.kind === 'refund');
+    expect((await api.operator('GET', `/api/emails/${refundEmail.id}`)).body.text).toContain(`Your credit note: ${items[1].number}.`);
   });
 });
 

@@ -412,7 +412,7 @@ class OrderRun {
     }
   }
 
-  private async notify(kind: EmailKind, extra: Partial<Pick<SendEmailInput, 'values' | 'unlessCustomerOrderedSince'>> = {}) {
+  private async notify(kind: EmailKind, extra: Partial<Pick<SendEmailInput, 'values' | 'unlessCustomerOrderedSince' | 'document'>> = {}) {
     const seq = nextEmailSeq(this.order, kind);
     this.inFlight.emails += 1;
     try {
@@ -499,7 +499,11 @@ class OrderRun {
     { name: 'projection', due: this.projectionDue, run: () => this.project() },
     { name: 'invoice', due: this.invoiceDue, run: () => this.issueInvoice() },
     { name: 'credit note', due: this.creditNoteDue, run: () => this.issueCreditNote() },
-    { name: 'confirmation email', due: this.confirmationDue, run: () => this.notify('order_confirmation') },
+    {
+      name: 'confirmation email',
+      due: this.confirmationDue,
+      run: () => this.notify('order_confirmation', this.order.invoice ? { document: { kind: 'invoice', number: this.order.invoice.number } } : {}),
+    },
     {
       name: 'delivery done email',
       due: this.deliveryDoneEmailDue,
@@ -583,7 +587,8 @@ class OrderRun {
 
   private async sendRefundEmail(): Promise<void> {
     const refund = this.succeededRefunds()[this.order.emailsSent.refund ?? 0]!;
-    await this.notify('refund', { values: { amount: formatMoney(refund.amount, refund.currency) } });
+    const note = this.order.creditNotes?.find((c) => c.refundId === refund.id);
+    await this.notify('refund', { values: { amount: formatMoney(refund.amount, refund.currency) }, ...(note ? { document: { kind: 'credit_note' as const, number: note.number } } : {}) });
   }
 
   /**
