@@ -80,6 +80,13 @@ export interface SendEmailInput {
   values?: TemplateValues;
   /** Abandoned carts: say nothing to a customer who has bought since. */
   unlessCustomerOrderedSince?: string;
+  /** The invoice (confirmation) or credit note (refund) the email refers to, by number. */
+  document?: { kind: 'invoice' | 'credit_note'; number: string } | undefined;
+}
+
+/** The sentence naming the invoice or credit note; the document itself is the operator's to send (no customer download yet). */
+function documentSentence(document: NonNullable<SendEmailInput['document']>): string {
+  return document.kind === 'invoice' ? `Your invoice: ${document.number}.` : `Your credit note: ${document.number}.`;
 }
 
 export type SendEmailResult =
@@ -136,6 +143,12 @@ export function createEmailActivities({ db, transport, from, publicUrl }: EmailD
         return_link: `${publicUrl}/returns/${order.id}?token=${order.accessToken}`,
         ...input.values,
       });
+      if (input.document) {
+        // Numbers are letters, digits and "/": nothing to escape in the HTML.
+        const sentence = documentSentence(input.document);
+        rendered.text = `${rendered.text}\n\n${sentence}`;
+        rendered.html = `${rendered.html}<p>${sentence}</p>`;
+      }
       const row = await claimEmail(db, {
         id: `eml_${randomBytes(12).toString('base64url')}`,
         idempotencyKey: input.idempotencyKey,

@@ -141,6 +141,8 @@ export function createInvoiceActivities({ db }: { db: Db }) {
   };
 }
 
+export type InvoiceActivities = ReturnType<typeof createInvoiceActivities>;
+
 // A4 portrait, in PDF points.
 const A4 = [595.28, 841.89] as const;
 const MARGIN = 48;

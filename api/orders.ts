@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { reminderPolicyOf, type ReminderPolicy } from '../domain/abandoned-cart.js';
 import type { ProductSnapshot } from '../domain/catalog.js';
+import { rateOf, type TaxSettings } from '../domain/tax.js';
 import { DomainError } from '../domain/errors.js';
 import {
   checkNewQuotation,
@@ -53,14 +54,15 @@ function newOrderId(idempotencyKey?: string): string {
   return `ord_${bytes.toString('base64url')}`;
 }
 
-async function snapshots(db: Db, skus: string[]): Promise<Map<string, ProductSnapshot>> {
+/** Each product as a line keeps it: its price, and the rate of its tax class in the shop's settings now (the line keeps that rate). */
+async function snapshots(db: Db, skus: string[], taxes: TaxSettings): Promise<Map<string, ProductSnapshot>> {
   const products = await getProductsBySku(db, [...new Set(skus)]);
   const missing = skus.filter((sku) => !products.has(sku));
   if (missing.length) {
     throw new DomainError('unknown_product', `Unknown product: ${missing.join(', ')}.`, { skus: [...new Set(missing)] });
   }
   return new Map(
-    [...products.values()].map((p) => [p.sku, { sku: p.sku, name: p.name, unitPrice: p.price, currency: p.currency, type: p.type }]),
+    [...products.values()].map((p) => [p.sku, { sku: p.sku, name: p.name, unitPrice: p.price, currency: p.currency, type: p.type, taxRate: rateOf(taxes, p.taxClass) }]),
   );
 }
 
@@ -78,10 +80,11 @@ export async function openCart(gateway: TemporalGateway, input: OpenCartInput, i
   const { db, client, taskQueue } = gateway;
   const lines = input.lines ?? [];
   // The settings and then the salesperson, alongside the products and the order number.
-  const settingsAndAssignment = getSettings(db).then(async (settings) => ({ settings, ...(await assignNewOrder(db, settings)) }));
+  const shopSettings = getSettings(db);
+  const settingsAndAssignment = shopSettings.then(async (settings) => ({ settings, ...(await assignNewOrder(db, settings)) }));
   const [{ settings, salesTeam, salesperson }, products, number] = await Promise.all([
     settingsAndAssignment,
-    snapshots(db, lines.map((l) => l.sku)),
+    shopSettings.then((s) => snapshots(db, lines.map((l) => l.sku), s.taxes)),
     allocateOrderNumber(db),
   ]);
   const quotation: NewQuotation = {
@@ -93,6 +96,8 @@ export async function openCart(gateway: TemporalGateway, input: OpenCartInput, i
     salesTeam,
     salesperson,
     lines: lines.map((l) => ({ product: products.get(l.sku)!, quantity: l.quantity })),
+    pricesIncludeTax: settings.taxes.pricesIncludeTax,
+    autoInvoice: settings.autoInvoice,
   };
   const problem = checkNewQuotation(quotation);
   if (problem) throw problem;
@@ -115,7 +120,8 @@ function orderWorkflow(gateway: TemporalGateway, orderId: string) {
 }
 
 export async function addLine(gateway: TemporalGateway, orderId: string, line: { sku: string; quantity: number }): Promise<Order> {
-  const product = (await snapshots(gateway.db, [line.sku])).get(line.sku)!;
+  const { taxes } = await getSettings(gateway.db);
+  const product = (await snapshots(gateway.db, [line.sku], taxes)).get(line.sku)!;
   return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(addLineUpdate, { args: [{ product, quantity: line.quantity }] }));
 }
 

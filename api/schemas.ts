@@ -122,7 +122,14 @@ export const ContactBody = z
 export const CheckoutBody = z.object({ paymentMethod: z.enum(values(PaymentMethod)) }).strict().openapi('CheckoutRequest');
 
 export const OrderLineSchema = z
-  .object({ sku: z.string(), name: z.string(), quantity: z.number().int(), unitPrice: Money, subtotal: Money })
+  .object({
+    sku: z.string(),
+    name: z.string(),
+    quantity: z.number().int(),
+    unitPrice: Money,
+    subtotal: Money,
+    taxRate: z.number().optional().openapi({ description: 'The tax rate (percent) the line was priced with: the order keeps it when the shop changes its rates' }),
+  })
   .openapi('OrderLine');
 
 export const PaymentSchema = z
@@ -150,6 +157,10 @@ export const OrderSchema = z
     paymentState: z.enum(values(PaymentState)),
     deliveryState: z.enum(values(DeliveryState)),
     lines: z.array(OrderLineSchema),
+    pricesIncludeTax: z.boolean().optional(),
+    untaxedAmount: Money.optional(),
+    taxAmount: Money.optional(),
+    taxes: z.array(z.object({ rate: z.number(), base: Money, amount: Money })).optional().openapi({ description: 'Per rate, highest first: the base and the tax' }),
     total: Money,
     currency: Currency,
     contact: ContactBody.nullable(),
@@ -165,6 +176,8 @@ export const OrderSchema = z
     remindersSent: z.number().int().optional(),
     lastReminderAt: z.string().nullable().optional(),
     confirmedAt: z.string().nullable().optional(),
+    invoice: z.object({ id: z.string(), number: z.string() }).nullable().optional().openapi({ description: 'The invoice issued when the order became paid' }),
+    creditNotes: z.array(z.object({ refundId: z.string(), id: z.string(), number: z.string() })).optional(),
   })
   .openapi('Order');
 
@@ -320,6 +333,7 @@ export const SettingsSchema = z
     shopAddress: z.object({ line1: z.string(), city: z.string(), postalCode: z.string(), country: z.string() }),
     paymentMethods: PaymentMethodsSchema,
     taxes: TaxSettingsSchema,
+    autoInvoice: z.boolean().openapi({ description: 'Paid orders get their invoice, successful refunds their credit note' }),
   })
   .openapi('Settings');
 
@@ -354,6 +368,7 @@ export const SettingsPatchBody = z
     shopAddress: AddressSchema.omit({ line2: true }).optional().openapi({ description: 'The sender on shipping labels.' }),
     paymentMethods: PaymentMethodsPatch.optional(),
     taxes: TaxSettingsPatch.optional(),
+    autoInvoice: z.boolean().optional(),
   })
   .strict()
   .openapi('SettingsPatch');

@@ -23,6 +23,8 @@ export interface ProductSnapshot {
   unitPrice: number;
   currency: string;
   type: ProductType;
+  /** The rate of the product's tax class when it was added (the API reads the shop's rates): the line keeps it. */
+  taxRate?: number | undefined;
 }
 
 /** Services have no stock; consumables are not tracked; storables are. */

@@ -10,6 +10,7 @@
 import type { ProductSnapshot, ProductType } from './catalog.js';
 import { DomainError } from './errors.js';
 import { lineSubtotal } from './money.js';
+import { taxOrder, type TaxAmount, type TaxBreakdown } from './tax.js';
 import { checkPaymentMethodAccepted } from './payment-methods.js';
 import type { Refund, ReturnRecord, SupportRefund } from './refunds.js';
 
@@ -93,6 +94,8 @@ export interface OrderLine {
   quantity: number;
   unitPrice: number;
   subtotal: number;
+  /** The tax rate (percent) the line was priced with; absent on lines of orders priced before taxes (0 %, see taxesOf). */
+  taxRate?: number | undefined;
 }
 
 export interface Payment {
@@ -143,6 +146,20 @@ export interface Order {
   deliveredAt?: string | undefined;
   refunds?: Refund[] | undefined;
   returns?: ReturnRecord[] | undefined;
+  /** Whether the lines' prices include tax, as the shop's settings said when the order was created (absent: included, as before taxes). */
+  pricesIncludeTax?: boolean | undefined;
+  /** Whether the order gets its invoice when paid (the shop's autoInvoice when the order was created; absent: no). */
+  autoInvoice?: boolean | undefined;
+  /** The tax breakdown of the lines (domain/tax.ts taxOrder); `total` is what the customer pays. */
+  untaxedAmount?: number | undefined;
+  taxAmount?: number | undefined;
+  taxes?: TaxAmount[] | undefined;
+  /** The invoice issued when the order became paid. */
+  invoice?: { id: string; number: string } | undefined;
+  /** One credit note per succeeded refund. */
+  creditNotes?: Array<{ refundId: string; id: string; number: string }> | undefined;
+  /** Succeeded refunds whose credit note was refused for good (see domain/invoicing.ts). */
+  uncreditedRefunds?: string[] | undefined;
 }
 
 export interface TimelineEntry {
@@ -161,6 +178,10 @@ export interface NewQuotation {
   salesTeam: string;
   salesperson: string | null;
   lines: Array<{ product: ProductSnapshot; quantity: number }>;
+  /** From the shop's tax settings when the order is created; absent: prices include tax. */
+  pricesIncludeTax?: boolean | undefined;
+  /** The shop's autoInvoice setting when the order is created. */
+  autoInvoice?: boolean | undefined;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -175,8 +196,23 @@ function touch(order: Order, now: string, byCustomer: boolean): void {
   if (byCustomer) order.lastCustomerActivityAt = now;
 }
 
+/**
+ * The order's taxes and total, by domain/tax.ts. A line without a rate (priced
+ * before taxes existed) counts at 0 %: its price was the total then, and it stays so.
+ */
+export function taxesOf(order: Pick<Order, 'lines' | 'pricesIncludeTax'>): TaxBreakdown {
+  return taxOrder({
+    pricesIncludeTax: order.pricesIncludeTax ?? true,
+    lines: order.lines.map((l) => ({ unitPrice: l.unitPrice, quantity: l.quantity, taxRate: l.taxRate ?? 0 })),
+  });
+}
+
 function recomputeTotal(order: Order): void {
-  order.total = order.lines.reduce((sum, l) => sum + l.subtotal, 0);
+  const taxed = taxesOf(order);
+  order.untaxedAmount = taxed.untaxedAmount;
+  order.taxAmount = taxed.taxAmount;
+  order.taxes = taxed.taxes;
+  order.total = taxed.total;
 }
 
 /** The email the shop may write to: the contact given at checkout, or a logged-in customer's. */
@@ -279,6 +315,8 @@ export function newQuotation(input: NewQuotation, now: string): { order: Order; 
     version: 1,
     remindersSent: 0,
     emailsSent: {},
+    ...(input.pricesIncludeTax !== undefined ? { pricesIncludeTax: input.pricesIncludeTax } : {}),
+    ...(input.autoInvoice !== undefined ? { autoInvoice: input.autoInvoice } : {}),
   };
   const timeline = [
     entry(now, 'quotation_created', `Quotation ${order.number} created`, {
@@ -306,6 +344,7 @@ function mergeLine(order: Order, product: ProductSnapshot, quantity: number): Or
     quantity,
     unitPrice: product.unitPrice,
     subtotal: lineSubtotal(product.unitPrice, quantity),
+    ...(product.taxRate !== undefined ? { taxRate: product.taxRate } : {}),
   };
   order.lines.push(line);
   return line;

@@ -61,6 +61,8 @@ export interface ShopSettings {
   paymentMethods: PaymentMethodSettings;
   /** Rates per class (per country) and whether prices include tax: domain/tax.ts. */
   taxes: TaxSettings;
+  /** An order that becomes paid gets its invoice, and every successful refund its credit note (Odoo's "automatic invoice"). */
+  autoInvoice: boolean;
 }
 
 /** The shop's return window until an operator sets one. */
@@ -100,6 +102,7 @@ export const DEFAULT_SETTINGS: ShopSettings = {
     pay_in_store: { enabled: true },
   },
   taxes: DEFAULT_TAX_SETTINGS,
+  autoInvoice: true,
 };
 
 export function settingsProblems(s: ShopSettings): string[] {

@@ -50,7 +50,7 @@ describe('a storefront takes a cart to a sales order', () => {
     const id = created.body.id as string;
 
     let r = await api.storefront('POST', `/api/carts/${id}/lines`, { sku: 'MUG-BLUE', quantity: 2 });
-    expect(r.body.lines).toEqual([{ sku: 'MUG-BLUE', name: 'Blue ceramic mug', quantity: 3, unitPrice: 1290, subtotal: 3870 }]);
+    expect(r.body.lines).toEqual([{ sku: 'MUG-BLUE', name: 'Blue ceramic mug', quantity: 3, unitPrice: 1290, subtotal: 3870, taxRate: 20 }]);
     r = await api.storefront('POST', `/api/carts/${id}/lines`, { sku: 'GIFT-WRAP', quantity: 1 });
     r = await api.storefront('PATCH', `/api/carts/${id}/lines/MUG-BLUE`, { quantity: 2 });
     expect(r.body.total).toBe(2 * 1290 + 350);
@@ -105,9 +105,9 @@ describe('a storefront takes a cart to a sales order', () => {
         'quotation_sent',
         'payment_received',
       ]);
-      // Then, in the order they happen: the confirmation email and the delivery order with its reservation.
-      expect(types).toEqual(expect.arrayContaining(['email_sent', 'delivery_created', 'delivery_reserved']));
-      expect(types).toHaveLength(11);
+      // Then, in the order they happen: the invoice, the confirmation email and the delivery order with its reservation.
+      expect(types).toEqual(expect.arrayContaining(['invoice_issued', 'email_sent', 'delivery_created', 'delivery_reserved']));
+      expect(types).toHaveLength(12);
     });
   });
 

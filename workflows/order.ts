@@ -27,8 +27,10 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, type SearchAttributeUpdatePair } from '@temporalio/common';
 import type { DeliveryActivities } from '../activities/delivery.js';
+import type { InvoiceActivities } from '../activities/invoices.js';
+import { applyCreditNoteIssued, applyCreditNoteRefused, applyInvoiceIssued, invoiceDue, invoiceInputOf, refundsToCredit } from '../domain/invoicing.js';
 import type { OrderActivities, SendEmailInput } from '../activities/types.js';
 import type { NumberedEntry } from '../db/orders.js';
 import { applyExpiry, applyReminderDone, applyReminderPassedOver, nextIdleStep, reminderBlocker } from '../domain/abandoned-cart.js';
@@ -127,6 +129,7 @@ const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActiviti
 const { planDelivery } = proxyActivities<Pick<DeliveryActivities, 'planDelivery'>>(RETRIED_UNTIL_DONE);
 /** The same writes as local activities (runs since {@link PATCHES.shortWritesLocal}). */
 const local = proxyLocalActivities<Pick<OrderActivities, 'projectOrder'> & Pick<DeliveryActivities, 'planDelivery'>>(SHORT_WRITE);
+const { issueInvoice, issueCreditNote } = proxyActivities<Pick<InvoiceActivities, 'issueInvoice' | 'issueCreditNote'>>(RETRIED_UNTIL_DONE);
 
 /** How long a cancellation waits for the delivery to release the goods before it answers that the delivery is not answering. */
 const DELIVERY_ANSWER_TIMEOUT = '30 seconds';
@@ -146,6 +149,8 @@ const PATCHES = {
    * started before it keeps the old commands throughout.
    */
   shortWritesLocal: 'order-short-writes-local',
+  /** Paid orders get their invoice, succeeded refunds their credit note. */
+  invoices: 'invoices',
 } as const;
 
 // ==================================================================== state
@@ -182,6 +187,8 @@ class OrderRun {
   /** Returns received whose refund is still to be decided (decided before the run may continue). */
   private readonly receivedReturns: string[] = [];
   private returnWindowOver = false;
+  /** A run recorded before invoices existed replays without them (patched). */
+  private invoicesOff = false;
   private searchAttributes: SearchAttributeValues;
   /** {@link PATCHES.shortWritesLocal}, as the run's first task found it. */
   private readonly shortWritesLocal = patched(PATCHES.shortWritesLocal);
@@ -417,7 +424,7 @@ class OrderRun {
     }
   }
 
-  private async notify(kind: EmailKind, extra: Partial<Pick<SendEmailInput, 'values' | 'unlessCustomerOrderedSince'>> = {}) {
+  private async notify(kind: EmailKind, extra: Partial<Pick<SendEmailInput, 'values' | 'unlessCustomerOrderedSince' | 'document'>> = {}) {
     const seq = nextEmailSeq(this.order, kind);
     this.inFlight.emails += 1;
     try {
@@ -486,7 +493,10 @@ class OrderRun {
     (this.order.returns ?? []).some((r) => r.state === 'requested') ||
     this.refundEmailDue() ||
     this.returnEmailDue() ||
-    this.cancelRefundDue();
+    this.cancelRefundDue() ||
+    this.creditNoteDue();
+  private invoiceDue = () => !this.invoicesOff && invoiceDue(this.order);
+  private creditNoteDue = () => !this.invoicesOff && refundsToCredit(this.order).length > 0;
   private closeDue = () => (this.order.state === OrderState.cancel || this.returnWindowOver) && !this.busy();
   private nothingInFlight = () => !this.inFlight.checkout && this.inFlight.emails === 0 && !this.inFlight.deliveryStart && this.inFlight.childStarts === 0;
   /** Continue as new when the history grows long, but never in the middle of a checkout, an email or a child's start. */
@@ -499,7 +509,13 @@ class OrderRun {
   readonly reactions: ReadonlyArray<{ name: string; due: () => boolean; run: () => Promise<unknown> }> = [
     { name: 'delivery start', due: this.deliveryDue, run: () => this.startDelivery() },
     { name: 'projection', due: this.projectionDue, run: () => this.project() },
-    { name: 'confirmation email', due: this.confirmationDue, run: () => this.notify('order_confirmation') },
+    { name: 'invoice', due: this.invoiceDue, run: () => this.issueInvoice() },
+    { name: 'credit note', due: this.creditNoteDue, run: () => this.issueCreditNote() },
+    {
+      name: 'confirmation email',
+      due: this.confirmationDue,
+      run: () => this.notify('order_confirmation', this.order.invoice ? { document: { kind: 'invoice', number: this.order.invoice.number } } : {}),
+    },
     {
       name: 'delivery done email',
       due: this.deliveryDoneEmailDue,
@@ -546,6 +562,33 @@ class OrderRun {
     setCurrentDetails(orderDetailsText(this.order));
   }
 
+  /** The order's invoice, numbered once (the activity is keyed by the order: a retry gets the same number). */
+  private async issueInvoice(): Promise<void> {
+    if (!patched(PATCHES.invoices)) {
+      this.invoicesOff = true;
+      return;
+    }
+    const issued = await issueInvoice(invoiceInputOf(this.order));
+    this.record(applyInvoiceIssued(this.order, issued, now()));
+  }
+
+  /** The oldest succeeded refund's credit note (keyed by the refund); one refused for good is recorded, not retried. */
+  private async issueCreditNote(): Promise<void> {
+    if (!patched(PATCHES.invoices)) {
+      this.invoicesOff = true;
+      return;
+    }
+    const refund = refundsToCredit(this.order)[0]!;
+    try {
+      const note = await issueCreditNote({ refundId: refund.id, orderId: this.order.id, amount: refund.amount, currency: refund.currency });
+      this.record(applyCreditNoteIssued(this.order, refund.id, note, now()));
+    } catch (error) {
+      const cause = error instanceof ActivityFailure ? error.cause : error;
+      if (!(cause instanceof ApplicationFailure) || !cause.nonRetryable) throw error;
+      this.record(applyCreditNoteRefused(this.order, refund.id, cause.message, now()));
+    }
+  }
+
   /** The first return received is refunded automatically when the payment allows it, or left to the operator. */
   private async decideReturn(): Promise<void> {
     const ret = this.order.returns?.find((r) => r.id === this.receivedReturns[0]);
@@ -561,7 +604,8 @@ class OrderRun {
 
   private async sendRefundEmail(): Promise<void> {
     const refund = this.succeededRefunds()[this.order.emailsSent.refund ?? 0]!;
-    await this.notify('refund', { values: { amount: formatMoney(refund.amount, refund.currency) } });
+    const note = this.order.creditNotes?.find((c) => c.refundId === refund.id);
+    await this.notify('refund', { values: { amount: formatMoney(refund.amount, refund.currency) }, ...(note ? { document: { kind: 'credit_note' as const, number: note.number } } : {}) });
   }
 
   /**

@@ -1,15 +1,21 @@
 /** How orders leave the API: the contract's `Order`, never the access token except in the operator's detail. */
 import type { OrderSummary } from '../../db/orders.js';
-import type { Order } from '../../domain/order.js';
+import { taxesOf, type Order } from '../../domain/order.js';
 
 export function orderView(order: Order) {
+  // Computed from the lines: orders priced before taxes (no rate on their lines) show 0 % and their total unchanged.
+  const { untaxedAmount, taxAmount, taxes } = taxesOf(order);
   return {
     id: order.id,
     number: order.number,
     state: order.state,
     paymentState: order.paymentState,
     deliveryState: order.deliveryState,
-    lines: order.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, unitPrice: l.unitPrice, subtotal: l.subtotal })),
+    lines: order.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, unitPrice: l.unitPrice, subtotal: l.subtotal, taxRate: l.taxRate ?? 0 })),
+    pricesIncludeTax: order.pricesIncludeTax ?? true,
+    untaxedAmount,
+    taxAmount,
+    taxes,
     total: order.total,
     currency: order.currency,
     contact: order.contact,
@@ -24,6 +30,8 @@ export function orderView(order: Order) {
     remindersSent: order.remindersSent ?? 0,
     lastReminderAt: order.lastReminderAt ?? null,
     confirmedAt: order.confirmedAt ?? null,
+    invoice: order.invoice ?? null,
+    creditNotes: order.creditNotes ?? [],
   };
 }
 

@@ -69,6 +69,11 @@ export const listOrders = (query) => call('GET', `/api/orders?${query}`);
 export const listAbandonedCarts = (query) => call('GET', `/api/abandoned-carts?${query}`);
 /** @param {string} id @returns {Promise<OrderDetail>} */
 export const getOrder = (id) => call('GET', `/api/orders/${at(id)}`);
+/**
+ * @typedef {{ id: string, number: string, kind: 'invoice' | 'credit_note', amount: number, untaxedAmount: number, taxAmount: number, currency: string, issuedAt: string }} InvoiceSummary
+ */
+/** An order's invoice and credit notes, in the order they were issued. @param {string} id @returns {Promise<{ items: InvoiceSummary[] }>} */
+export const getOrderInvoices = (id) => call('GET', `/api/orders/${at(id)}/invoices`);
 /** @param {string} id @param {ConfirmRequest} body @returns {Promise<Order>} */
 export const confirmOrder = (id, body) => call('POST', `/api/orders/${at(id)}/confirm`, body);
 /** @param {string} id @param {CancelRequest} body @returns {Promise<Order>} */

@@ -3,7 +3,7 @@
 // (lines, payments, deliveries, returns, refunds, emails, timeline).
 /** @import { OrderDetail } from '../../api-types.js' */
 /** @import { Child } from '../../dom-types.js' */
-import { cancelOrder, confirmOrder, getOrder, refundOrder } from '../api.js';
+import { cancelOrder, confirmOrder, getOrder, getOrderInvoices, refundOrder } from '../api.js';
 import { action, field, h, input, section, table } from '../dom.js';
 import { badge, customerOf, label, minorUnits, money, when } from '../format.js';
 import { deliveryBlock } from './deliveries.js';
@@ -64,7 +64,7 @@ function actionsOf(o) {
 
 /** @param {string} id @returns {Promise<Child>} */
 export async function orderPage(id) {
-  const o = await getOrder(id);
+  const [o, invoices] = await Promise.all([getOrder(id), getOrderInvoices(id)]);
   document.title = `${o.number} · Console`;
   const paid = o.payments.filter((p) => p.status === 'succeeded' || p.status === 'paid').reduce((sum, p) => sum + p.amount, 0);
   const refunded = o.refunds.filter((r) => r.status !== 'failed').reduce((sum, r) => sum + r.amount, 0);
@@ -139,6 +139,24 @@ export async function orderPage(id) {
         ],
         o.refunds,
         'No refund.',
+      ),
+    ),
+    section(
+      'invoices',
+      'Invoices',
+      table(
+        'Invoices and credit notes',
+        [
+          // The session cookie authorizes the download: a plain link opens the PDF.
+          ['Number', (i) => h('a', { href: `/api/invoices/${encodeURIComponent(i.id)}/pdf`, target: '_blank', rel: 'noreferrer' }, `${i.number} (PDF)`)],
+          ['Kind', (i) => (i.kind === 'invoice' ? 'Invoice' : 'Credit note')],
+          ['Untaxed', (i) => money(i.untaxedAmount, i.currency)],
+          ['Tax', (i) => money(i.taxAmount, i.currency)],
+          ['Total', (i) => money(i.amount, i.currency)],
+          ['Date', (i) => when(i.issuedAt)],
+        ],
+        invoices.items,
+        'No invoice.',
       ),
     ),
     section(
