@@ -40,6 +40,11 @@ const EnvSchema = z.object({
   EMAIL_FROM: z.string().min(3).default('Demo Shop <shop@example.com>'),
   PAYMENT_PROVIDER_URL: optionalText.pipe(z.url().optional()),
   PAYMENT_PROVIDER_KEY: z.string().min(8).default('dev-provider-key'),
+  /** EasyPost (the real carrier): set the key to buy real labels; unset, the demo carrier (never in production). */
+  EASYPOST_API_KEY: optionalText,
+  EASYPOST_API_URL: optionalText.pipe(z.url().optional()),
+  /** The carrier service to buy (e.g. "Priority"); unset, the cheapest rate. */
+  EASYPOST_SERVICE: optionalText,
   /** Storefront writes (cart changes, checkout) per client IP and minute; 0 turns the limit off. */
   RATE_LIMIT_STOREFRONT_WRITES: z.coerce.number().int().min(0).max(1_000_000).default(1200),
   /** Express's trust proxy: "false", "true", a hop count, or addresses; behind a proxy the client IP comes from X-Forwarded-For. */
@@ -71,6 +76,8 @@ export interface Config {
   email: { resendApiKey: string | undefined; resendBaseUrl: string | undefined; from: string };
   /** The card provider's API (refunds). Default: the demo provider this API serves itself. */
   paymentProvider: { url: string; apiKey: string };
+  /** The real carrier; undefined means the embedded demo carrier. */
+  easypost: { apiKey: string; baseUrl: string; service: string | undefined } | undefined;
   /**
    * The demo card provider's payment page (/demo-provider/pay/<reference>): on
    * when no real provider is configured, never in production.
@@ -129,6 +136,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? DEV_TOKENS.PAYMENT_WEBHOOK_SECRET,
     email: { resendApiKey: e.RESEND_API_KEY, resendBaseUrl: e.RESEND_BASE_URL, from: e.EMAIL_FROM },
     paymentProvider: { url: (e.PAYMENT_PROVIDER_URL ?? `${publicUrl}/demo-provider`).replace(/\/$/, ''), apiKey: e.PAYMENT_PROVIDER_KEY },
+    easypost: e.EASYPOST_API_KEY
+      ? { apiKey: e.EASYPOST_API_KEY, baseUrl: e.EASYPOST_API_URL ?? 'https://api.easypost.com/v2/', service: e.EASYPOST_SERVICE }
+      : undefined,
     demoPaymentPage: !e.PAYMENT_PROVIDER_URL && e.NODE_ENV !== 'production',
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     rateLimitStorefrontWrites: e.RATE_LIMIT_STOREFRONT_WRITES,

@@ -14,6 +14,7 @@ import proto from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { outboxTransport, resendTransport } from './activities/email.js';
 import { createActivities, type ActivityDependencies } from './activities/index.js';
+import { carrierOf } from './activities/carriers.js';
 import { paymentProvidersOf, type PaymentProviders } from './activities/payment-providers.js';
 import { demoCarrier, type Carrier } from './activities/shipping.js';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from './config.js';
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
   const { databaseUrl, temporalAddress } = requireSharedServices(config, 'npm run worker');
   const database = await createDb({ url: databaseUrl });
   await database.migrate();
+  const carrier = carrierOf(config, database.db);
   const { Connection: ClientConnection } = await import('@temporalio/client');
   const clientConnection = await ClientConnection.connect({ address: temporalAddress });
   const added = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
     db: database.db,
     email: emailSettingsOf(config),
     paymentProviders: paymentProvidersOf(config.paymentProvider),
+    carrier,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress }, 'worker running');
   try {

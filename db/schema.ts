@@ -306,3 +306,37 @@ export const salespeople = pgTable(
   },
   (t) => [index('salespeople_team_idx').on(t.teamId, t.createdAt), unique('salespeople_team_name').on(t.teamId, t.name)],
 );
+
+/**
+ * The carrier's shipment booked for each label idempotency key, written before
+ * the label is bought: a retried purchase buys that same shipment (which the
+ * carrier sells once) instead of booking another.
+ */
+export const carrierShipments = pgTable('carrier_shipments', {
+  idempotencyKey: text('idempotency_key').primaryKey(),
+  carrier: text('carrier').notNull(),
+  shipmentId: text('shipment_id').notNull(),
+  createdAt: createdAt(),
+});
+
+/** The shop's shipping methods (flat-rate carrier, free above an amount, in-store pickup). */
+export const shippingMethods = pgTable(
+  'shipping_methods',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['carrier', 'pickup'] }).notNull(),
+    price: integer('price').notNull(),
+    currency: text('currency').notNull(),
+    freeAbove: integer('free_above'),
+    /** The carrier's service bought for this method's labels (e.g. "Priority"); null: the cheapest. */
+    carrierService: text('carrier_service'),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('shipping_methods_price_nonnegative', sql`${t.price} >= 0`),
+    check('shipping_methods_free_above_nonnegative', sql`${t.freeAbove} IS NULL OR ${t.freeAbove} >= 0`),
+  ],
+);
