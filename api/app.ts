@@ -21,6 +21,7 @@ import { orderRoutes } from './routes/orders.js';
 import { pageRoutes } from './routes/pages.js';
 import { returnRoutes } from './routes/returns.js';
 import { settingsRoutes } from './routes/settings.js';
+import { shippingMethodRoutes } from './routes/shipping-methods.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
   emailRoutes(api, deps);
   deliveryRoutes(api, deps);
   returnRoutes(api, deps);
+  shippingMethodRoutes(api, deps);
   pageRoutes(api, deps);
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',

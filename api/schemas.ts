@@ -391,3 +391,46 @@ export const ReturnSchema = z
 export const ReturnListQuery = z
   .object({ state: z.enum(['requested', 'received', 'refunded', 'to_refund_manually', 'refund_failed']).optional() })
   .strict();
+
+// ---------------------------------------------------------------- shipping methods (v1.1)
+const ShippingKindSchema = z.enum(['carrier', 'pickup']).openapi({ description: 'carrier: shipped with a label; pickup: collected at the shop, no label' });
+const CarrierService = z.string().trim().min(1).max(100).openapi({ description: "The carrier's service bought for this method's labels (e.g. \"Priority\"); absent: the cheapest rate." });
+
+export const ShippingMethodSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: ShippingKindSchema,
+    price: Money,
+    currency: Currency,
+    freeAbove: Money.optional().openapi({ description: 'Goods worth at least this much ship free.' }),
+    carrierService: z.string().optional(),
+    enabled: z.boolean(),
+  })
+  .openapi('ShippingMethod');
+
+export const NewShippingMethodBody = z
+  .object({
+    name: ShortText,
+    kind: ShippingKindSchema,
+    price: Money,
+    currency: Currency,
+    freeAbove: Money.optional(),
+    carrierService: CarrierService.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('NewShippingMethod');
+
+export const ShippingMethodPatchBody = z
+  .object({
+    name: ShortText.optional(),
+    kind: ShippingKindSchema.optional(),
+    price: Money.optional(),
+    currency: Currency.optional(),
+    freeAbove: Money.nullable().optional().openapi({ description: 'null: never free' }),
+    carrierService: CarrierService.nullable().optional(),
+    enabled: z.boolean().optional().openapi({ description: 'false: no longer offered to new carts' }),
+  })
+  .strict()
+  .openapi('ShippingMethodPatch');

@@ -39,7 +39,6 @@ export const ErrorStatus = {
   parcel_shipped: 409,
   parcel_labelled: 409,
   parcel_label_voided: 409,
-  shipping_method_exists: 409,
   // 422: well-formed but not allowed
   unknown_product: 422,
   currency_mismatch: 422,
@@ -62,6 +61,8 @@ export const ErrorStatus = {
   return_exceeds_delivered: 422,
   parcel_split_invalid: 422,
   shipping_method_invalid: 422,
+  shipping_method_disabled: 422,
+  shipping_method_required: 422,
   // 413 / 429
   payload_too_large: 413,
   rate_limited: 429,
