@@ -11,6 +11,7 @@ import { findPayment, recordPayment } from '../db/payments.js';
 import { getSettings } from '../db/settings.js';
 import { createDeliveryActivities } from './delivery.js';
 import { createEmailActivities, type EmailTransport } from './email.js';
+import { createParcelActivities } from './parcels.js';
 import type { PaymentProviders } from './payment-providers.js';
 import { createRefundActivities } from './refunds.js';
 import type { Carrier } from './shipping.js';
@@ -27,6 +28,7 @@ export function createActivities({ db, paymentProviders, email, carrier }: Activ
   return {
     ...createEmailActivities({ db, ...email }),
     ...createDeliveryActivities({ db, carrier }),
+    ...createParcelActivities({ db, carrier }),
     ...createRefundActivities({ db, paymentProviders }),
     ...createOrderActivities(db, paymentProviders),
   };

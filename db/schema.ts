@@ -340,3 +340,30 @@ export const shippingMethods = pgTable(
     check('shipping_methods_free_above_nonnegative', sql`${t.freeAbove} IS NULL OR ${t.freeAbove} >= 0`),
   ],
 );
+
+/**
+ * Each parcel of a delivery and its current label (the carrier's tracking
+ * number and page, its attempt: a relabel after a void is the next attempt).
+ * What the label prints is kept with it, so the PDF is drawn again on demand.
+ */
+export const parcels = pgTable(
+  'parcels',
+  {
+    deliveryId: text('delivery_id').notNull(),
+    parcelId: text('parcel_id').notNull(),
+    position: integer('position').notNull(),
+    lines: jsonb('lines').notNull(),
+    weightGrams: integer('weight_grams'),
+    state: text('state', { enum: ['labelled', 'voided', 'shipped'] }).notNull(),
+    labelAttempt: integer('label_attempt').notNull(),
+    carrier: text('carrier').notNull(),
+    trackingNumber: text('tracking_number').notNull(),
+    trackingUrl: text('tracking_url'),
+    carrierShipmentId: text('carrier_shipment_id'),
+    /** Sender, recipient and order number as printed. */
+    printed: jsonb('printed').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.parcelId] })],
+);

@@ -5,6 +5,24 @@ CREATE TABLE "carrier_shipments" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "parcels" (
+	"delivery_id" text NOT NULL,
+	"parcel_id" text NOT NULL,
+	"position" integer NOT NULL,
+	"lines" jsonb NOT NULL,
+	"weight_grams" integer,
+	"state" text NOT NULL,
+	"label_attempt" integer NOT NULL,
+	"carrier" text NOT NULL,
+	"tracking_number" text NOT NULL,
+	"tracking_url" text,
+	"carrier_shipment_id" text,
+	"printed" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "parcels_delivery_id_parcel_id_pk" PRIMARY KEY("delivery_id","parcel_id")
+);
+--> statement-breakpoint
 CREATE TABLE "shipping_methods" (
 	"id" text PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
