@@ -19,6 +19,7 @@ import { deliveryRoutes } from './routes/deliveries.js';
 import { emailRoutes } from './routes/emails.js';
 import { orderRoutes } from './routes/orders.js';
 import { pageRoutes } from './routes/pages.js';
+import { parcelRoutes } from './routes/parcels.js';
 import { returnRoutes } from './routes/returns.js';
 import { settingsRoutes } from './routes/settings.js';
 import { shippingMethodRoutes } from './routes/shipping-methods.js';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
   settingsRoutes(api, deps);
   emailRoutes(api, deps);
   deliveryRoutes(api, deps);
+  parcelRoutes(api, deps);
   returnRoutes(api, deps);
   shippingMethodRoutes(api, deps);
   pageRoutes(api, deps);

@@ -329,6 +329,7 @@ export const DeliverySchema = z
     trackingNumber: z.string().optional(),
     carrier: z.string().optional(),
     labelUrl: z.string().optional(),
+    parcels: z.array(z.lazy(() => ParcelSchema)).optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     doneAt: z.string().optional(),
@@ -339,9 +340,40 @@ export const DeliveryListQuery = z
   .object({ state: z.enum(['waiting', 'ready', 'in_progress', 'done', 'cancel']).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) })
   .strict();
 
+export const ParcelSchema = z
+  .object({
+    id: z.string(),
+    lines: z.array(z.object({ sku: z.string(), quantity: z.number().int() })),
+    weightGrams: z.number().int().nullable(),
+    carrier: z.string(),
+    trackingNumber: z.string(),
+    trackingUrl: z.string().optional(),
+    labelUrl: z.string(),
+    state: z.enum(['labelled', 'voided', 'shipped']),
+  })
+  .openapi('Parcel');
+
+const ParcelSplitInput = z
+  .array(
+    z
+      .object({
+        lines: z.array(z.object({ sku: Sku, quantity: Quantity }).strict()).min(1).max(100),
+        weightGrams: z.number().int().min(1).max(1_000_000).optional().openapi({ description: "Absent: the sum of the products' weights." }),
+      })
+      .strict(),
+  )
+  .min(1)
+  .max(50)
+  .openapi({ description: 'At the label step (pack, or ship without pack): every unit of the delivery in exactly one parcel, else 422 parcel_split_invalid. Absent: one parcel holds everything.' });
+
 export const ValidateBody = z
-  .object({ step: StepNameSchema.optional().openapi({ description: 'The step meant; a repeat of a step already done then has no effect.' }) })
+  .object({
+    step: StepNameSchema.optional().openapi({ description: 'The step meant; a repeat of a step already done then has no effect.' }),
+    parcels: ParcelSplitInput.optional(),
+  })
   .strict();
+
+export const ParcelParams = z.object({ id: z.string().min(1).max(100), parcelId: z.string().min(1).max(20) });
 
 // ---------------------------------------------------------------- refunds and returns
 export const RefundBody = z

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { parcelLabelsPdf } from '../../activities/parcels.js';
 import { getDelivery, getLabel, listDeliveries, type DeliverySummary } from '../../db/deliveries.js';
+import type { Parcel } from '../../domain/parcels.js';
 import type { Delivery, DeliveryStep } from '../../domain/delivery.js';
 import { DomainError } from '../../domain/errors.js';
 import { getDeliveryLive, validateDeliveryStep } from '../deliveries.js';
@@ -13,6 +15,7 @@ type DeliveryLike = Pick<Delivery, 'id' | 'orderId' | 'orderNumber' | 'state' | 
   trackingNumber?: string | null | undefined;
   carrier?: string | null | undefined;
   doneAt?: string | null | undefined;
+  parcels?: Parcel[] | undefined;
 };
 
 export function deliveryView(d: DeliveryLike | DeliverySummary, publicUrl: string) {
@@ -25,6 +28,20 @@ export function deliveryView(d: DeliveryLike | DeliverySummary, publicUrl: strin
     steps,
     ...(d.trackingNumber ? { trackingNumber: d.trackingNumber, labelUrl: `${publicUrl}/api/deliveries/${d.id}/label` } : {}),
     ...(d.carrier ? { carrier: d.carrier } : {}),
+    ...('parcels' in d && d.parcels
+      ? {
+          parcels: d.parcels.map((p) => ({
+            id: p.id,
+            lines: p.lines,
+            weightGrams: p.weightGrams,
+            carrier: p.carrier,
+            trackingNumber: p.trackingNumber,
+            ...(p.trackingUrl ? { trackingUrl: p.trackingUrl } : {}),
+            labelUrl: `${publicUrl}/api/deliveries/${d.id}/parcels/${p.id}/label`,
+            state: p.state,
+          })),
+        }
+      : {}),
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
     ...(d.doneAt ? { doneAt: d.doneAt } : {}),
@@ -95,12 +112,14 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     method: 'get',
     path: '/api/deliveries/{id}/label',
     access: 'operator',
-    summary: 'The shipping label (A6 PDF), once the label step has run',
+    summary: 'The shipping labels (A6 PDF), a page per parcel with a live label, once the label step has run',
     tags: ['Deliveries'],
     params: IdParam,
     responses: { 200: { description: 'The label', schema: z.string().openapi({ format: 'binary' }), contentType: 'application/pdf' }, 404: { description: 'No label yet' } },
     handler: async ({ params, res }) => {
-      const label = await getLabel(db, params.id);
+      // A page per parcel; a delivery labelled before parcels has its single stored label.
+      const parcels = await parcelLabelsPdf(db, params.id);
+      const label = parcels ? { trackingNumber: parcels.name, pdf: parcels.pdf } : await getLabel(db, params.id);
       if (!label) throw new DomainError('label_not_found', 'This delivery has no label yet: it is printed at the pack step (or at ship when there is no pack step).');
       res
         .type('application/pdf')

@@ -1,3 +1,4 @@
+import type { Carrier } from '../../activities/shipping.js';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -23,7 +24,7 @@ export const PUBLIC_URL = 'http://shop.test';
 
 export async function startTemporal(
   db: Db,
-  options: { paymentProviders?: PaymentProviders; emailTransport?: EmailTransport } = {},
+  options: { paymentProviders?: PaymentProviders; emailTransport?: EmailTransport; carrier?: (db: Db) => Carrier } = {},
 ): Promise<TemporalHarness> {
   const address = inject('temporalAddress');
   const namespace = 'default';
@@ -40,6 +41,7 @@ export async function startTemporal(
       email: { transport: options.emailTransport ?? outboxTransport, from: 'Test Shop <shop@example.com>', publicUrl: PUBLIC_URL },
       paymentProviders: options.paymentProviders ?? paymentProvidersOf({ url: 'http://127.0.0.1:9/no-provider-in-this-test', apiKey: 'unused-key' }),
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      ...(options.carrier ? { carrier: options.carrier(db) } : {}),
     });
   let worker = await make();
   let running: Promise<void> = worker.run();
