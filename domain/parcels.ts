@@ -157,3 +157,20 @@ export function shippedParcels(parcels: Parcel[]): Parcel[] {
   if (voided.length) throw new DomainError('parcel_label_voided', `Label parcel(s) ${voided.join(', ')} again before the goods leave.`, { parcels: voided });
   return parcels.map((p) => ({ ...p, state: ParcelState.shipped }));
 }
+
+/**
+ * The delivery-done email's `{{tracking_number}}` and `{{tracking_link}}`:
+ * every parcel that left, one per line; a delivery from before parcels has its
+ * single tracking number and no link.
+ */
+export function trackingEmailValues(parcels: Array<Pick<Parcel, 'trackingNumber' | 'trackingUrl' | 'state'>> | undefined, trackingNumber: string | undefined): { tracking_number: string; tracking_link: string } {
+  const sent = (parcels ?? []).filter((p) => p.state !== ParcelState.voided);
+  if (sent.length === 0) return { tracking_number: trackingNumber ?? '', tracking_link: '' };
+  return {
+    tracking_number: sent.map((p) => p.trackingNumber).join(', '),
+    tracking_link: sent
+      .filter((p) => p.trackingUrl)
+      .map((p) => (sent.length > 1 ? `${p.trackingNumber}: ${p.trackingUrl}` : p.trackingUrl!))
+      .join('\n'),
+  };
+}

@@ -12,6 +12,7 @@ import {
   planParcels,
   relabelledParcel,
   shippedParcels,
+  trackingEmailValues,
   voidedParcel,
   type ParcelSplit,
 } from '../domain/parcels.js';
@@ -129,6 +130,19 @@ describe("a parcel's label", () => {
   it('an unknown parcel is 404', () => {
     expect(findParcel([labelled], 'p1')).toBe(labelled);
     expect(refusal(() => findParcel([labelled], 'p9'))).toMatchObject({ code: 'parcel_not_found', status: 404 });
+  });
+});
+
+describe("the delivery-done email's tracking", () => {
+  it('lists every parcel that left with its link; one parcel is its link alone; none falls back to the single tracking number', () => {
+    const a = { trackingNumber: 'T1', trackingUrl: 'https://t.example/T1', state: 'shipped' as const };
+    const b = { trackingNumber: 'T2', trackingUrl: 'https://t.example/T2', state: 'shipped' as const };
+    const voided = { trackingNumber: 'T0', trackingUrl: 'https://t.example/T0', state: 'voided' as const };
+    expect(trackingEmailValues([a, voided, b], 'T1')).toEqual({ tracking_number: 'T1, T2', tracking_link: 'T1: https://t.example/T1\nT2: https://t.example/T2' });
+    expect(trackingEmailValues([a], 'T1')).toEqual({ tracking_number: 'T1', tracking_link: 'https://t.example/T1' });
+    expect(trackingEmailValues([{ ...a, trackingUrl: undefined }], 'T1')).toEqual({ tracking_number: 'T1', tracking_link: '' });
+    expect(trackingEmailValues(undefined, 'DP1FR')).toEqual({ tracking_number: 'DP1FR', tracking_link: '' });
+    expect(trackingEmailValues(undefined, undefined)).toEqual({ tracking_number: '', tracking_link: '' });
   });
 });
 
