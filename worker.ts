@@ -5,7 +5,7 @@
  * `npm start` runs it in one process with the API on the embedded defaults.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,11 +15,13 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { outboxTransport, resendTransport } from './activities/email.js';
 import { createActivities, type ActivityDependencies } from './activities/index.js';
 import { carrierOf } from './activities/carriers.js';
-import { paymentProvidersOf, type PaymentProviders } from './activities/payment-providers.js';
+import { paymentProvidersFor, type PaymentProviders } from './activities/payment-providers.js';
 import { demoCarrier, type Carrier } from './activities/shipping.js';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from './config.js';
 import { createDb, type Db } from './db/index.js';
-import { createLogger } from './logger.js';
+import { loggerOf, temporalLoggerOf } from './logger.js';
+import { installTemporalRuntime, serveWorkerMetrics } from './operations/metrics.js';
+import { connectClient, connectWorker, temporalConnectionOptions } from './operations/temporal-connection.js';
 import { ALL_SEARCH_ATTRIBUTES } from './workflows/order-contract.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -54,8 +56,19 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
   });
 }
 
+/**
+ * The compiled worker (`npm run build`, dist/worker.js) runs the bundle built
+ * beside it at image build time; from the sources, it is bundled at start.
+ */
+const COMPILED = import.meta.url.endsWith('.js');
+export const PREBUILT_WORKFLOW_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+
 /** Bundles the workflows in a child process (webpack's memory leaves with it) and returns the bundle's path. */
 export async function prebuildWorkflowBundle(): Promise<string> {
+  if (COMPILED) {
+    if (!existsSync(PREBUILT_WORKFLOW_BUNDLE)) throw new ConfigError(`${PREBUILT_WORKFLOW_BUNDLE} is missing: run \`npm run build\`, which writes it.`);
+    return PREBUILT_WORKFLOW_BUNDLE;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'orders-bundle-'));
   const out = join(dir, 'workflows.js');
   const script = fileURLToPath(new URL('./scripts/bundle-workflows.ts', import.meta.url));
@@ -90,17 +103,21 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'worker');
+  const logger = loggerOf(config, 'worker');
   const { databaseUrl, temporalAddress } = requireSharedServices(config, 'npm run worker');
+  // Before the first connection: the SDK's logs in our format, and its metrics exporter when metrics are served.
+  installTemporalRuntime({ logger: temporalLoggerOf(logger), metricsBindAddress: config.metrics.workerPort === undefined ? undefined : config.metrics.sdkBindAddress });
+  const metricsServer = config.metrics.workerPort === undefined ? undefined : await serveWorkerMetrics(config, config.metrics.workerPort, config.host);
+  if (metricsServer) logger.info({ port: config.metrics.workerPort }, 'worker metrics on /metrics');
   const database = await createDb({ url: databaseUrl });
   await database.migrate();
   const carrier = carrierOf(config, database.db);
-  const { Connection: ClientConnection } = await import('@temporalio/client');
-  const clientConnection = await ClientConnection.connect({ address: temporalAddress });
+  const temporalOptions = temporalConnectionOptions(config, temporalAddress);
+  const clientConnection = await connectClient(temporalOptions);
   const added = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
   if (added.length) logger.info({ added }, 'registered search attributes');
   await clientConnection.close();
-  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const connection = await connectWorker(temporalOptions);
   const worker = await createOrderWorker({
     workflowBundle: { codePath: await prebuildWorkflowBundle() },
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
@@ -109,7 +126,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     db: database.db,
     email: emailSettingsOf(config),
-    paymentProviders: paymentProvidersOf(config.paymentProvider),
+    paymentProviders: paymentProvidersFor(config.payments),
     carrier,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress }, 'worker running');
@@ -118,6 +135,7 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await database.close();
+    metricsServer?.close();
   }
 }
 

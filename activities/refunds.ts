@@ -1,5 +1,6 @@
 /** Refunds through the payment provider, and returned goods back on hand. */
 import type { Db } from '../db/index.js';
+import { findPayment } from '../db/payments.js';
 import { countRefundAttempt, getRefund, openRefund, settleRefund } from '../db/refunds.js';
 import { restockReturn } from '../db/returns.js';
 import { allocateWaiting } from '../db/stock.js';
@@ -44,9 +45,11 @@ export function createRefundActivities({ db, paymentProviders }: { db: Db; payme
         return { status: 'failed', reason: `${provider.name} does not refund` };
       }
       await countRefundAttempt(db, input.refundId);
+      const payment = await findPayment(db, input.paymentReference);
       const result = await provider.refund({
         refundId: input.refundId,
         paymentReference: input.paymentReference,
+        providerPaymentId: payment?.providerPaymentId,
         amount: input.amount,
         currency: input.currency,
         reason: input.reason,

@@ -22,12 +22,19 @@ export interface CreatedPayment {
   reference: string;
   provider: string;
   instructions?: string | undefined;
+  /** The provider's hosted payment page, when it has one. */
+  redirectUrl?: string | undefined;
   supportRefund: SupportRefund;
 }
+
+/** `already_paid`: the customer paid before the cancel arrived — the workflow refunds it. */
+export type CancelledPayment = { status: 'cancelled' } | { status: 'already_paid' };
 
 export interface OrderActivities {
   projectOrder(order: Order, timeline: NumberedEntry[], delivery?: Delivery): Promise<void>;
   createPayment(input: CreatePaymentInput): Promise<CreatedPayment>;
+  /** Cancels an open payment at its provider (idempotent). */
+  cancelPayment(reference: string): Promise<CancelledPayment>;
   sendEmail(input: SendEmailInput): Promise<SendEmailResult>;
 }
 

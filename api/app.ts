@@ -8,9 +8,11 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
 import { DomainError, ErrorStatus } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
+import { codecRoutes } from '../operations/codec-server.js';
+import { httpMetrics, metricsRoute } from '../operations/metrics.js';
 import { ApiBuilder } from './http.js';
 import { storefrontWriteLimit } from './rate-limit.js';
-import { toDomainError, type OrderGateway } from './orders.js';
+import { toDomainError, type TemporalGateway } from './temporal-gateway.js';
 import { cartRoutes } from './routes/carts.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { consoleRoutes } from './routes/console.js';
@@ -23,10 +25,11 @@ import { parcelRoutes } from './routes/parcels.js';
 import { returnRoutes } from './routes/returns.js';
 import { settingsRoutes } from './routes/settings.js';
 import { shippingMethodRoutes } from './routes/shipping-methods.js';
+import { stripeWebhookRoutes } from './routes/stripe-webhook.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
-  gateway: OrderGateway;
+  gateway: TemporalGateway;
   database: Pick<Database, 'ping' | 'kind'>;
   config: Config;
   logger: Logger;
@@ -38,10 +41,13 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.config.trustProxy);
+  app.use(httpMetrics());
   app.use((_req, res, next) => {
     res.set({ 'X-Content-Type-Options': 'nosniff', 'X-Frame-Options': 'DENY', 'Referrer-Policy': 'no-referrer' });
     next();
   });
+  // Before the API's JSON parser: the codec reads larger bodies (a history's payloads).
+  app.use(codecRoutes(deps.config));
   app.use(storefrontWriteLimit(deps.config.rateLimitStorefrontWrites));
   app.use(
     express.json({
@@ -52,6 +58,8 @@ export function createApp(deps: AppDeps): Express {
       },
     }),
   );
+
+  app.get('/metrics', metricsRoute(deps.config));
 
   app.get('/healthz', async (_req, res) => {
     const checks = await Promise.allSettled([
@@ -71,6 +79,8 @@ export function createApp(deps: AppDeps): Express {
   cartRoutes(api, deps);
   orderRoutes(api, deps);
   webhookRoutes(api, deps);
+  stripeWebhookRoutes(api, deps);
+  demoProviderRoutes(api, router, deps);
   settingsRoutes(api, deps);
   emailRoutes(api, deps);
   deliveryRoutes(api, deps);
@@ -87,7 +97,6 @@ export function createApp(deps: AppDeps): Express {
     res.json(openapi);
   });
   consoleRoutes(router, deps);
-  demoProviderRoutes(router, deps);
   app.use(router);
 
   app.use((req, res) => {

@@ -1,22 +1,13 @@
 /**
  * The API's side of the order workflows: starts them, sends them updates and
- * signals, queries them, and turns Temporal's failures into the contract's
- * errors. The rules themselves live in the domain and run in the workflow.
+ * signals, and queries them, through the Temporal gateway. The rules
+ * themselves live in the domain and run in the workflow.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  ServiceError,
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-  type Client,
-} from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import { reminderPolicyOf, type ReminderPolicy } from '../domain/abandoned-cart.js';
 import type { ProductSnapshot } from '../domain/catalog.js';
-import { DomainError, isErrorCode, type ErrorCode } from '../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
 import {
   checkNewQuotation,
   newQuotation,
@@ -54,12 +45,7 @@ import {
   type OrderWorkflowInput,
   orderSummaryText,
 } from '../workflows/order-contract.js';
-
-export interface OrderGateway {
-  client: Client;
-  taskQueue: string;
-  db: Db;
-}
+import { sendOrExplainClosed, sendToWorkflow, toDomainError, type TemporalGateway } from './temporal-gateway.js';
 
 /** Opaque, unguessable ids: 128 random bits, or derived from a client's idempotency key. */
 function newOrderId(idempotencyKey?: string): string {
@@ -88,7 +74,7 @@ export interface OpenCartInput {
  * state in one round trip (update-with-start). With an idempotency key a
  * retried request finds the cart it created.
  */
-export async function openCart(gateway: OrderGateway, input: OpenCartInput, idempotencyKey?: string): Promise<Order> {
+export async function openCart(gateway: TemporalGateway, input: OpenCartInput, idempotencyKey?: string): Promise<Order> {
   const { db, client, taskQueue } = gateway;
   const lines = input.lines ?? [];
   // The settings and then the salesperson, alongside the products and the order number.
@@ -121,48 +107,49 @@ export async function openCart(gateway: OrderGateway, input: OpenCartInput, idem
     typedSearchAttributes: initialSearchAttributePairs(preview),
     staticSummary: orderSummaryText(preview),
   });
-  return call(() => client.workflow.executeUpdateWithStart(openCartUpdate, { startWorkflowOperation }));
+  return sendToWorkflow(() => client.workflow.executeUpdateWithStart(openCartUpdate, { startWorkflowOperation }));
 }
 
-function handle(gateway: OrderGateway, orderId: string) {
+function orderWorkflow(gateway: TemporalGateway, orderId: string) {
   return gateway.client.workflow.getHandle(orderWorkflowId(orderId));
 }
 
-export async function addLine(gateway: OrderGateway, orderId: string, line: { sku: string; quantity: number }): Promise<Order> {
+export async function addLine(gateway: TemporalGateway, orderId: string, line: { sku: string; quantity: number }): Promise<Order> {
   const product = (await snapshots(gateway.db, [line.sku])).get(line.sku)!;
-  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(addLineUpdate, { args: [{ product, quantity: line.quantity }] }));
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(addLineUpdate, { args: [{ product, quantity: line.quantity }] }));
 }
 
-export function setLineQuantity(gateway: OrderGateway, orderId: string, sku: string, quantity: number): Promise<Order> {
-  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(setLineQuantityUpdate, { args: [{ sku, quantity }] }));
+export function setLineQuantity(gateway: TemporalGateway, orderId: string, sku: string, quantity: number): Promise<Order> {
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(setLineQuantityUpdate, { args: [{ sku, quantity }] }));
 }
 
-export function removeLine(gateway: OrderGateway, orderId: string, sku: string): Promise<Order> {
-  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(removeLineUpdate, { args: [{ sku }] }));
+export function removeLine(gateway: TemporalGateway, orderId: string, sku: string): Promise<Order> {
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(removeLineUpdate, { args: [{ sku }] }));
 }
 
-export function setContact(gateway: OrderGateway, orderId: string, contact: Contact): Promise<Order> {
-  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(setContactUpdate, { args: [contact] }));
+export function setContact(gateway: TemporalGateway, orderId: string, contact: Contact): Promise<Order> {
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(setContactUpdate, { args: [contact] }));
 }
 
-export function checkout(gateway: OrderGateway, orderId: string, paymentMethod: PaymentMethod): Promise<CheckoutResult> {
-  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(checkoutUpdate, { args: [{ paymentMethod }] }));
+/** `acceptedMethods`: the methods the shop takes now; the workflow's validator refuses the others (domain/payment-methods.ts). */
+export function checkout(gateway: TemporalGateway, orderId: string, paymentMethod: PaymentMethod, acceptedMethods?: PaymentMethod[]): Promise<CheckoutResult> {
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(checkoutUpdate, { args: [{ paymentMethod, acceptedMethods }] }));
 }
 
-export function confirm(gateway: OrderGateway, orderId: string, request: Confirm): Promise<Order> {
-  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(confirmUpdate, { args: [request] }));
+export function confirm(gateway: TemporalGateway, orderId: string, request: Confirm): Promise<Order> {
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(confirmUpdate, { args: [request] }));
 }
 
-export function cancel(gateway: OrderGateway, orderId: string, request: Cancel): Promise<Order> {
-  return updateOrder(gateway, orderId, () => handle(gateway, orderId).executeUpdate(cancelUpdate, { args: [request] }));
+export function cancel(gateway: TemporalGateway, orderId: string, request: Cancel): Promise<Order> {
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(cancelUpdate, { args: [request] }));
 }
 
-export function getOrder(gateway: OrderGateway, orderId: string): Promise<Order> {
-  return call(() => handle(gateway, orderId).query(orderQuery));
+export function getOrder(gateway: TemporalGateway, orderId: string): Promise<Order> {
+  return sendToWorkflow(() => orderWorkflow(gateway, orderId).query(orderQuery));
 }
 
-export function forwardPaymentEvent(gateway: OrderGateway, orderId: string, event: PaymentEvent): Promise<void> {
-  return call(() => handle(gateway, orderId).signal(paymentEventSignal, event));
+export function forwardPaymentEvent(gateway: TemporalGateway, orderId: string, event: PaymentEvent): Promise<void> {
+  return sendToWorkflow(() => orderWorkflow(gateway, orderId).signal(paymentEventSignal, event));
 }
 
 /**
@@ -170,14 +157,14 @@ export function forwardPaymentEvent(gateway: OrderGateway, orderId: string, even
  * new policy at once (its idle timer is re-armed). Signals are idempotent (the
  * policy replaces the old one), so a retried settings change is harmless.
  */
-export async function applyReminderPolicyToOpenCarts(gateway: OrderGateway, policy: ReminderPolicy): Promise<number> {
+export async function applyReminderPolicyToOpenCarts(gateway: TemporalGateway, policy: ReminderPolicy): Promise<number> {
   const ids = await listOpenQuotationIds(gateway.db);
   let next = 0;
   const signalNext = async (): Promise<void> => {
     while (next < ids.length) {
       const id = ids[next++]!;
       try {
-        await handle(gateway, id).signal(reminderPolicySignal, policy);
+        await orderWorkflow(gateway, id).signal(reminderPolicySignal, policy);
       } catch (error) {
         // A quotation that closed meanwhile needs no policy.
         if (!(toDomainError(error) instanceof DomainError)) throw error;
@@ -188,54 +175,11 @@ export async function applyReminderPolicyToOpenCarts(gateway: OrderGateway, poli
   return ids.length;
 }
 
-/**
- * Sends to a workflow's run; when the run is closed (or past retention) and so
- * reports `notFound`, `closed` answers or explains from what remains — a
- * query, the projection — or returns nothing, and the not-found stands.
- */
-export async function orWhenClosed<T>(send: () => Promise<T>, notFound: ErrorCode, closed: () => Promise<T | null | undefined>): Promise<T> {
-  try {
-    return await call(send, notFound);
-  } catch (error) {
-    if (!(error instanceof DomainError && error.code === notFound)) throw error;
-    const answer = await closed();
-    if (answer === null || answer === undefined) throw error;
-    return answer;
-  }
-}
-
 /** An update to a closed order's workflow reaches no handler: say it as the state conflict it is. */
-export function updateOrder<T>(gateway: OrderGateway, orderId: string, send: () => Promise<T>): Promise<T> {
-  return orWhenClosed(send, 'order_not_found', async () => {
+export function updateOrder<T>(gateway: TemporalGateway, orderId: string, send: () => Promise<T>): Promise<T> {
+  return sendOrExplainClosed(send, 'order_not_found', async () => {
     const order = await getOrderSummary(gateway.db, orderId);
     if (order) throw new DomainError('cart_not_editable', `Order ${order.number} is closed (${order.state}).`, { state: order.state });
     return null;
   });
-}
-
-export async function call<T>(send: () => Promise<T>, notFound: ErrorCode = 'order_not_found'): Promise<T> {
-  try {
-    return await send();
-  } catch (error) {
-    throw toDomainError(error, notFound);
-  }
-}
-
-/** Temporal's failures in the contract's words; anything else is left as it is (a 500). */
-export function toDomainError(error: unknown, notFound: ErrorCode = 'order_not_found'): unknown {
-  const missing = { order_not_found: 'No such order.', delivery_not_found: 'No such delivery.', return_not_found: 'No such return.' }[notFound as string] ?? 'Not found.';
-  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && isErrorCode(error.cause.type)) {
-    return new DomainError(error.cause.type, error.cause.message, error.cause.details?.[0] ?? undefined);
-  }
-  if (error instanceof WorkflowNotFoundError) return new DomainError(notFound, missing);
-  if (error instanceof WorkflowExecutionAlreadyStartedError) return new DomainError('invalid_request', 'This cart already exists.');
-  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return new DomainError('unavailable', 'The workflow did not answer in time; the change may still apply. Check with GET before repeating it.');
-  }
-  if (error instanceof ServiceError) {
-    const code = (error.cause as { code?: number } | undefined)?.code;
-    if (code === 5) return new DomainError(notFound, missing); // gRPC NOT_FOUND
-    if (code === 14 || code === 4) return new DomainError('unavailable', 'The order service is unavailable; retry shortly.');
-  }
-  return error;
 }

@@ -6,8 +6,12 @@ import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { ProductType } from '../domain/catalog.js';
 import { isDuration } from '../domain/duration.js';
+import { EmailStatus } from '../db/emails.js';
+import { DeliveryStatus, StepName, StepState } from '../domain/delivery.js';
 import { DeliveryState, LIMITS, OrderState, PaymentEventType, PaymentMethod, PaymentState } from '../domain/order.js';
-import { DeliverySteps } from '../domain/settings.js';
+import { RefundStatus, ReturnState } from '../domain/refunds.js';
+import { Assignment } from '../domain/sales.js';
+import { CardProvider, DeliverySteps } from '../domain/settings.js';
 
 extendZodWithOpenApi(z);
 
@@ -127,6 +131,12 @@ export const PaymentSchema = z
   })
   .openapi('Payment');
 
+/** The checkout's payment adds what the storefront needs to send the customer through a card payment. */
+const CheckoutPaymentSchema = PaymentSchema.extend({
+  redirectUrl: z.string().optional().openapi({ description: "The provider's hosted payment page, when it has one (the demo provider)" }),
+  clientSecret: z.string().optional().openapi({ description: "For the storefront's own payment form (Stripe's Payment Element, stripe.confirmPayment)" }),
+}).openapi('CheckoutPayment');
+
 export const OrderSchema = z
   .object({
     id: z.string(),
@@ -160,7 +170,7 @@ export const EmailSchema = z
     to: z.string(),
     kind: z.string(),
     subject: z.string(),
-    status: z.enum(['sending', 'sent', 'outbox', 'failed']),
+    status: z.enum(values(EmailStatus)),
     transport: z.string(),
     providerId: z.string().nullable(),
     error: z.string().nullable(),
@@ -197,7 +207,7 @@ export const OrderDetailSchema = OrderSchema.extend({
   temporalUrl: z.string(),
 }).openapi('OrderDetail');
 
-export const CheckoutResultSchema = z.object({ order: OrderSchema, payment: PaymentSchema }).openapi('CheckoutResult');
+export const CheckoutResultSchema = z.object({ order: OrderSchema, payment: CheckoutPaymentSchema }).openapi('CheckoutResult');
 
 export const OrderListQuery = z
   .object({
@@ -233,6 +243,28 @@ export const PaymentWebhookBody = z
 // ---------------------------------------------------------------- settings
 const DurationText = z.string().refine(isDuration, 'a duration such as "90s", "30m", "10h" or "2d"');
 
+const PaymentMethodsSchema = z
+  .object({
+    card: z.object({ enabled: z.boolean(), provider: z.enum(values(CardProvider)) }),
+    wire_transfer: z.object({ enabled: z.boolean(), instructions: z.string() }),
+    pay_in_store: z.object({ enabled: z.boolean() }),
+  })
+  .openapi('PaymentMethods', {
+    description: "The methods customers may check out with; card runs through the server's configured provider (stripe, or demo outside production).",
+  });
+
+const PaymentMethodsPatch = z
+  .object({
+    card: z.object({ enabled: z.boolean().optional(), provider: z.enum(values(CardProvider)).optional() }).strict().optional(),
+    wire_transfer: z
+      .object({ enabled: z.boolean().optional(), instructions: z.string().trim().max(2000).optional().openapi({ description: 'Added to the transfer details the customer gets' }) })
+      .strict()
+      .optional(),
+    pay_in_store: z.object({ enabled: z.boolean().optional() }).strict().optional(),
+  })
+  .strict()
+  .openapi('PaymentMethodsPatch', { description: 'Merged method by method, field by field. A switched-off method is refused at checkout (422 payment_method_disabled); open orders keep theirs.' });
+
 export const SettingsSchema = z
   .object({
     shopName: z.string(),
@@ -255,6 +287,7 @@ export const SettingsSchema = z
     bankAccount: z.string(),
     cartRecoveryUrl: z.string().nullable(),
     shopAddress: z.object({ line1: z.string(), city: z.string(), postalCode: z.string(), country: z.string() }),
+    paymentMethods: PaymentMethodsSchema,
   })
   .openapi('Settings');
 
@@ -287,6 +320,7 @@ export const SettingsPatchBody = z
       .optional()
       .openapi({ description: 'The storefront cart page for recovery links, with {order_id} and {token} placeholders.' }),
     shopAddress: AddressSchema.omit({ line2: true }).optional().openapi({ description: 'The sender on shipping labels.' }),
+    paymentMethods: PaymentMethodsPatch.optional(),
   })
   .strict()
   .openapi('SettingsPatch');
@@ -296,7 +330,7 @@ export const SalespersonSchema = z
   .object({ id: z.string(), teamId: z.string(), name: z.string(), email: z.string().nullable(), active: z.boolean(), createdAt: z.string() })
   .openapi('Salesperson');
 
-const AssignmentSchema = z.enum(['team_only', 'round_robin']).openapi({
+const AssignmentSchema = z.enum(values(Assignment)).openapi({
   description: 'team_only: orders carry the team alone (unless the settings fix a salesperson); round_robin: its active salespeople in turn',
 });
 
@@ -317,15 +351,15 @@ export const SkuParam = z.object({ sku: Sku });
 export const CartLineParams = z.object({ id: z.string().min(1).max(100), sku: Sku });
 
 // ---------------------------------------------------------------- deliveries
-export const StepNameSchema = z.enum(['pick', 'pack', 'ship']);
+export const StepNameSchema = z.enum(values(StepName));
 
 export const DeliverySchema = z
   .object({
     id: z.string(),
     orderId: z.string(),
     orderNumber: z.string(),
-    state: z.enum(['waiting', 'ready', 'in_progress', 'done', 'cancel']),
-    steps: z.array(z.object({ name: StepNameSchema, state: z.enum(['waiting', 'ready', 'done']), doneAt: z.string().optional() })),
+    state: z.enum(values(DeliveryStatus)),
+    steps: z.array(z.object({ name: StepNameSchema, state: z.enum(values(StepState)), doneAt: z.string().optional() })),
     trackingNumber: z.string().optional(),
     carrier: z.string().optional(),
     labelUrl: z.string().optional(),
@@ -337,7 +371,7 @@ export const DeliverySchema = z
   .openapi('Delivery');
 
 export const DeliveryListQuery = z
-  .object({ state: z.enum(['waiting', 'ready', 'in_progress', 'done', 'cancel']).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) })
+  .object({ state: z.enum(values(DeliveryStatus)).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) })
   .strict();
 
 export const ParcelSchema = z
@@ -388,7 +422,7 @@ export const RefundSchema = z
     id: z.string(),
     amount: Money,
     currency: Currency,
-    status: z.enum(['pending', 'succeeded', 'failed']),
+    status: z.enum(values(RefundStatus)),
     reason: z.string().nullable().optional(),
     returnId: z.string().nullable().optional(),
     providerRefundId: z.string().nullable().optional(),
@@ -411,7 +445,7 @@ export const ReturnSchema = z
     id: z.string(),
     orderId: z.string(),
     orderNumber: z.string().optional(),
-    state: z.enum(['requested', 'received', 'refunded', 'to_refund_manually', 'refund_failed']),
+    state: z.enum(values(ReturnState)),
     lines: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), unitPrice: Money, reason: z.string() })),
     amount: Money,
     refundId: z.string().nullable().optional(),
@@ -421,7 +455,7 @@ export const ReturnSchema = z
   .openapi('Return');
 
 export const ReturnListQuery = z
-  .object({ state: z.enum(['requested', 'received', 'refunded', 'to_refund_manually', 'refund_failed']).optional() })
+  .object({ state: z.enum(values(ReturnState)).optional() })
   .strict();
 
 // ---------------------------------------------------------------- shipping methods (v1.1)

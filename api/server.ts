@@ -4,10 +4,11 @@
  */
 import type { Server } from 'node:http';
 import { pathToFileURL } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from '../config.js';
 import { createDb, type Database } from '../db/index.js';
-import { createLogger, type Logger } from '../logger.js';
+import { loggerOf, type Logger } from '../logger.js';
+import { connectClient, temporalConnectionOptions } from '../operations/temporal-connection.js';
 import { createApp } from './app.js';
 
 export interface RunningApi {
@@ -40,12 +41,12 @@ export function warnAboutDevSecrets(config: Config, logger: Logger): void {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'api');
+  const logger = loggerOf(config, 'api');
   const { databaseUrl, temporalAddress } = requireSharedServices(config, 'npm run api');
   warnAboutDevSecrets(config, logger);
   const database = await createDb({ url: databaseUrl });
   await database.migrate();
-  const connection = await Connection.connect({ address: temporalAddress });
+  const connection = await connectClient(temporalConnectionOptions(config, temporalAddress));
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const api = await serveApi({ config, database, client, logger });
   logger.info({ url: api.url }, 'API listening');

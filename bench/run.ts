@@ -9,20 +9,30 @@
  * PostgreSQL at 127.0.0.1:5432, in a database of its own that it drops after.
  *
  *   npm run bench -- --orders 200 --concurrency 20 --abandon 0.1 --idle-carts 10000 --max-seconds 240
+ *   npm run bench -- --orders 0 --idle-carts 10000 --idle-fresh      # 10,000 idle carts on a fresh worker, no time bound
+ *   npm run bench -- --orders 0 --storm 10000                        # a reminder storm (no idle phase)
+ *
+ * Actions are counted by Temporal Cloud's published definition (bench/actions.ts),
+ * queries included: the Temporal server's own count of the queries it passed to
+ * the worker while the sessions ran (its /metrics), else the benchmark's own
+ * GETs of live resources.
  */
 import { randomUUID } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import postgres from 'postgres';
+import { durationMs } from '../domain/duration.js';
 import { signPayload } from '../api/webhook-signature.js';
 import { deliveryIdOf } from '../domain/delivery.js';
 import { startProductionShape, type ProductionShape } from '../scripts/production-shape.js';
 import { PROJECT_DIR } from '../scripts/temporal-server.js';
 import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
-import { ACTION_KINDS, countActions, emptyCount, totalActions, type ActionCount } from './actions.js';
+import { ACTION_KINDS, countActions, emptyCount, emptyUnbilled, totalActions, UNBILLED_KINDS, type ActionCount } from './actions.js';
 import { baselineCheckout, baselineEdit, baselineOpen, baselinePaid, baselineReady, baselineValidate, type baselineWorkflow } from './baseline-workflows.js';
 
 const { values: flags } = parseArgs({
@@ -34,6 +44,16 @@ const { values: flags } = parseArgs({
     // Everything stops by then (the idle phase is what gives way), so the default run stays under five minutes.
     'max-seconds': { type: 'string', default: '255' },
     'history-sample': { type: 'string', default: '40' },
+    // Opens all --idle-carts from a freshly started worker (the one that served the orders is replaced first), ignoring --max-seconds.
+    'idle-fresh': { type: 'boolean', default: false },
+    // N carts whose reminders fall due within the same minute; replaces the idle phase (its carts would get reminders too).
+    storm: { type: 'string', default: '0' },
+    // The storm's reminder delay, set by PATCH /api/settings once its carts are open.
+    'storm-delay': { type: 'string', default: '60s' },
+    // The warehouse's wait for a delivery to be ready: a GET every this many ms (each a billed query today).
+    'warehouse-poll-ms': { type: 'string', default: '25' },
+    // How long to wait for the storm's reminders after the settings change.
+    'storm-wait-seconds': { type: 'string', default: '420' },
   },
 });
 const ORDERS = Number(flags.orders);
@@ -42,6 +62,27 @@ const ABANDON = Number(flags.abandon);
 const IDLE_CARTS = Number(flags['idle-carts']);
 const DEADLINE = Date.now() + Number(flags['max-seconds']) * 1000;
 const SAMPLE = Number(flags['history-sample']);
+const IDLE_FRESH = flags['idle-fresh'] === true;
+const STORM = Number(flags.storm);
+const STORM_DELAY = flags['storm-delay'] as string;
+const STORM_WAIT_MS = Number(flags['storm-wait-seconds']) * 1000;
+const WAREHOUSE_POLL_MS = Number(flags['warehouse-poll-ms']);
+
+/**
+ * The baseline's shape, pinned to the order session as it was when the
+ * benchmark first measured it (issue 15, before any cost work): 6 updates
+ * (open with start, 3 cart edits, checkout, validate), 1 signal (paid) and 14
+ * activities (one in the checkout update, one in the validate update, 12 after
+ * payment). It used to replay "our activity count − 2" no-op activities, so it
+ * got faster whenever the orchestrator got cheaper and the ratio hid the gain;
+ * now it stays put and the ratio moves with what we change.
+ */
+export const BASELINE_SHAPE = {
+  pinnedFrom: 'order session of 2026-11 (32 actions, 14 activities per order)',
+  updates: { open: 1, edits: 3, checkout: 1, validate: 1 },
+  signals: 1,
+  activities: { inCheckout: 1, afterPayment: 12, inValidate: 1 },
+} as const;
 
 const cleanups: Array<() => Promise<void> | void> = [];
 /** The API's tokens, set when the system is up. */
@@ -61,6 +102,41 @@ function memoryOf(pid: number | undefined): { rssMb: number; peakMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/**
+ * The dev server's Prometheus endpoint (start-dev opens it on a random port):
+ * the port of its process that answers /metrics with the service counters.
+ */
+async function findMetricsUrl(pid: number | undefined): Promise<string | null> {
+  if (!pid) return null;
+  const listening = spawnSync('ss', ['-ltnpH'], { encoding: 'utf8' }).stdout ?? '';
+  const ports = listening
+    .split('\n')
+    .filter((line) => line.includes(`pid=${pid},`))
+    .map((line) => /:(\d+)$/.exec(line.trim().split(/\s+/)[3] ?? '')?.[1])
+    .filter((port): port is string => port !== undefined);
+  for (const port of ports) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) });
+      if (response.ok && (await response.text()).includes('service_requests{')) return `http://127.0.0.1:${port}/metrics`;
+    } catch {
+      // not the metrics port (gRPC, membership)
+    }
+  }
+  return null;
+}
+
+/** Queries the Temporal frontend received so far (each is handed to a worker: billed). */
+async function queriesReceived(metricsUrl: string): Promise<number> {
+  // The server's counters reach /metrics on its reporting interval (about a second).
+  await new Promise((r) => setTimeout(r, 2500));
+  const text = await (await fetch(metricsUrl)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('service_requests{') && line.includes('operation="QueryWorkflow"') && line.includes('service_name="frontend"')) total += Number(line.split(' ').pop());
+  }
+  return total;
 }
 
 let progressDone = 0;
@@ -83,11 +159,11 @@ function draw(): void {
   if (progressDone === progressTotal) process.stderr.write('\n');
 }
 
-async function pool<T>(items: T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {
+async function pool<T>(items: T[], concurrency: number, run: (item: T) => Promise<void>, deadline = DEADLINE): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length && Date.now() < DEADLINE) await run(items[next++]!);
+      while (next < items.length && Date.now() < deadline) await run(items[next++]!);
     }),
   );
 }
@@ -137,18 +213,21 @@ async function storefrontSession(apiUrl: string, i: number, abandon: boolean): P
   await hook.text();
   record('POST /api/webhooks/payments', performance.now() - started);
   const deliveryId = deliveryIdOf(cart.id);
+  // The warehouse waits for the delivery to be ready (every GET of a live delivery is a query today).
   for (;;) {
+    const polled = performance.now();
     const response = await fetch(`${apiUrl}/api/deliveries/${deliveryId}`, { headers: { authorization: `Bearer ${tokens.operator}` } });
     const delivery = (await response.json()) as { state?: string };
+    record('GET /api/deliveries/:id', performance.now() - polled);
     if (delivery.state === 'ready') break;
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, WAREHOUSE_POLL_MS));
   }
   await call(apiUrl, 'POST /api/deliveries/:id/validate', 'POST', `/api/deliveries/${deliveryId}/validate`, tokens.operator, { step: 'ship' });
   return cart.id;
 }
 
 // ------------------------------------------------------------------ baseline
-async function baselineSession(client: Client, taskQueue: string, activitiesAfterPayment: number, updateLatencies: number[]): Promise<void> {
+async function baselineSession(client: Client, taskQueue: string, updateLatencies: number[]): Promise<void> {
   const workflowId = `baseline-${randomUUID()}`;
   const timed = async <T>(send: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -161,17 +240,106 @@ async function baselineSession(client: Client, taskQueue: string, activitiesAfte
       startWorkflowOperation: new WithStartWorkflowOperation<typeof baselineWorkflow>('baselineWorkflow', {
         workflowId,
         taskQueue,
-        args: [{ activitiesAfterPayment }],
+        args: [{ activitiesAfterPayment: BASELINE_SHAPE.activities.afterPayment }],
         workflowIdConflictPolicy: 'FAIL',
       }),
     }),
   );
   const handle = client.workflow.getHandle(workflowId);
-  for (let i = 0; i < 3; i++) await timed(() => handle.executeUpdate(baselineEdit));
+  for (let i = 0; i < BASELINE_SHAPE.updates.edits; i++) await timed(() => handle.executeUpdate(baselineEdit));
   await timed(() => handle.executeUpdate(baselineCheckout));
   await handle.signal(baselinePaid);
   while (!(await handle.query(baselineReady))) await new Promise((r) => setTimeout(r, 25));
   await timed(() => handle.executeUpdate(baselineValidate));
+}
+
+// ------------------------------------------------------------------ main
+interface StormResult {
+  reminders: number;
+  sent: number;
+  duplicates: number;
+  seconds: number;
+  latenessP50Ms: number;
+  latenessP99Ms: number;
+  delay: string;
+  settingsChangeSeconds: number;
+  openSeconds: number;
+  /** Carts whose opening failed (not in `reminders`). */
+  failedToOpen: number;
+}
+
+/**
+ * A reminder storm: STORM carts opened under the default delay, then the shop
+ * shortens the delay (PATCH /api/settings), so every reminder falls due at
+ * once (or within the next `--storm-delay` for the youngest carts). A cart's
+ * reminder is due at max(its lastCustomerActivityAt + delay, the settings
+ * change), the change taken at the PATCH's start: lateness includes the time
+ * the new policy takes to reach every cart. Sent and duplicates come from the
+ * emails table (one abandoned_cart row per reminder).
+ */
+async function reminderStorm(system: Awaited<ReturnType<typeof startSystem>>): Promise<StormResult> {
+  const opened = new Map<string, number>();
+  let failedToOpen = 0;
+  progress('storm carts', STORM);
+  const openStarted = performance.now();
+  await pool(
+    Array.from({ length: STORM }, (_, i) => i),
+    50,
+    async (i) => {
+      try {
+        const cart = await call<{ id: string; lastCustomerActivityAt: string }>(system.apiUrl, 'POST /api/carts (storm)', 'POST', '/api/carts', tokens.storefront, {
+          lines: [{ sku: 'BENCH-1', quantity: 1 }],
+          customer: { email: `storm${i}@example.com`, loggedIn: true },
+        });
+        opened.set(cart.id, Date.parse(cart.lastCustomerActivityAt));
+      } catch (error) {
+        // One cart that could not open (a timeout on a saturated machine) is reported, not fatal.
+        failedToOpen += 1;
+        console.error(String(error));
+      }
+      tick();
+    },
+    Infinity,
+  );
+  const openSeconds = (performance.now() - openStarted) / 1000;
+  const delayMs = durationMs(STORM_DELAY);
+  const changedAt = Date.now();
+  await call(system.apiUrl, 'PATCH /api/settings', 'PATCH', '/api/settings', tokens.operator, { abandonedCart: { delay: STORM_DELAY } });
+  const settingsChangeSeconds = (Date.now() - changedAt) / 1000;
+
+  const sql = postgres(system.databaseUrl, { max: 1, onnotice: () => {} });
+  let reminders: Array<{ orderId: string; atMs: number }> = [];
+  progress('storm reminders', opened.size);
+  try {
+    for (;;) {
+      const rows = await sql<Array<{ order_id: string; at_ms: string }>>`
+        select order_id, extract(epoch from coalesce(sent_at, created_at)) * 1000 as at_ms
+        from emails where kind = 'abandoned_cart' and status in ('sent', 'outbox')`;
+      reminders = rows.filter((r) => opened.has(r.order_id)).map((r) => ({ orderId: r.order_id, atMs: Number(r.at_ms) }));
+      progressDone = new Set(reminders.map((r) => r.orderId)).size;
+      draw();
+      if (progressDone >= opened.size || Date.now() > changedAt + STORM_WAIT_MS) break;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  } finally {
+    await sql.end();
+  }
+  if (progressDone < progressTotal) process.stderr.write('\n');
+  const sent = new Set(reminders.map((r) => r.orderId)).size;
+  const lateness = reminders.map((r) => r.atMs - Math.max(opened.get(r.orderId)! + delayMs, changedAt));
+  const last = reminders.reduce((max, r) => Math.max(max, r.atMs), changedAt);
+  return {
+    reminders: opened.size,
+    sent,
+    duplicates: reminders.length - sent,
+    seconds: (last - changedAt) / 1000,
+    latenessP50Ms: percentile(lateness, 50),
+    latenessP99Ms: percentile(lateness, 99),
+    delay: STORM_DELAY,
+    settingsChangeSeconds,
+    openSeconds,
+    failedToOpen,
+  };
 }
 
 // ------------------------------------------------------------------ main
@@ -183,9 +351,11 @@ async function main(): Promise<void> {
   // Warm-up: the worker bundles workflows and connections warm up.
   await storefrontSession(system.apiUrl, -1, false);
   latencies.clear();
+  const metricsUrl = await findMetricsUrl(system.devServer?.process.pid);
 
   const sessions = Array.from({ length: ORDERS }, (_, i) => ({ i, abandon: (i * 7919) % 100 < ABANDON * 100 }));
   const completed: string[] = [];
+  const queriesBefore = metricsUrl ? await queriesReceived(metricsUrl) : 0;
   progress('orders', sessions.length);
   const started = performance.now();
   await pool(sessions, CONCURRENCY, async ({ i, abandon }) => {
@@ -196,64 +366,104 @@ async function main(): Promise<void> {
   const elapsed = (performance.now() - started) / 1000;
   const ordersPerSecond = completed.length / elapsed;
 
+  // Queries are in no history: the server's count of those the sessions caused (abandoned carts' included), else the benchmark's own GETs of live deliveries.
+  const deliveryPolls = latencies.get('GET /api/deliveries/:id')?.length ?? 0;
+  const queriesTotal = metricsUrl ? (await queriesReceived(metricsUrl)) - queriesBefore : deliveryPolls;
+  const queries = {
+    source: metricsUrl ? 'temporal server metrics: frontend QueryWorkflow requests during the sessions' : "the benchmark's GETs of live deliveries",
+    total: queriesTotal,
+    deliveryPolls,
+    perOrder: queriesTotal / Math.max(1, completed.length),
+  };
+
   // Billable actions from the real histories of a sample of the completed orders (order + delivery).
   const sample = completed.slice(0, SAMPLE);
   const actions = emptyCount();
+  const unbilled = emptyUnbilled();
   let historyEvents = 0;
   progress('histories', sample.length);
   for (const id of sample) {
     for (const workflowId of [orderWorkflowId(id), deliveryWorkflowId(deliveryIdOf(id))]) {
       const history = await system.client.workflow.getHandle(workflowId).fetchHistory();
-      countActions(history.events ?? [], actions);
+      countActions(history.events ?? [], actions, unbilled);
       historyEvents += history.events?.length ?? 0;
     }
     tick();
   }
-  const perOrder = Object.fromEntries(ACTION_KINDS.map((k) => [k, actions[k] / Math.max(1, sample.length)])) as ActionCount;
-  const activitiesPerOrder = perOrder.activity;
+  const perSample = (n: number) => n / Math.max(1, sample.length);
+  const perOrder = Object.fromEntries(ACTION_KINDS.map((k) => [k, perSample(actions[k])])) as ActionCount;
+  perOrder.query = queries.perOrder;
+  const unbilledPerOrder = Object.fromEntries(UNBILLED_KINDS.map((k) => [k, perSample(unbilled[k])]));
   const workerMemory = memoryOf(system.worker.pid);
   const apiMemory = memoryOf(system.api.pid);
 
-  // Baseline: the same round trips and activity count, no business logic, same server and concurrency.
+  // Baseline: the pinned shape (BASELINE_SHAPE), no business logic, same server and concurrency.
   const baselineWorker = system.spawnNode('bench/baseline-worker.ts', [system.address, system.baselineQueue]);
   await new Promise((r) => setTimeout(r, 3000));
   const baselineLatencies: number[] = [];
-  await baselineSession(system.client, system.baselineQueue, Math.round(activitiesPerOrder) - 2, []);
+  await baselineSession(system.client, system.baselineQueue, []);
   progress('baseline', completed.length);
   const baselineStarted = performance.now();
-  await pool(completed, CONCURRENCY, async () => {
-    await baselineSession(system.client, system.baselineQueue, Math.max(0, Math.round(activitiesPerOrder) - 2), baselineLatencies);
-    tick();
-  });
-  const baselinePerSecond = completed.length / ((performance.now() - baselineStarted) / 1000);
+  // As many sessions as orders were delivered, whatever the time bound: a ratio needs both sides (it is the idle phase that gives way).
+  let baselineDone = 0;
+  await pool(
+    completed,
+    CONCURRENCY,
+    async () => {
+      await baselineSession(system.client, system.baselineQueue, baselineLatencies);
+      baselineDone += 1;
+      tick();
+    },
+    Infinity,
+  );
+  const baselinePerSecond = baselineDone / ((performance.now() - baselineStarted) / 1000);
   baselineWorker.kill('SIGTERM');
 
-  // Idle cost: open carts waiting on their abandonment timers.
-  let idle: { carts: number; seconds: number; workerRssMb: number; workerRssBeforeMb: number; target: number } | null = null;
-  if (IDLE_CARTS > 0 && Date.now() < DEADLINE) {
+  const storm = STORM > 0 ? await reminderStorm(system) : null;
+
+  // Idle cost: open carts waiting on their abandonment timers (not after a storm: its carts are open too).
+  let idle: { carts: number; seconds: number; workerRssMb: number; workerRssBeforeMb: number; target: number; fresh: boolean; failed: number } | null = null;
+  if (IDLE_CARTS > 0 && !storm && (IDLE_FRESH || Date.now() < DEADLINE)) {
+    if (IDLE_FRESH) {
+      // A worker that served nothing yet: the one that ran the orders goes, a new one starts and serves one cart.
+      await system.replaceWorker('SIGTERM');
+      await call(system.apiUrl, 'POST /api/carts (fresh worker up)', 'POST', '/api/carts', tokens.storefront, { lines: [{ sku: 'BENCH-1', quantity: 1 }] });
+      await new Promise((r) => setTimeout(r, 2000));
+    }
     const before = memoryOf(system.worker.pid).rssMb;
     progress('idle carts', IDLE_CARTS);
     const idleStarted = performance.now();
     let opened = 0;
+    let failed = 0;
     await pool(
       Array.from({ length: IDLE_CARTS }, (_, i) => i),
       50,
       async (i) => {
-        await call(system.apiUrl, 'POST /api/carts (idle)', 'POST', '/api/carts', tokens.storefront, {
-          lines: [{ sku: 'BENCH-1', quantity: 1 }],
-          customer: { email: `idle${i}@example.com`, loggedIn: true },
-        });
-        opened += 1;
+        try {
+          await call(system.apiUrl, 'POST /api/carts (idle)', 'POST', '/api/carts', tokens.storefront, {
+            lines: [{ sku: 'BENCH-1', quantity: 1 }],
+            customer: { email: `idle${i}@example.com`, loggedIn: true },
+          });
+          opened += 1;
+        } catch (error) {
+          // Reported, not fatal: 10,000 carts on a saturated machine may see a timeout.
+          failed += 1;
+          console.error(String(error));
+        }
         tick();
       },
+      IDLE_FRESH ? Infinity : DEADLINE,
     );
     const seconds = (performance.now() - idleStarted) / 1000;
     await new Promise((r) => setTimeout(r, 2000));
-    idle = { carts: opened, seconds, workerRssMb: memoryOf(system.worker.pid).rssMb, workerRssBeforeMb: before, target: IDLE_CARTS };
+    idle = { carts: opened, seconds, workerRssMb: memoryOf(system.worker.pid).rssMb, workerRssBeforeMb: before, target: IDLE_CARTS, fresh: IDLE_FRESH, failed };
   }
 
   // ---------------------------------------------------------------- report
-  const addLineP99 = percentile(latencies.get('POST /api/carts/:id/lines') ?? [], 99);
+  const p = (route: string, q: number) => percentile(latencies.get(route) ?? [], q);
+  const addLineP99 = p('POST /api/carts/:id/lines', 99);
+  const addLineP50 = p('POST /api/carts/:id/lines', 50);
+  const validateP50 = p('POST /api/deliveries/:id/validate', 50);
   const baselineP99 = percentile(baselineLatencies, 99);
   const routes = [...latencies.entries()].map(([route, values]) => ({
     route,
@@ -265,7 +475,7 @@ async function main(): Promise<void> {
   const result = {
     at: new Date().toISOString(),
     machine,
-    settings: { sessions: ORDERS, concurrency: CONCURRENCY, abandon: ABANDON, deliverySteps: 'ship_only', linesPerOrder: 3 },
+    settings: { sessions: ORDERS, concurrency: CONCURRENCY, abandon: ABANDON, deliverySteps: 'ship_only', linesPerOrder: 3, warehousePollMs: WAREHOUSE_POLL_MS, idleFresh: IDLE_FRESH, storm: STORM },
     completedOrders: completed.length,
     seconds: elapsed,
     ordersPerSecond,
@@ -274,11 +484,23 @@ async function main(): Promise<void> {
     addLineP99Ms: addLineP99,
     baselineUpdateP99Ms: baselineP99,
     latencyRatio: addLineP99 / baselineP99,
+    addLineP50Ms: addLineP50,
+    validateP50Ms: validateP50,
+    validateToAddLineP50: validateP50 / addLineP50,
     actionsPerOrder: { total: totalActions(perOrder), ...perOrder },
+    queriesPerOrder: queries.perOrder,
+    queries,
+    unbilledPerOrder,
     historyEventsPerOrder: historyEvents / Math.max(1, sample.length),
+    baseline: {
+      pinned: true,
+      note: 'The baseline replays a fixed shape (today’s order session when pinned), not our current activity count: bench/run.ts BASELINE_SHAPE.',
+      shape: BASELINE_SHAPE,
+    },
     memory: { workerPeakMb: workerMemory.peakMb, apiPeakMb: apiMemory.peakMb },
     routes,
     idle,
+    storm,
   };
   const dir = join(PROJECT_DIR, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -292,20 +514,28 @@ async function main(): Promise<void> {
   for (const r of routes) console.log(`| ${r.route} | ${r.count} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.p99)} |`);
   console.log('\n| figure | value | aim |\n|---|---:|---|');
   console.log(`| orders/s, end to end | ${f(ordersPerSecond, 2)} | |`);
-  console.log(`| baseline sessions/s | ${f(baselinePerSecond, 2)} | |`);
-  console.log(`| ours / baseline throughput | ${f(result.throughputRatio, 2)} | ≥ 0.6 |`);
+  console.log(`| baseline sessions/s (pinned shape) | ${f(baselinePerSecond, 2)} | |`);
+  console.log(`| ours / baseline throughput | ${f(result.throughputRatio, 2)} | ≥ 0.8 |`);
   console.log(`| add-line p99 / baseline update p99 | ${f(addLineP99)} / ${f(baselineP99)} ms = ${f(result.latencyRatio, 2)} | ≤ 1.5 |`);
-  console.log(`| billable actions per order | ${f(result.actionsPerOrder.total)} | ≤ 20 |`);
-  console.log(`| history events per order (order + delivery) | ${f(result.historyEventsPerOrder)} | |`);
+  console.log(`| validate p50 / add-line p50 | ${f(validateP50)} / ${f(addLineP50)} ms = ${f(result.validateToAddLineP50, 2)} | ≤ 2 |`);
+  console.log(`| billable actions per order, queries included | ${f(result.actionsPerOrder.total)} | ≤ 20 |`);
+  console.log(`| queries per order (${metricsUrl ? 'server count' : 'delivery GETs'}) | ${f(queries.perOrder)} | |`);
+  console.log(`| history events per order (order + delivery) | ${f(result.historyEventsPerOrder)} | ≤ 80 |`);
   console.log(`| worker / API peak RSS | ${f(workerMemory.peakMb, 0)} / ${f(apiMemory.peakMb, 0)} MB | |`);
   if (idle) {
     const perCart = (idle.workerRssMb - idle.workerRssBeforeMb) / Math.max(1, idle.carts);
-    console.log(`| ${idle.carts} idle carts: open time, worker RSS | ${f(idle.seconds)} s, ${f(idle.workerRssMb, 0)} MB (from ${f(idle.workerRssBeforeMb, 0)}) | < 400 MB at 10,000 |`);
+    console.log(`| ${idle.carts} idle carts${idle.fresh ? ' (fresh worker)' : ''}: open time, worker RSS | ${f(idle.seconds)} s, ${f(idle.workerRssMb, 0)} MB (from ${f(idle.workerRssBeforeMb, 0)}) | < 400 MB at 10,000 |`);
     if (idle.carts < IDLE_CARTS) {
-      console.log(`| ${IDLE_CARTS} idle carts, extrapolated | ${f((idle.seconds * IDLE_CARTS) / idle.carts, 0)} s, ${f(idle.workerRssBeforeMb + perCart * IDLE_CARTS, 0)} MB (time bound reached at ${idle.carts}) | |`);
+      console.log(`| ${IDLE_CARTS} idle carts, extrapolated | ${f((idle.seconds * IDLE_CARTS) / idle.carts, 0)} s, ${f(idle.workerRssBeforeMb + perCart * IDLE_CARTS, 0)} MB (${idle.failed ? `${idle.failed} failed to open` : `time bound reached at ${idle.carts}`}) | |`);
     }
   }
+  if (storm) {
+    console.log(
+      `| reminder storm: ${storm.sent}/${storm.reminders} sent, ${storm.duplicates} twice | in ${f(storm.seconds)} s; lateness p50 ${f(storm.latenessP50Ms, 0)} ms, p99 ${f(storm.latenessP99Ms, 0)} ms (settings change ${f(storm.settingsChangeSeconds)} s) | all within 300 s, none twice |`,
+    );
+  }
   console.log('\nActions per order by kind: ' + ACTION_KINDS.filter((k) => perOrder[k] > 0).map((k) => `${k} ${f(perOrder[k])}`).join(', '));
+  console.log('Free per order: ' + UNBILLED_KINDS.map((k) => `${k} ${f(unbilledPerOrder[k]!)}`).join(', '));
   console.log(`\nJSON: ${file}`);
 }
 

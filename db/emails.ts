@@ -4,7 +4,8 @@ import { iso } from './index.js';
 import { emails } from './schema.js';
 
 export type EmailRow = typeof emails.$inferSelect;
-export type EmailStatus = 'sending' | 'sent' | 'outbox' | 'failed';
+export const EmailStatus = { sending: 'sending', sent: 'sent', outbox: 'outbox', failed: 'failed' } as const;
+export type EmailStatus = (typeof EmailStatus)[keyof typeof EmailStatus];
 
 export async function findEmailByKey(db: Db, idempotencyKey: string): Promise<EmailRow | null> {
   const [row] = await db.select().from(emails).where(eq(emails.idempotencyKey, idempotencyKey));

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gt, ilike, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { AbandonedCartCriteria } from '../domain/abandoned-cart.js';
 import { contactEmail, type Order, type TimelineEntry } from '../domain/order.js';
 import type { Db } from './index.js';
 import { iso } from './index.js';
@@ -21,8 +22,9 @@ export interface NumberedEntry extends TimelineEntry {
  * Writes one order's state and its new timeline entries. Idempotent and
  * ordered: the row only moves forward in version, so a retried or late write
  * of an older snapshot changes nothing; entries are keyed by (order, seq).
+ * `recorded`: the entries this call wrote, not an earlier one (the business metrics count them).
  */
-export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry[]): Promise<{ applied: boolean }> {
+export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry[]): Promise<{ applied: boolean; recorded: Array<{ type: string; data: unknown }> }> {
   const values = {
     id: order.id,
     number: order.number,
@@ -85,13 +87,14 @@ export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry
         await projectReturn(tx as unknown as Db, { ...r, orderId: order.id, orderNumber: order.number, currency: order.currency, version: order.version });
       }
     }
-    if (timeline.length) {
-      await tx
-        .insert(orderEvents)
-        .values(timeline.map((e) => ({ orderId: order.id, seq: e.seq, at: e.at, type: e.type, message: e.message, data: e.data ?? null })))
-        .onConflictDoNothing();
-    }
-    return { applied };
+    const recorded = timeline.length
+      ? await tx
+          .insert(orderEvents)
+          .values(timeline.map((e) => ({ orderId: order.id, seq: e.seq, at: e.at, type: e.type, message: e.message, data: e.data ?? null })))
+          .onConflictDoNothing()
+          .returning({ type: orderEvents.type, data: orderEvents.data })
+      : [];
+    return { applied, recorded };
   });
 }
 
@@ -160,8 +163,8 @@ export interface OrderListQuery {
   q?: string | undefined;
   limit: number;
   cursor?: string | undefined;
-  /** Abandoned carts: quotations with something to pay whose customer has been idle since before this instant. */
-  idleBefore?: string | undefined;
+  /** Abandoned carts only, as domain/abandoned-cart.ts defines them. */
+  abandoned?: AbandonedCartCriteria | undefined;
 }
 
 function encodeCursor(row: Pick<OrderRow, 'createdAt' | 'id'>): string {
@@ -186,7 +189,11 @@ export async function listOrders(db: Db, query: OrderListQuery): Promise<{ items
   const where: SQL[] = [];
   if (query.state) where.push(eq(orders.state, query.state));
   if (query.paymentState) where.push(eq(orders.paymentState, query.paymentState));
-  if (query.idleBefore) where.push(eq(orders.state, 'draft'), gt(orders.total, 0), lt(orders.lastCustomerActivityAt, query.idleBefore));
+  if (query.abandoned) {
+    // isAbandonedCart, in SQL.
+    const { state, totalAbove, idleBefore } = query.abandoned;
+    where.push(eq(orders.state, state), gt(orders.total, totalAbove), lt(orders.lastCustomerActivityAt, idleBefore));
+  }
   if (query.q) {
     const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     where.push(or(ilike(orders.number, pattern), ilike(orders.customerEmail, pattern), ilike(orders.customerName, pattern))!);

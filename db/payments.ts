@@ -11,13 +11,22 @@ export interface PaymentRecord {
   currency: string;
   status: string;
   instructions?: string | undefined;
+  providerPaymentId?: string | undefined;
+  redirectUrl?: string | undefined;
+  clientSecret?: string | undefined;
 }
 
 /** Insert-once: a retried activity finds the payment it already created. */
 export async function recordPayment(db: Db, payment: PaymentRecord): Promise<void> {
   await db
     .insert(payments)
-    .values({ ...payment, instructions: payment.instructions ?? null })
+    .values({
+      ...payment,
+      instructions: payment.instructions ?? null,
+      providerPaymentId: payment.providerPaymentId ?? null,
+      redirectUrl: payment.redirectUrl ?? null,
+      clientSecret: payment.clientSecret ?? null,
+    })
     .onConflictDoNothing();
 }
 

@@ -1,5 +1,5 @@
 import { asc, eq, inArray, sql } from 'drizzle-orm';
-import { availableOf, type Product, type ProductType } from '../domain/catalog.js';
+import { availableOf, returnableByDefault, type Product, type ProductType } from '../domain/catalog.js';
 import { DomainError } from '../domain/errors.js';
 import type { Db } from './index.js';
 import { products } from './schema.js';
@@ -57,7 +57,7 @@ export async function createProduct(db: Db, input: NewProduct): Promise<Product>
       price: input.price,
       currency: input.currency,
       type: input.type,
-      returnable: input.returnable ?? input.type !== 'service',
+      returnable: input.returnable ?? returnableByDefault(input.type),
       onHand: input.type === 'storable' ? (input.onHand ?? 0) : 0,
       weightGrams: input.weightGrams ?? null,
     })

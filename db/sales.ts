@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { DomainError } from '../domain/errors.js';
-import { salespersonForTurn, type Assignment, type Salesperson, type SalesTeam } from '../domain/sales.js';
+import { assignmentWithoutTurn, salespersonForTurn, type Assignment, type SalesAssignment, type Salesperson, type SalesTeam } from '../domain/sales.js';
 import type { ShopSettings } from '../domain/settings.js';
 import type { Db } from './index.js';
 import { salespeople, salesTeams } from './schema.js';
@@ -101,24 +101,18 @@ function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
-/** The team and salesperson the settings point at, as names for the order (the salesperson fixed, if any). */
-export interface SalesAssignment {
-  salesTeam: string;
-  salesperson: string | null;
-}
+export type { SalesAssignment };
 
 /**
- * Who a new order goes to: the fixed salesperson when the settings name one
- * (and they are active), else the next in turn when the team assigns in
- * round robin (one atomic counter per team, so concurrent carts never share
- * a turn), else the team alone.
+ * Who a new order goes to (the rule is domain/sales.ts `assignmentWithoutTurn`);
+ * a round-robin turn is taken from one atomic counter per team, so concurrent
+ * carts never share a turn.
  */
 export async function assignNewOrder(db: Db, settings: Pick<ShopSettings, 'salesTeamId' | 'salespersonId'>): Promise<SalesAssignment> {
   const team = await getSalesTeam(db, settings.salesTeamId);
   if (!team) return { salesTeam: settings.salesTeamId, salesperson: null };
-  const fixed = team.salespeople.find((p) => p.id === settings.salespersonId && p.active);
-  if (fixed) return { salesTeam: team.name, salesperson: fixed.name };
-  if (team.assignment !== 'round_robin' || !team.salespeople.some((p) => p.active)) return { salesTeam: team.name, salesperson: null };
+  const assignment = assignmentWithoutTurn(team, settings.salespersonId);
+  if (assignment !== 'next_turn') return assignment;
   const [turn] = await db
     .update(salesTeams)
     .set({ nextTurn: sql`${salesTeams.nextTurn} + 1` })

@@ -107,6 +107,12 @@ export const payments = pgTable(
     currency: text('currency').notNull(),
     status: text('status').notNull(),
     instructions: text('instructions'),
+    /** The provider's own id for the payment (a Stripe PaymentIntent), to cancel and refund it. */
+    providerPaymentId: text('provider_payment_id'),
+    /** Where the storefront sends the customer to pay (a hosted page), if the provider has one. */
+    redirectUrl: text('redirect_url'),
+    /** What the storefront's payment form confirms with (Stripe's client secret); handed only to the cart's storefront. */
+    clientSecret: text('client_secret'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { returnableByDefault } from '../domain/catalog.js';
 import type { NewProduct } from './products.js';
 import type { Db } from './index.js';
 import { products } from './schema.js';
@@ -25,7 +26,7 @@ export async function seedDemoCatalog(db: Db): Promise<boolean> {
         price: p.price,
         currency: p.currency,
         type: p.type,
-        returnable: p.returnable ?? p.type !== 'service',
+        returnable: p.returnable ?? returnableByDefault(p.type),
         onHand: p.onHand ?? 0,
         weightGrams: p.weightGrams ?? null,
       })),

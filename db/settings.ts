@@ -13,6 +13,7 @@ export async function getSettings(db: Db): Promise<ShopSettings> {
     ...DEFAULT_SETTINGS,
     ...stored,
     abandonedCart: { ...DEFAULT_SETTINGS.abandonedCart, ...(stored.abandonedCart ?? {}) },
+    paymentMethods: { ...DEFAULT_SETTINGS.paymentMethods, ...(stored.paymentMethods ?? {}) },
   };
 }
 

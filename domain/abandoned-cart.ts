@@ -38,9 +38,14 @@ export function nextIdleStep(order: Order, policy: ReminderPolicy): IdleStep {
 
 export type ReminderBlocker = 'no_contact' | 'nothing_to_pay';
 
+/** A cart worth reminding its customer of: lines, and a total above zero. */
+export function hasSomethingToPay(order: Pick<Order, 'total' | 'lines'>): boolean {
+  return order.total > 0 && order.lines.length > 0;
+}
+
 /** Only a quotation with something to pay and a known email gets a reminder. */
 export function reminderBlocker(order: Order): ReminderBlocker | null {
-  if (order.total <= 0 || order.lines.length === 0) return 'nothing_to_pay';
+  if (!hasSomethingToPay(order)) return 'nothing_to_pay';
   if (!contactEmail(order)) return 'no_contact';
   return null;
 }
@@ -72,4 +77,31 @@ export function applyExpiry(order: Order, now: string): TimelineEntry[] {
 function describeIdle(order: Order, now: string): string {
   const days = (Date.parse(now) - Date.parse(order.lastCustomerActivityAt)) / 86_400_000;
   return days >= 1 ? `${Math.floor(days)} days` : `${Math.round(days * 24 * 60)} minutes`;
+}
+
+/**
+ * What the operator's list calls an abandoned cart: a quotation with
+ * something to pay whose customer has been idle longer than the first
+ * reminder's delay. The database filters with these same fields (db/orders.ts
+ * `listOrders`), so the list and `isAbandonedCart` cannot disagree.
+ */
+export interface AbandonedCartCriteria {
+  state: typeof OrderState.draft;
+  /** Something to pay: a total above this (a cart with lines has a total above zero). */
+  totalAbove: number;
+  /** The customer's last change came before this instant. */
+  idleBefore: string;
+}
+
+export function abandonedCartCriteria(settings: AbandonedCartSettings, now: number): AbandonedCartCriteria {
+  const firstReminderDelay = reminderPolicyOf(settings).delaysMs[0]!;
+  return { state: OrderState.draft, totalAbove: 0, idleBefore: new Date(now - firstReminderDelay).toISOString() };
+}
+
+export function isAbandonedCart(order: Pick<Order, 'state' | 'total' | 'lastCustomerActivityAt'>, criteria: AbandonedCartCriteria): boolean {
+  return (
+    order.state === criteria.state &&
+    order.total > criteria.totalAbove &&
+    Date.parse(order.lastCustomerActivityAt) < Date.parse(criteria.idleBefore)
+  );
 }

@@ -31,3 +31,8 @@ export function tracksStock(type: ProductType): boolean {
 export function availableOf(p: { type: ProductType; onHand: number; reserved: number }): number {
   return tracksStock(p.type) ? p.onHand - p.reserved : 0;
 }
+
+/** Services never come back; goods may, unless the catalog marks a product otherwise (see isReturnable in refunds.ts). */
+export function returnableByDefault(type: string): boolean {
+  return type !== ProductType.service;
+}

@@ -14,6 +14,10 @@ export type StepName = (typeof StepName)[keyof typeof StepName];
 export const DeliveryStatus = { waiting: 'waiting', ready: 'ready', in_progress: 'in_progress', done: 'done', cancel: 'cancel' } as const;
 export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus];
 
+/** A step's own progress, inside its delivery's. */
+export const StepState = { waiting: 'waiting', ready: 'ready', done: 'done' } as const;
+export type StepState = (typeof StepState)[keyof typeof StepState];
+
 export function stepsFor(layout: DeliverySteps): StepName[] {
   switch (layout) {
     case DeliverySteps.ship_only:
@@ -45,7 +49,7 @@ export interface Recipient {
 
 export interface DeliveryStep {
   name: StepName;
-  state: 'waiting' | 'ready' | 'done';
+  state: StepState;
   doneAt?: string | undefined;
 }
 
@@ -116,13 +120,22 @@ export interface Validate {
   parcels?: ParcelSplit['parcels'] | undefined;
 }
 
+/**
+ * The warehouse named a step that is done already: its Validate is a repeat
+ * (a double click, a retried request) and changes nothing.
+ */
+export function isStepDone(d: { steps: ReadonlyArray<Pick<DeliveryStep, 'name' | 'state'>> }, step: StepName | undefined): boolean {
+  return step !== undefined && d.steps.some((s) => s.name === step && s.state === StepState.done);
+}
+
 /** null: validate the current step; 'already_done': a repeat of a step done, no effect. */
 export function checkValidate(d: Delivery, input: Validate): DomainError | 'already_done' | null {
   if (d.state === DeliveryStatus.cancel) return new DomainError('delivery_closed', `Delivery for ${d.orderNumber} is cancelled.`);
   if (input.step) {
-    const named = d.steps.find((s) => s.name === input.step);
-    if (!named) return new DomainError('step_out_of_order', `Delivery for ${d.orderNumber} has no ${input.step} step (steps: ${d.steps.map((s) => s.name).join(', ')}).`);
-    if (named.state === 'done') return 'already_done';
+    if (!d.steps.some((s) => s.name === input.step)) {
+      return new DomainError('step_out_of_order', `Delivery for ${d.orderNumber} has no ${input.step} step (steps: ${d.steps.map((s) => s.name).join(', ')}).`);
+    }
+    if (isStepDone(d, input.step)) return 'already_done';
   }
   if (d.state === DeliveryStatus.done) return new DomainError('delivery_closed', `Delivery for ${d.orderNumber} is done.`);
   if (d.state === DeliveryStatus.waiting) {

@@ -10,6 +10,7 @@
 import type { ProductSnapshot, ProductType } from './catalog.js';
 import { DomainError } from './errors.js';
 import { lineSubtotal } from './money.js';
+import { checkPaymentMethodAccepted } from './payment-methods.js';
 import type { Refund, ReturnRecord, SupportRefund } from './refunds.js';
 
 export const OrderState = { draft: 'draft', sent: 'sent', sale: 'sale', cancel: 'cancel' } as const;
@@ -389,12 +390,16 @@ export function applySetContact(order: Order, contact: Contact, now: string): Ti
 
 export interface Checkout {
   paymentMethod: PaymentMethod;
+  /** The methods the shop takes at the time of the request (settings); absent: no restriction. */
+  acceptedMethods?: PaymentMethod[] | undefined;
 }
 
 /** What checkout will do: nothing (same method again), or create a payment. */
 export type CheckoutPlan = { kind: 'repeat'; payment: Payment } | { kind: 'pay'; amount: number; currency: string };
 
 export function checkCheckout(order: Order, input: Checkout): DomainError | null {
+  const disabled = checkPaymentMethodAccepted(order, input.paymentMethod, input.acceptedMethods);
+  if (disabled) return disabled;
   if (order.state === OrderState.sent) {
     const current = currentPayment(order);
     if (order.paymentMethod === input.paymentMethod && current) return null;
@@ -641,4 +646,122 @@ export function applyDeliveryCreated(order: Order, delivery: NonNullable<Order['
 /** A delivery still open: cancelling the order must go through it. */
 export function deliveryOpen(order: Order): boolean {
   return order.delivery !== undefined && order.deliveryState !== DeliveryState.done && order.deliveryState !== DeliveryState.cancel;
+}
+
+// ---------------------------------------------------------------- card payments at the provider (issue 13)
+// The brief's card semantics, as pure rules for the order workflow to call once
+// its restructure lands (not wired yet: today's card checkout still goes
+// through applyCheckout/applyPaymentEvent). A card checkout opens a payment at
+// the provider and the order stays a quotation until the customer went
+// through payment; a failed payment gives the cart back; a payment that
+// succeeds after it was replaced is refunded, never confirms the order.
+
+/** What the workflow must do at the provider after a card rule: cancel these open payments. */
+export interface CardPaymentEffects {
+  timeline: TimelineEntry[];
+  cancelAtProvider: string[];
+}
+
+function cancelOpenPayments(order: Order, now: string, why: string): CardPaymentEffects {
+  const timeline: TimelineEntry[] = [];
+  const cancelAtProvider: string[] = [];
+  for (const p of order.payments) {
+    if (p.status !== PaymentStatus.pending) continue;
+    p.status = PaymentStatus.cancelled;
+    if (p.method === PaymentMethod.card) cancelAtProvider.push(p.reference);
+    timeline.push(entry(now, 'payment_cancelled', `Payment ${p.reference} (${p.method}) cancelled: ${why}`, { reference: p.reference }));
+  }
+  return { timeline, cancelAtProvider };
+}
+
+/** Card checkout: the payment is opened at the provider; the order stays `draft` (the customer has not paid yet). */
+export function applyCardCheckout(order: Order, payment: Payment, now: string): CardPaymentEffects {
+  const effects = cancelOpenPayments(order, now, 'replaced');
+  order.payments.push(payment);
+  order.paymentMethod = payment.method;
+  touch(order, now, true);
+  effects.timeline.push(
+    entry(now, 'payment_opened', `Card payment ${payment.reference} opened at the provider: waiting for the customer`, { reference: payment.reference, amount: payment.amount }),
+  );
+  return effects;
+}
+
+/** A draft cart edited after a card checkout: its open payment no longer matches the cart and is cancelled. */
+export function applyCartEditedAfterCheckout(order: Order, now: string): CardPaymentEffects {
+  if (order.state !== OrderState.draft) return { timeline: [], cancelAtProvider: [] };
+  const effects = cancelOpenPayments(order, now, 'the cart changed');
+  if (effects.timeline.length) touch(order, now, false);
+  return effects;
+}
+
+export type CardPaymentOutcome = PaymentEventOutcome | 'sent' | 'reopened' | 'paid_stale';
+
+export interface CardPaymentEventResult {
+  outcome: CardPaymentOutcome;
+  timeline: TimelineEntry[];
+  /** A payment received for a payment already replaced or cancelled: refund it (once, keyed by its reference). */
+  refundDue?: { reference: string; amount: number; currency: string } | undefined;
+}
+
+/**
+ * A provider's event for a card order under the brief's semantics:
+ * `payment.pending` → `sent`; `payment.succeeded` → `sale` (from `draft` as
+ * from `sent`); `payment.failed` → back to an editable `draft`; a success for
+ * a cancelled payment → refund due, the order untouched.
+ */
+export function applyCardPaymentEvent(order: Order, event: PaymentEvent, now: string): CardPaymentEventResult {
+  const payment = findPayment(order, event.reference);
+  const data = { eventId: event.eventId, reference: event.reference, amount: event.amount, currency: event.currency };
+  if (!payment || payment.method !== PaymentMethod.card || order.state === OrderState.cancel || payment.status === PaymentStatus.succeeded) {
+    return applyPaymentEvent(order, event, now);
+  }
+  // A declined attempt may be retried on the same provider payment (Stripe's PaymentIntent): still the cart's payment if nothing replaced it.
+  const retriedAfterFailure =
+    payment.status === PaymentStatus.failed && order.state === OrderState.draft && order.payments.at(-1) === payment && payment.amount === order.total;
+  if (retriedAfterFailure) payment.status = PaymentStatus.pending;
+  if (payment.status === PaymentStatus.cancelled || payment.status === PaymentStatus.failed) {
+    const was = payment.status;
+    touch(order, now, false);
+    if (event.type !== PaymentEventType.succeeded) {
+      return { outcome: 'ignored', timeline: [entry(now, 'payment_event_ignored', `${event.type} for the closed payment ${payment.reference}: ignored`, { ...data, outcome: 'ignored' })] };
+    }
+    payment.status = PaymentStatus.succeeded;
+    return {
+      outcome: 'paid_stale',
+      refundDue: { reference: payment.reference, amount: event.amount, currency: event.currency },
+      timeline: [
+        entry(now, 'payment_after_replacement', `Payment ${payment.reference} succeeded after it was ${was}: refunded automatically, the order is not confirmed by it`, {
+          ...data,
+          outcome: 'paid_stale',
+        }),
+      ],
+    };
+  }
+  switch (event.type) {
+    case PaymentEventType.pending: {
+      if (order.state !== OrderState.draft) return applyPaymentEvent(order, event, now);
+      order.state = OrderState.sent;
+      order.paymentState = PaymentState.pending;
+      touch(order, now, false);
+      return { outcome: 'sent', timeline: [entry(now, 'quotation_sent', `The customer went through payment ${payment.reference}: quotation sent, payment pending`, { ...data, outcome: 'sent' })] };
+    }
+    case PaymentEventType.succeeded: {
+      if (order.state !== OrderState.draft || event.amount !== payment.amount || event.currency !== payment.currency) return applyPaymentEvent(order, event, now);
+      // Paid straight from the payment page: the story reads "sent", then "confirmed", by the one rule that confirms.
+      order.state = OrderState.sent;
+      const sent = entry(now, 'quotation_sent', `The customer went through payment ${payment.reference}: quotation sent`, { ...data, outcome: 'sent' });
+      const confirmed = applyPaymentEvent(order, event, now);
+      return { outcome: confirmed.outcome, timeline: [sent, ...confirmed.timeline] };
+    }
+    case PaymentEventType.failed: {
+      payment.status = PaymentStatus.failed;
+      order.state = OrderState.draft;
+      order.paymentState = PaymentState.not_paid;
+      touch(order, now, false);
+      return {
+        outcome: 'reopened',
+        timeline: [entry(now, 'payment_failed', `Payment ${payment.reference} failed: the cart is editable and may be checked out again`, { ...data, outcome: 'reopened' })],
+      };
+    }
+  }
 }

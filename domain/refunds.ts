@@ -2,19 +2,24 @@
  * Refunds and returns: what may be refunded, what may come back. Pure, like
  * the rest of the order's rules; the order workflow runs them.
  */
+import { returnableByDefault } from './catalog.js';
 import { DomainError } from './errors.js';
 import { formatMoney } from './money.js';
 import { DeliveryState, OrderState, PaymentState, PaymentStatus, type Order, type Payment, type TimelineEntry } from './order.js';
+import { returnWindowDaysOf } from './settings.js';
 
 export const SupportRefund = { none: 'none', full_only: 'full_only', partial: 'partial' } as const;
 export type SupportRefund = (typeof SupportRefund)[keyof typeof SupportRefund];
+
+export const RefundStatus = { pending: 'pending', succeeded: 'succeeded', failed: 'failed' } as const;
+export type RefundStatus = (typeof RefundStatus)[keyof typeof RefundStatus];
 
 export interface Refund {
   id: string;
   amount: number;
   currency: string;
   paymentReference: string;
-  status: 'pending' | 'succeeded' | 'failed';
+  status: RefundStatus;
   reason?: string | undefined;
   returnId?: string | undefined;
   providerRefundId?: string | undefined;
@@ -31,7 +36,14 @@ export interface ReturnLine {
   reason: string;
 }
 
-export type ReturnState = 'requested' | 'received' | 'refunded' | 'to_refund_manually' | 'refund_failed';
+export const ReturnState = {
+  requested: 'requested',
+  received: 'received',
+  refunded: 'refunded',
+  to_refund_manually: 'to_refund_manually',
+  refund_failed: 'refund_failed',
+} as const;
+export type ReturnState = (typeof ReturnState)[keyof typeof ReturnState];
 
 export interface ReturnRecord {
   id: string;
@@ -143,7 +155,18 @@ export interface ReturnRequest {
   lines: Array<{ sku: string; quantity: number; reason: string }>;
   /** The catalog now: a product may have become non-returnable since it was sold. */
   catalog: Record<string, { returnable: boolean; type: string }>;
+  /** The shop's return window now: it applies only to an order that recorded none at delivery (see returnWindowDaysOf). */
   returnWindowDays: number;
+}
+
+/**
+ * Whether a product may come back: services never do, nor a product the
+ * catalog now marks non-returnable. `soldType` is the type on the order line,
+ * when known (the catalog may have changed since).
+ */
+export function isReturnable(product: { returnable: boolean; type: string } | undefined, soldType?: string): boolean {
+  if (soldType !== undefined && !returnableByDefault(soldType)) return false;
+  return product === undefined || (returnableByDefault(product.type) && product.returnable);
 }
 
 /** How many of each product may still come back: delivered, minus what returns already ask for. */
@@ -151,6 +174,17 @@ export function returnableQuantities(order: Order): Map<string, number> {
   const left = new Map(order.lines.map((l) => [l.sku, order.deliveryState === DeliveryState.done ? l.quantity : 0]));
   for (const ret of order.returns ?? []) for (const l of ret.lines) left.set(l.sku, (left.get(l.sku) ?? 0) - l.quantity);
   return left;
+}
+
+/**
+ * What may still come back of one product, as the return form offers it:
+ * nothing of a product that is not returnable, nor of an order whose live
+ * state is unknown (null); else what was delivered minus what returns ask for.
+ */
+export function returnAllowance(order: Order | null, sku: string, product: { returnable: boolean; type: string } | undefined): { returnable: boolean; left: number } {
+  const sold = order?.lines.find((l) => l.sku === sku);
+  const returnable = isReturnable(product, sold?.type);
+  return { returnable, left: returnable && order ? Math.max(0, returnableQuantities(order).get(sku) ?? 0) : 0 };
 }
 
 export function returnWindowEnd(order: Order, returnWindowDays: number): number | null {
@@ -161,9 +195,10 @@ export function checkReturn(order: Order, request: ReturnRequest, now: string): 
   if (order.state !== OrderState.sale || order.deliveryState !== DeliveryState.done || !order.deliveredAt) {
     return new DomainError('order_not_delivered', `Order ${order.number} has not been delivered yet: goods can be returned once they have arrived.`);
   }
-  const end = returnWindowEnd(order, request.returnWindowDays)!;
+  const windowDays = returnWindowDaysOf(order, request.returnWindowDays);
+  const end = returnWindowEnd(order, windowDays)!;
   if (Date.parse(now) > end) {
-    return new DomainError('return_window_closed', `The ${request.returnWindowDays}-day return window for ${order.number} closed on ${new Date(end).toISOString().slice(0, 10)}.`);
+    return new DomainError('return_window_closed', `The ${windowDays}-day return window for ${order.number} closed on ${new Date(end).toISOString().slice(0, 10)}.`);
   }
   if (request.lines.length === 0) return new DomainError('invalid_request', 'Choose at least one product to return.');
   const left = returnableQuantities(order);
@@ -172,8 +207,7 @@ export function checkReturn(order: Order, request: ReturnRequest, now: string): 
     const sold = order.lines.find((l) => l.sku === line.sku);
     if (!sold || seen.has(line.sku)) return new DomainError('return_exceeds_delivered', `${line.sku} is not on order ${order.number} (or is listed twice).`, { sku: line.sku });
     seen.add(line.sku);
-    const product = request.catalog[line.sku];
-    if (sold.type === 'service' || product?.type === 'service' || product?.returnable === false) {
+    if (!isReturnable(request.catalog[line.sku], sold.type)) {
       return new DomainError('product_not_returnable', `${sold.name} cannot be returned.`, { sku: line.sku });
     }
     if (line.quantity > (left.get(line.sku) ?? 0)) {

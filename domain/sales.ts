@@ -34,3 +34,23 @@ export function salespersonForTurn(team: SalesTeam, turn: number): Salesperson |
   const people = rotation(team);
   return people.length ? people[turn % people.length]! : null;
 }
+
+/** Whom a new order goes to, by name: the team, and a salesperson when one is chosen. */
+export interface SalesAssignment {
+  salesTeam: string;
+  salesperson: string | null;
+}
+
+/**
+ * Who a new order goes to, when that needs no turn of the rotation: the fixed
+ * salesperson when the settings name one (and they are active), else the team
+ * alone unless it assigns in round robin with someone active. `next_turn`:
+ * the order takes the team's next turn (see salespersonForTurn); the turn
+ * counter itself is the database's, so concurrent carts never share a turn.
+ */
+export function assignmentWithoutTurn(team: SalesTeam, fixedSalespersonId: string | null): SalesAssignment | 'next_turn' {
+  const fixed = team.salespeople.find((p) => p.id === fixedSalespersonId && p.active);
+  if (fixed) return { salesTeam: team.name, salesperson: fixed.name };
+  if (team.assignment !== Assignment.round_robin || !team.salespeople.some((p) => p.active)) return { salesTeam: team.name, salesperson: null };
+  return 'next_turn';
+}

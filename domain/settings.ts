@@ -1,5 +1,6 @@
 import { durationMs, isDuration } from './duration.js';
 import { DEFAULT_TEMPLATES, templateProblems } from './email-templates.js';
+import type { Order } from './order.js';
 
 export const DeliverySteps = {
   ship_only: 'ship_only',
@@ -7,6 +8,22 @@ export const DeliverySteps = {
   pick_pack_ship: 'pick_pack_ship',
 } as const;
 export type DeliverySteps = (typeof DeliverySteps)[keyof typeof DeliverySteps];
+
+/** The card providers a shop may choose; the process offers the one it is configured with (config.ts). */
+export const CardProvider = { stripe: 'stripe', demo: 'demo' } as const;
+export type CardProvider = (typeof CardProvider)[keyof typeof CardProvider];
+
+/**
+ * The payment methods a shop takes. The brief: "a payment provider compatible
+ * with refunds must first be activated" — a method switched off is refused at
+ * checkout; orders already checked out with it keep it.
+ */
+export interface PaymentMethodSettings {
+  card: { enabled: boolean; provider: CardProvider };
+  /** `instructions`: the shop's own text added to the transfer details the customer gets. */
+  wire_transfer: { enabled: boolean; instructions: string };
+  pay_in_store: { enabled: boolean };
+}
 
 export interface AbandonedCartSettings {
   enabled: boolean;
@@ -40,6 +57,19 @@ export interface ShopSettings {
   cartRecoveryUrl: string | null;
   /** The sender on shipping labels. */
   shopAddress: { line1: string; city: string; postalCode: string; country: string };
+  paymentMethods: PaymentMethodSettings;
+}
+
+/** The shop's return window until an operator sets one. */
+export const DEFAULT_RETURN_WINDOW_DAYS = 30;
+
+/**
+ * An order's return window, in days: the one in force when its delivery was
+ * created (a later settings change does not move it), else the shop's window
+ * now (orders delivered before windows were recorded), else the default.
+ */
+export function returnWindowDaysOf(order: Pick<Order, 'delivery'>, shopReturnWindowDays: number = DEFAULT_RETURN_WINDOW_DAYS): number {
+  return order.delivery?.returnWindowDays ?? shopReturnWindowDays;
 }
 
 export const DEFAULT_SETTINGS: ShopSettings = {
@@ -57,10 +87,15 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   },
   deliverySteps: DeliverySteps.ship_only,
   deliveryDoneEmail: true,
-  returnWindowDays: 30,
+  returnWindowDays: DEFAULT_RETURN_WINDOW_DAYS,
   bankAccount: 'IBAN FR76 3000 6000 0112 3456 7890 189 (BIC AGRIFRPP)',
   cartRecoveryUrl: null,
   shopAddress: { line1: '12 rue du Commerce', city: 'Lyon', postalCode: '69002', country: 'FR' },
+  paymentMethods: {
+    card: { enabled: true, provider: CardProvider.demo },
+    wire_transfer: { enabled: true, instructions: '' },
+    pay_in_store: { enabled: true },
+  },
 };
 
 export function settingsProblems(s: ShopSettings): string[] {

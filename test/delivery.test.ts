@@ -4,10 +4,17 @@
  * wire transfers, cancellation, and many orders racing for few units.
  */
 import { extractText, getDocumentProxy } from 'unpdf';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createStockActivities } from '../activities/stock.js';
+import { updateProduct } from '../db/products.js';
+import { allocateWaiting, reservationStatus } from '../db/stock.js';
 import { deliveryIdOf } from '../domain/delivery.js';
+import { deliveryWorkflowId, stockReservedSignal } from '../workflows/delivery-contract.js';
+import { orderWorkflowId } from '../workflows/order-contract.js';
 import { startApi, type ApiHarness } from './support/api.js';
 import { eventually } from './support/eventually.js';
+import { withSettings } from './support/settings.js';
 
 let api: ApiHarness;
 let skuCounter = 0;
@@ -56,11 +63,6 @@ async function deliveryWhen(deliveryId: string, state: string) {
   return delivery;
 }
 
-async function setSteps(deliverySteps: string) {
-  const r = await api.operator('PATCH', '/api/settings', { deliverySteps });
-  expect(r.status).toBe(200);
-}
-
 async function labelText(deliveryId: string): Promise<{ text: string; contentType: string | null }> {
   const response = await fetch(`${api.baseUrl}/api/deliveries/${deliveryId}/label`, { headers: { authorization: `Bearer ${(api.config.tokens.operator)}` } });
   expect(response.status).toBe(200);
@@ -71,98 +73,96 @@ async function labelText(deliveryId: string): Promise<{ text: string; contentTyp
 }
 
 describe('each step layout, end to end', () => {
-  afterEach(async () => {
-    await setSteps('ship_only');
-  });
-
   it('ship_only: one step; the label is printed at ship; stock leaves; one delivery_done email with the tracking number', async () => {
-    await setSteps('ship_only');
-    const sku = await product(5);
-    const order = await paidOrder(sku, 2, 'ship-only@example.com');
-    const ready = await deliveryWhen(order.deliveryId, 'ready');
-    expect(ready.steps).toEqual([{ name: 'ship', state: 'ready' }]);
-    expect(await stockOf(sku)).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
-    await eventually(async () => {
-      const todo = await api.operator('GET', '/api/deliveries?state=ready');
-      expect(todo.body.items.map((d: { id: string }) => d.id)).toContain(order.deliveryId);
-    });
+    await withSettings(api, { deliverySteps: 'ship_only' }, async () => {
+      const sku = await product(5);
+      const order = await paidOrder(sku, 2, 'ship-only@example.com');
+      const ready = await deliveryWhen(order.deliveryId, 'ready');
+      expect(ready.steps).toEqual([{ name: 'ship', state: 'ready' }]);
+      expect(await stockOf(sku)).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
+      await eventually(async () => {
+        const todo = await api.operator('GET', '/api/deliveries?state=ready');
+        expect(todo.body.items.map((d: { id: string }) => d.id)).toContain(order.deliveryId);
+      });
 
-    const shipped = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, {});
-    expect(shipped.status).toBe(200);
-    expect(shipped.body).toMatchObject({ state: 'done', steps: [{ name: 'ship', state: 'done' }], carrier: 'demo_post' });
-    const tracking = shipped.body.trackingNumber as string;
-    expect(tracking).toMatch(/^DP\d{12}FR$/);
-    expect(shipped.body.labelUrl).toContain(`/api/deliveries/${order.deliveryId}/label`);
-    expect(await stockOf(sku)).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
+      const shipped = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, {});
+      expect(shipped.status).toBe(200);
+      expect(shipped.body).toMatchObject({ state: 'done', steps: [{ name: 'ship', state: 'done' }], carrier: 'demo_post' });
+      const tracking = shipped.body.trackingNumber as string;
+      expect(tracking).toMatch(/^DP\d{12}FR$/);
+      expect(shipped.body.labelUrl).toContain(`/api/deliveries/${order.deliveryId}/label`);
+      expect(await stockOf(sku)).toMatchObject({ onHand: 3, reserved: 0, available: 3 });
 
-    const label = await labelText(order.deliveryId);
-    expect(label.contentType).toBe('application/pdf');
-    expect(label.text).toContain(tracking);
-    expect(label.text).toContain(order.number);
-    expect(label.text).toContain('Bea Buyer');
-    expect(label.text).toContain('Weight 1.00 kg');
+      const label = await labelText(order.deliveryId);
+      expect(label.contentType).toBe('application/pdf');
+      expect(label.text).toContain(tracking);
+      expect(label.text).toContain(order.number);
+      expect(label.text).toContain('Bea Buyer');
+      expect(label.text).toContain('Weight 1.00 kg');
 
-    await eventually(async () => {
-      const detail = (await api.operator('GET', `/api/orders/${order.id}`)).body;
-      expect(detail.deliveryState).toBe('done');
-      expect(detail.deliveries).toMatchObject([{ id: order.deliveryId, state: 'done', trackingNumber: tracking }]);
-      const doneEmails = detail.emails.filter((e: { kind: string }) => e.kind === 'delivery_done');
-      expect(doneEmails).toHaveLength(1);
-      const email = (await api.operator('GET', `/api/emails/${doneEmails[0].id}`)).body;
-      expect(email.text).toContain(tracking);
+      await eventually(async () => {
+        const detail = (await api.operator('GET', `/api/orders/${order.id}`)).body;
+        expect(detail.deliveryState).toBe('done');
+        expect(detail.deliveries).toMatchObject([{ id: order.deliveryId, state: 'done', trackingNumber: tracking }]);
+        const doneEmails = detail.emails.filter((e: { kind: string }) => e.kind === 'delivery_done');
+        expect(doneEmails).toHaveLength(1);
+        const email = (await api.operator('GET', `/api/emails/${doneEmails[0].id}`)).body;
+        expect(email.text).toContain(tracking);
+      });
     });
   });
 
   it('pick_ship: pick, then ship with the label', async () => {
-    await setSteps('pick_ship');
-    const sku = await product(3);
-    const order = await paidOrder(sku);
-    const ready = await deliveryWhen(order.deliveryId, 'ready');
-    expect(ready.steps).toEqual([
-      { name: 'pick', state: 'ready' },
-      { name: 'ship', state: 'waiting' },
-    ]);
-    const picked = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'pick' });
-    expect(picked.body).toMatchObject({ state: 'in_progress', steps: [{ name: 'pick', state: 'done' }, { name: 'ship', state: 'ready' }] });
-    expect(picked.body.trackingNumber).toBeUndefined();
-    expect((await api.operator('GET', `/api/deliveries/${order.deliveryId}/label`)).status).toBe(404);
-    const shipped = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'ship' });
-    expect(shipped.body.state).toBe('done');
-    expect((await labelText(order.deliveryId)).text).toContain(shipped.body.trackingNumber);
+    await withSettings(api, { deliverySteps: 'pick_ship' }, async () => {
+      const sku = await product(3);
+      const order = await paidOrder(sku);
+      const ready = await deliveryWhen(order.deliveryId, 'ready');
+      expect(ready.steps).toEqual([
+        { name: 'pick', state: 'ready' },
+        { name: 'ship', state: 'waiting' },
+      ]);
+      const picked = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'pick' });
+      expect(picked.body).toMatchObject({ state: 'in_progress', steps: [{ name: 'pick', state: 'done' }, { name: 'ship', state: 'ready' }] });
+      expect(picked.body.trackingNumber).toBeUndefined();
+      expect((await api.operator('GET', `/api/deliveries/${order.deliveryId}/label`)).status).toBe(404);
+      const shipped = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'ship' });
+      expect(shipped.body.state).toBe('done');
+      expect((await labelText(order.deliveryId)).text).toContain(shipped.body.trackingNumber);
+    });
   });
 
   it('pick_pack_ship: the label is printed at pack; validating a step twice has no second effect', async () => {
-    await setSteps('pick_pack_ship');
-    const sku = await product(3);
-    const order = await paidOrder(sku, 1);
-    await deliveryWhen(order.deliveryId, 'ready');
-    await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'pick' });
-    const again = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'pick' });
-    expect(again.status).toBe(200);
-    expect(again.body.steps.map((s: { state: string }) => s.state)).toEqual(['done', 'ready', 'waiting']);
-    const outOfOrder = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'ship' });
-    expect(outOfOrder.status).toBe(409);
-    expect(outOfOrder.body.error.code).toBe('step_out_of_order');
+    await withSettings(api, { deliverySteps: 'pick_pack_ship' }, async () => {
+      const sku = await product(3);
+      const order = await paidOrder(sku, 1);
+      await deliveryWhen(order.deliveryId, 'ready');
+      await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'pick' });
+      const again = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'pick' });
+      expect(again.status).toBe(200);
+      expect(again.body.steps.map((s: { state: string }) => s.state)).toEqual(['done', 'ready', 'waiting']);
+      const outOfOrder = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'ship' });
+      expect(outOfOrder.status).toBe(409);
+      expect(outOfOrder.body.error.code).toBe('step_out_of_order');
 
-    const packed = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'pack' });
-    expect(packed.body.trackingNumber).toMatch(/^DP/);
-    expect((await labelText(order.deliveryId)).text).toContain(packed.body.trackingNumber);
-    expect(await stockOf(sku)).toMatchObject({ onHand: 3, reserved: 1 });
-    const shipped = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'ship' });
-    expect(shipped.body.state).toBe('done');
-    expect(shipped.body.trackingNumber).toBe(packed.body.trackingNumber);
-    const twice = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'ship' });
-    expect(twice.status).toBe(200);
-    expect(await stockOf(sku)).toMatchObject({ onHand: 2, reserved: 0 });
-    const closed = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, {});
-    expect(closed.status).toBe(409);
-    expect(closed.body.error.code).toBe('delivery_closed');
+      const packed = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'pack' });
+      expect(packed.body.trackingNumber).toMatch(/^DP/);
+      expect((await labelText(order.deliveryId)).text).toContain(packed.body.trackingNumber);
+      expect(await stockOf(sku)).toMatchObject({ onHand: 3, reserved: 1 });
+      const shipped = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'ship' });
+      expect(shipped.body.state).toBe('done');
+      expect(shipped.body.trackingNumber).toBe(packed.body.trackingNumber);
+      const twice = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, { step: 'ship' });
+      expect(twice.status).toBe(200);
+      expect(await stockOf(sku)).toMatchObject({ onHand: 2, reserved: 0 });
+      const closed = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, {});
+      expect(closed.status).toBe(409);
+      expect(closed.body.error.code).toBe('delivery_closed');
 
-    await eventually(async () => {
-      const timeline: string[] = (await api.operator('GET', `/api/orders/${order.id}`)).body.timeline.map((e: { message: string }) => e.message);
-      expect(timeline).toEqual(expect.arrayContaining(['Delivery step pick done', expect.stringMatching(/^Delivery step pack done, label printed/), expect.stringMatching(/^Delivered to the carrier/)]));
+      await eventually(async () => {
+        const timeline: string[] = (await api.operator('GET', `/api/orders/${order.id}`)).body.timeline.map((e: { message: string }) => e.message);
+        expect(timeline).toEqual(expect.arrayContaining(['Delivery step pick done', expect.stringMatching(/^Delivery step pack done, label printed/), expect.stringMatching(/^Delivered to the carrier/)]));
+      });
     });
-    await setSteps('ship_only');
   });
 });
 
@@ -170,8 +170,17 @@ describe('reservation', () => {
   it('a wire-transfer order reserves nothing until an operator confirms it', async () => {
     const sku = await product(4);
     const cart = await api.storefront('POST', '/api/carts', { lines: [{ sku, quantity: 3 }], customer: { email: 'wire@example.com', loggedIn: true } });
-    await api.storefront('POST', `/api/carts/${cart.body.id}/checkout`, { paymentMethod: 'wire_transfer' });
-    await new Promise((r) => setTimeout(r, 500));
+    expect((await api.storefront('POST', `/api/carts/${cart.body.id}/checkout`, { paymentMethod: 'wire_transfer' })).status).toBe(200);
+    // The checkout is projected once the workflow's main loop has run after it: the point where a delivery
+    // (and its reservation) would have been started. The history shows none was.
+    await eventually(async () => {
+      const unpaid = await api.operator('GET', '/api/orders?state=sent');
+      expect(unpaid.body.items.map((o: { id: string }) => o.id)).toContain(cart.body.id);
+    });
+    const history = await api.temporal.client.workflow.getHandle(orderWorkflowId(cart.body.id)).fetchHistory();
+    const started = (history.events ?? []).filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length;
+    const planned = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'planDelivery').length;
+    expect({ started, planned }).toEqual({ started: 0, planned: 0 });
     expect(await stockOf(sku)).toMatchObject({ reserved: 0, available: 4 });
     expect((await api.operator('GET', `/api/deliveries/${deliveryIdOf(cart.body.id)}`)).status).toBe(404);
     await api.operator('POST', `/api/orders/${cart.body.id}/confirm`, {});
@@ -193,6 +202,21 @@ describe('reservation', () => {
     await api.operator('PATCH', `/api/products/${sku}`, { onHand: 2 });
     await deliveryWhen(second.deliveryId, 'ready');
     expect(await stockOf(sku)).toMatchObject({ onHand: 2, reserved: 2, available: 0 });
+  });
+
+  it('the waking activity wakes the deliveries it names at once, and a delivery that is gone is no error', async () => {
+    const sku = await product(0);
+    const order = await paidOrder(sku);
+    await eventually(async () => expect(await reservationStatus(api.database.db, order.id)).toBe('waiting'));
+    // Stock reserved behind the API's back: only the waking (or the 10-minute recheck) tells the delivery.
+    await updateProduct(api.database.db, sku, { onHand: 1 });
+    expect(await allocateWaiting(api.database.db)).toEqual([order.id]);
+    const activities = createStockActivities();
+    await new MockActivityEnvironment(undefined, { client: api.temporal.client }).run(activities.wakeDeliveriesWaitingForStock, [
+      'ord_no_such_order',
+      order.id,
+    ]);
+    await deliveryWhen(order.deliveryId, 'ready');
   });
 
   it('cancelling a confirmed order releases its stock to the next order in line; a delivered order cannot be cancelled', async () => {
@@ -247,4 +271,50 @@ describe('many orders, few units', () => {
     await eventually(async () => expect((await states()).every((x) => x === 'ready')).toBe(true), 60_000, 200);
     expect(await stockOf(sku)).toMatchObject({ onHand: 50, reserved: 50, available: 0 });
   });
+});
+
+describe('a backorder waiting for weeks', () => {
+  const activityRuns = (events: Array<{ activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null }>, name: string) =>
+    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name).length;
+
+  it('continues as new while it waits, carrying the delivery, and is served in its new run', async () => {
+    const sku = await product(0);
+    const order = await paidOrder(sku);
+    await deliveryWhen(order.deliveryId, 'waiting');
+    const { client } = api.temporal;
+    const handle = client.workflow.getHandle(deliveryWorkflowId(order.deliveryId));
+    const firstRunId = (await handle.describe()).runId;
+    const firstRun = async () => (await client.workflow.getHandle(deliveryWorkflowId(order.deliveryId), firstRunId).fetchHistory()).events ?? [];
+
+    // Each stock signal makes the delivery look at its reservation again, as its 10-minute timer does;
+    // the dev server suggests continuing as new after 150 events.
+    let looks = 0;
+    for (;;) {
+      const before = await firstRun();
+      if (before.at(-1)?.workflowExecutionContinuedAsNewEventAttributes) break;
+      expect(looks).toBeLessThan(60);
+      await handle.signal(stockReservedSignal);
+      looks += 1;
+      await eventually(async () => {
+        const after = await firstRun();
+        expect(activityRuns(after, 'reservationStatus') > activityRuns(before, 'reservationStatus') || Boolean(after.at(-1)?.workflowExecutionContinuedAsNewEventAttributes)).toBe(true);
+      });
+    }
+    const ended = await firstRun();
+    const carriedInput = JSON.parse(Buffer.from(ended.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input!.payloads![0]!.data!).toString());
+    expect(carriedInput.carried).toMatchObject({ delivery: { id: order.deliveryId, state: 'waiting' } });
+    expect(activityRuns(ended, 'requestStock')).toBe(1);
+    expect(looks).toBeGreaterThan(10);
+
+    // The new run waits on: it asks for no stock again, and is served when stock arrives.
+    expect((await handle.describe()).runId).not.toBe(firstRunId);
+    await deliveryWhen(order.deliveryId, 'waiting');
+    await api.operator('PATCH', `/api/products/${sku}`, { onHand: 1 });
+    await deliveryWhen(order.deliveryId, 'ready');
+    expect(activityRuns((await handle.fetchHistory()).events ?? [], 'requestStock')).toBe(0);
+    const shipped = await api.operator('POST', `/api/deliveries/${order.deliveryId}/validate`, {});
+    expect(shipped.status).toBe(200);
+    await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body.deliveryState).toBe('done'));
+    expect(await stockOf(sku)).toMatchObject({ onHand: 0, reserved: 0 });
+  }, 60_000);
 });

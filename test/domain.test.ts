@@ -217,7 +217,7 @@ describe('configuration', () => {
     expect(() =>
       loadConfig({ NODE_ENV: 'production', STOREFRONT_API_TOKEN: 'dev-storefront-token', OPERATOR_API_TOKEN: 'x'.repeat(20), PAYMENT_WEBHOOK_SECRET: 'y'.repeat(20) }),
     ).toThrow(/STOREFRONT_API_TOKEN/);
-    const production = loadConfig({ NODE_ENV: 'production', STOREFRONT_API_TOKEN: 's'.repeat(20), OPERATOR_API_TOKEN: 'o'.repeat(20), PAYMENT_WEBHOOK_SECRET: 'w'.repeat(20) });
+    const production = loadConfig({ NODE_ENV: 'production', STOREFRONT_API_TOKEN: 's'.repeat(20), OPERATOR_API_TOKEN: 'o'.repeat(20), PAYMENT_WEBHOOK_SECRET: 'w'.repeat(20), CARD_PAYMENTS: 'off' });
     expect(production.devDefaultsUsed).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
  * Starts one real Temporal dev server (the same CLI `npm start` uses) and
  * bundles the workflows once for the whole run; each test file gets its own
  * task queue and database. With TEMPORAL_ADDRESS set, that cluster is used.
+ * It also obtains the time-skipping test server for the files that need one.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../config.js';
 import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-server.js';
+import { resolveTemporalTestServer } from '../scripts/temporal-test-server.js';
 import { WORKFLOWS_PATH } from '../worker.js';
 
 /** History events after which the test server suggests continue-as-new. */
@@ -30,6 +32,8 @@ export default async function setup(project: TestProject) {
     address = server.address;
     uiUrl = `http://127.0.0.1:${uiPort}`;
   }
+  // The time-skipping server is started per test file (support/time-skipping.ts); obtained once here.
+  const testServer = resolveTemporalTestServer({ testServerPath: config.temporal.testServerPath, searchPath: config.searchPath, log: console.log });
   const dir = mkdtempSync(join(tmpdir(), 'orders-test-'));
   const bundlePath = join(dir, 'workflow-bundle.js');
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined });
@@ -39,6 +43,7 @@ export default async function setup(project: TestProject) {
   project.provide('temporalCli', cli);
   project.provide('temporalUiUrl', uiUrl);
   project.provide('workflowBundlePath', bundlePath);
+  project.provide('temporalTestServer', testServer);
   return async () => {
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });

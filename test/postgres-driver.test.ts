@@ -20,7 +20,8 @@ const admin = postgres(process.env.DATABASE_URL, { max: 1, onnotice: () => {} })
 const reserved = await sql.reserve();
 const [{ pid }] = await reserved\`select pg_backend_pid() as pid\`;
 await admin\`select pg_terminate_backend(\${pid})\`;
-await new Promise((r) => setTimeout(r, 200));
+// The precondition, observed rather than guessed: the backend process is gone.
+while ((await admin\`select 1 from pg_stat_activity where pid = \${pid}\`).length > 0) await new Promise((r) => setTimeout(r, 10));
 const outcomes = [];
 for (let i = 0; i < 3; i++) outcomes.push(await reserved\`select 1\`.then(() => 'ok', (e) => e.code));
 // The pool itself carries on.

@@ -8,5 +8,7 @@ declare module 'vitest' {
     /** Empty when no Temporal UI is known (an external cluster without TEMPORAL_UI_URL). */
     temporalUiUrl: string;
     workflowBundlePath: string;
+    /** Path of the time-skipping test server binary (support/time-skipping.ts). */
+    temporalTestServer: string;
   }
 }

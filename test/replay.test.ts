@@ -1,33 +1,71 @@
 /**
- * Histories recorded from real runs (`npm run record-histories`) must replay
- * against today's workflow code: a change that would break orders already in
- * flight fails here, not in production.
+ * The replay corpus: histories recorded from real runs of every released
+ * shape of the workflows (`npm run record-histories` adds them under
+ * test/histories/<version>/, never overwriting) must replay against today's
+ * workflow code. A change that would break runs already in flight fails
+ * here, not in production; docs/changing-workflows.md says what to do then.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
 
 const DIR = fileURLToPath(new URL('./histories', import.meta.url));
-const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
-
-describe('recorded order histories replay deterministically', () => {
-  it('has histories to replay', () => {
-    expect(files.length).toBeGreaterThanOrEqual(13);
+const files = readdirSync(DIR, { recursive: true, encoding: 'utf8' })
+  .filter((f) => f.endsWith('.json'))
+  .map((f) => relative(DIR, join(DIR, f)))
+  .sort();
+const loadHistory = (file: string) => historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8')));
+/** `<sha256>  <path>` per history, appended to by the recorder: a history kept is a history unchanged. */
+const sums = readFileSync(join(DIR, 'SHA256SUMS'), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((line) => {
+    const [sha, file] = line.split(/\s+/);
+    return { sha: sha!, file: file! };
   });
 
+describe('the replay corpus only grows', () => {
+  it('keeps the histories of the first released shape (v0.1.0)', () => {
+    expect(files.filter((f) => f.startsWith('v0.1.0/'))).toHaveLength(13);
+  });
+
+  it('every history is listed in SHA256SUMS, and none was changed or removed', () => {
+    expect(sums.map((s) => s.file).sort()).toEqual(files);
+    for (const { sha, file } of sums) {
+      expect(createHash('sha256').update(readFileSync(join(DIR, file))).digest('hex'), file).toBe(sha);
+    }
+  });
+});
+
+describe('recorded histories replay deterministically', () => {
   it('replays every recorded history without a non-determinism error', async () => {
-    const histories = files.map((file) => ({
-      workflowId: file.replace(/\.json$/, ''),
-      history: historyFromJSON(JSON.parse(readFileSync(join(DIR, file), 'utf8'))),
-    }));
+    const histories = files.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: loadHistory(file) }));
     const results: Array<{ workflowId: string; error: unknown }> = [];
     for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
       results.push({ workflowId: result.workflowId, error: result.error });
     }
     expect(results.map((r) => r.workflowId).sort()).toEqual(histories.map((h) => h.workflowId).sort());
     expect(results.filter((r) => r.error).map((r) => `${r.workflowId}: ${String(r.error)}`)).toEqual([]);
+  });
+
+  it('the guard works: a copy of the workflows that schedules the projection under another name fails to replay a corpus history', async () => {
+    const code = readFileSync(inject('workflowBundlePath'), 'utf8');
+    // The order workflow's activities are destructured from proxyActivities: point `projectOrder` at another activity type.
+    const changed = code.replace('{ projectOrder, createPayment, sendEmail } =', '{ renamedProjection: projectOrder, createPayment, sendEmail } =');
+    expect(changed).not.toBe(code);
+    const history = loadHistory('v0.1.0/card-paid.json');
+
+    await expect(Worker.runReplayHistory({ workflowBundle: { code } }, history, 'card-paid')).resolves.toBeUndefined();
+    const error = await Worker.runReplayHistory({ workflowBundle: { code: changed } }, history, 'card-paid').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DeterminismViolationError);
+    expect(String(error)).toMatch(/projectOrder|renamedProjection/);
   });
 });

@@ -10,6 +10,7 @@ import { deliveryIdOf } from '../domain/delivery.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
 import { startApi, type ApiHarness } from './support/api.js';
 import { eventually } from './support/eventually.js';
+import { withSettings } from './support/settings.js';
 import { startProviderFake, type ProviderFake } from './support/provider-fake.js';
 
 let api: ApiHarness;
@@ -134,16 +135,13 @@ describe('a customer returns goods through the form; the refund follows', () => 
   });
 
   it('outside the return window: refused, and the order workflow has completed', async () => {
-    await api.operator('PATCH', '/api/settings', { returnWindowDays: 0 });
-    try {
+    await withSettings(api, { returnWindowDays: 0 }, async () => {
       const o = await delivered([{ sku: 'MUG-BLUE', quantity: 1 }]);
       await api.temporal.client.workflow.getHandle(orderWorkflowId(o.id)).result();
       const late = await api.call('POST', `/api/orders/${o.id}/returns`, { body: { token: o.token, lines: [{ sku: 'MUG-BLUE', quantity: 1, reason: 'x' }] } });
       expect(late.status).toBe(422);
       expect(late.body.error.code).toBe('return_window_closed');
-    } finally {
-      await api.operator('PATCH', '/api/settings', { returnWindowDays: 30 });
-    }
+    });
   });
 
   it('a wire-transfer order: the received return is left for the operator to refund by hand', async () => {

@@ -3,15 +3,16 @@
  * the fifty orders race on real connections and row locks; on PGlite the same
  * rules run one connection at a time.
  */
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/index.js';
 import { createProduct, getProduct, updateProduct } from '../db/products.js';
 import { stockRequests } from '../db/schema.js';
-import { allocateWaiting, releaseStock, requestStock, reservationStatus, reservedBySku, shipStock } from '../db/stock.js';
+import { allocateWaiting, releaseStock, requestStock, reservationStatus, reservedBySku, shipStock, withProductLocks } from '../db/stock.js';
 import { createTestDatabase } from './support/database.js';
 
 let database: Database;
+const onPostgres = Boolean(process.env.DATABASE_URL);
 
 beforeAll(async () => {
   database = await createTestDatabase({ seed: false });
@@ -35,7 +36,15 @@ async function expectInvariant() {
   }
 }
 
-describe(`stock reservation (${process.env.DATABASE_URL ? 'PostgreSQL, concurrent connections' : 'PGlite'})`, () => {
+/** Sessions of this test's database waiting for a lock held by another. */
+async function sessionsWaitingForALock(): Promise<number> {
+  const rows = (await database.db.execute(
+    sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+  )) as unknown as Array<{ n: number }>;
+  return rows[0]!.n;
+}
+
+describe(`stock reservation (${onPostgres ? 'PostgreSQL, concurrent connections' : 'PGlite'})`, () => {
   it('fifty simultaneous orders for ten units reserve exactly ten; the rest wait and are served in order as stock arrives', async () => {
     await createProduct(database.db, { sku: 'LAST-10', name: 'Scarce', price: 1000, currency: 'EUR', type: 'storable', onHand: 10 });
     const orders = Array.from({ length: 50 }, (_, i) => `ord_race_${String(i).padStart(2, '0')}`);
@@ -86,6 +95,68 @@ describe(`stock reservation (${process.env.DATABASE_URL ? 'PostgreSQL, concurren
     expect(second.status).toBe('waiting');
     await updateProduct(database.db, 'B-1', { onHand: 2 });
     expect(await allocateWaiting(database.db)).toEqual(['ord_whole_1', 'ord_whole_2']);
+    await expectInvariant();
+  });
+
+  it.runIf(onPostgres)('an order for another product does not wait while a product is locked; an order for that product does', async () => {
+    await createProduct(database.db, { sku: 'HELD-1', name: 'Held', price: 100, currency: 'EUR', type: 'storable', onHand: 5 });
+    await createProduct(database.db, { sku: 'FREE-1', name: 'Free', price: 100, currency: 'EUR', type: 'storable', onHand: 5 });
+    let holding!: () => void;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // A stock change on HELD-1 in progress, as long as the test wants.
+    const holder = withProductLocks(database.db, ['HELD-1'], async () => {
+      holding();
+      await gate;
+    });
+    await held;
+
+    const other = await Promise.race([
+      requestStock(database.db, 'ord_disjoint_free', [{ sku: 'FREE-1', type: 'storable', quantity: 1 }]),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the order for FREE-1 waited on the lock of HELD-1')), 5000)),
+    ]);
+    expect(other.status).toBe('reserved');
+
+    let sameDone = false;
+    const same = requestStock(database.db, 'ord_disjoint_held', [{ sku: 'HELD-1', type: 'storable', quantity: 1 }]).then((r) => {
+      sameDone = true;
+      return r;
+    });
+    // The order for HELD-1 is seen waiting on the lock (PostgreSQL says so), not merely slow.
+    const deadline = Date.now() + 10_000;
+    while ((await sessionsWaitingForALock()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await sessionsWaitingForALock()).toBe(1);
+    expect(sameDone).toBe(false);
+
+    release();
+    await holder;
+    expect((await same).status).toBe('reserved');
+    await expectInvariant();
+  });
+
+  it('concurrent orders over shared products: never oversold, and per product nobody is served past an earlier order still waiting', async () => {
+    const skus = ['MIX-X', 'MIX-Y', 'MIX-Z'];
+    for (const sku of skus) await createProduct(database.db, { sku, name: sku, price: 100, currency: 'EUR', type: 'storable', onHand: 6 });
+    // Each order wants one or two of the three products (a fixed pattern, so the run is repeatable).
+    const orders = Array.from({ length: 30 }, (_, i) => ({
+      id: `ord_mix_${String(i).padStart(2, '0')}`,
+      lines: [skus[i % 3]!, ...(i % 4 === 0 ? [skus[(i + 1) % 3]!] : [])].map((sku) => ({ sku, type: 'storable' as const, quantity: 1 + (i % 2) })),
+    }));
+    await Promise.all(orders.map((o) => requestStock(database.db, o.id, o.lines)));
+    await expectInvariant();
+    for (const sku of skus) {
+      const queue = await requestIdsInQueueOrder(sku);
+      const firstWaiting = queue.findIndex((r) => r.status === 'waiting');
+      expect(firstWaiting, `${sku} has orders waiting`).toBeGreaterThan(0);
+      expect(queue.slice(firstWaiting).every((r) => r.status === 'waiting'), `${sku}: first come, first served`).toBe(true);
+      expect((await getProduct(database.db, sku))!.reserved).toBeLessThanOrEqual(6);
+    }
+    // Restocking one product serves its queue, and only whole orders.
+    await updateProduct(database.db, 'MIX-X', { onHand: 60 });
+    const served = await allocateWaiting(database.db, ['MIX-X']);
+    expect(served.length).toBeGreaterThan(0);
+    for (const id of served) expect(await reservationStatus(database.db, id)).toBe('reserved');
     await expectInvariant();
   });
 

@@ -17,6 +17,15 @@ export interface DeliveryInput {
   steps: StepName[];
   lines: DeliveryLine[];
   recipient: Recipient;
+  /** Set when a waiting delivery continued as new: where the previous run left it. */
+  carried?: CarriedDelivery | undefined;
+}
+
+/** What a delivery still waiting for stock carries into its next run. */
+export interface CarriedDelivery {
+  delivery: Delivery;
+  /** A stock signal arrived that the previous run had not yet looked into. */
+  stockSignalled: boolean;
 }
 
 export type DeliveryWorkflow = (input: DeliveryInput) => Promise<Delivery>;

@@ -6,15 +6,17 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
+  continueAsNew,
   getExternalWorkflowHandle,
   patched,
   proxyActivities,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { DeliveryActivities } from '../activities/delivery.js';
 import type { ParcelActivities } from '../activities/parcels.js';
+import type { ReservationStatus } from '../db/stock.js';
 import {
   applyDeliveryCancel,
   applyLabel,
@@ -43,29 +45,24 @@ import {
   type DeliveryWorkflow,
 } from './delivery-contract.js';
 import { deliveryProgressSignal } from './order-contract.js';
+import { now, reject, RETRIED_UNTIL_DONE } from './support.js';
 
-const activities = proxyActivities<DeliveryActivities & ParcelActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const activities = proxyActivities<DeliveryActivities & ParcelActivities>(RETRIED_UNTIL_DONE);
 
 /** A waiting delivery looks at its reservation again this often, in case a stock signal was missed. */
 const RESERVATION_RECHECK = '10 minutes';
-
-function now(): string {
-  return new Date().toISOString();
-}
-
-function reject(problem: DomainError): never {
-  throw ApplicationFailure.create({ type: problem.code, message: problem.message, details: [problem.details ?? null], nonRetryable: true });
-}
+/**
+ * A backorder may wait for weeks: after this many looks at its reservation
+ * (about a week at one per 10 minutes), or sooner when Temporal suggests it,
+ * the delivery continues as new so its history stays short.
+ */
+const RECHECKS_PER_RUN = 1000;
 
 export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> {
-  const delivery = newDelivery(
-    { id: input.deliveryId, orderId: input.orderId, orderNumber: input.orderNumber, steps: input.steps, lines: input.lines, recipient: input.recipient },
-    now(),
-  );
-  let reservedSignalled = false;
+  const delivery =
+    input.carried?.delivery ??
+    newDelivery({ id: input.deliveryId, orderId: input.orderId, orderNumber: input.orderNumber, steps: input.steps, lines: input.lines, recipient: input.recipient }, now());
+  let reservedSignalled = input.carried?.stockSignalled ?? false;
   let cancelRequested: { reason?: string | undefined } | null = null;
   let stepInFlight = false;
 
@@ -172,7 +169,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   const parcelValidator = (request: { parcelId: string }, check: (parcel: Parcel) => void) => {
     if (stepInFlight) reject(new DomainError('step_in_progress', 'A step of this delivery is being validated: try again in a moment.'));
     if (delivery.state === DeliveryStatus.cancel || cancelRequested) reject(new DomainError('delivery_closed', `Delivery for ${delivery.orderNumber} is cancelled.`));
-    if (!delivery.parcels) reject(new DomainError('parcel_not_found', 'This delivery has no parcels yet: they are made at the label step.'));
+    if (!delivery.parcels) return reject(new DomainError('parcel_not_found', 'This delivery has no parcels yet: they are made at the label step.'));
     try {
       check(findParcel(delivery.parcels, request.parcelId));
     } catch (error) {
@@ -208,14 +205,26 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     { validator: (request) => parcelValidator(request, (parcel) => void nextLabelAttempt(parcel)) },
   );
 
-  let reservation = await activities.requestStock(delivery.orderId, delivery.lines);
-  await tellOthersReserved(reservation.reservedOrders);
-  if (reservation.status === 'waiting') await tellOrder('waiting');
+  // A continued run is still waiting: its stock was requested, and its order told, by the first run.
+  let reservation: { status: ReservationStatus; reservedOrders: string[] } = { status: 'waiting', reservedOrders: [] };
+  if (!input.carried) {
+    reservation = await activities.requestStock(delivery.orderId, delivery.lines);
+    await tellOthersReserved(reservation.reservedOrders);
+    if (reservation.status === 'waiting') await tellOrder('waiting');
+  }
+  let rechecks = 0;
   while (reservation.status === 'waiting' && !cancelRequested) {
+    if (rechecks >= RECHECKS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      // No await from here to continueAsNew: a signal cannot land in the ending run unseen.
+      if (!cancelRequested) return continueAsNew<DeliveryWorkflow>({ ...input, carried: { delivery, stockSignalled: reservedSignalled } });
+      break;
+    }
     await condition(() => reservedSignalled || cancelRequested !== null, RESERVATION_RECHECK);
     reservedSignalled = false;
     if (cancelRequested) break;
     reservation = { status: await activities.reservationStatus(delivery.orderId), reservedOrders: [] };
+    rechecks += 1;
   }
 
   if (!cancelRequested) {

@@ -21,6 +21,7 @@ import type {
   PaymentEvent,
   PaymentMethod,
   SetLineQuantity,
+  TimelineEntry,
 } from '../domain/order.js';
 
 export const ORDER_WORKFLOW_PREFIX = 'order-';
@@ -40,6 +41,8 @@ export interface CarriedOrder {
   projectedVersion: number;
   processedEventIds: string[];
   policy?: ReminderPolicy | undefined;
+  /** Timeline entries recorded while the ending run wrote its last projection: the next run writes them first. */
+  pending?: Array<TimelineEntry & { seq: number }> | undefined;
 }
 
 /** The workflow type's name; callers start it by name, never importing its body. */

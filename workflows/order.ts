@@ -2,55 +2,39 @@
  * One order, from the first product in the cart to its close: quotation
  * (draft) → quotation sent (payment pending) → sales order, or cancelled.
  *
- * The workflow is the source of truth for an order in flight. Every change
- * bumps the order's version; the main loop writes the projection (the row the
- * lists read, and the new timeline entries) with one activity per burst of
- * changes, so a busy cart does not cost an activity per edit.
+ * The workflow is the source of truth for an order in flight. It reads top to
+ * bottom as: the run's state (`OrderRun`), its message handlers (one method
+ * each), the reactions the run owes once the state asks for them (a short,
+ * named table), and the loop that performs them. Every change bumps the
+ * order's version; the projection reaction writes it to the lists (the row
+ * and the new timeline entries) with one activity per burst of changes, so a
+ * busy cart does not cost an activity per edit.
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   startChild,
   upsertSearchAttributes,
-  setCurrentDetails,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { DeliveryActivities } from '../activities/delivery.js';
 import type { OrderActivities, SendEmailInput } from '../activities/types.js';
-import { deliveryIdOf, type Delivery } from '../domain/delivery.js';
 import type { NumberedEntry } from '../db/orders.js';
-import {
-  applyExpiry,
-  applyReminderDone,
-  applyReminderPassedOver,
-  nextIdleStep,
-  reminderBlocker,
-} from '../domain/abandoned-cart.js';
+import { applyExpiry, applyReminderDone, applyReminderPassedOver, nextIdleStep, reminderBlocker } from '../domain/abandoned-cart.js';
+import { deliveryIdOf, type Delivery } from '../domain/delivery.js';
 import type { EmailKind } from '../domain/email-templates.js';
 import { DomainError } from '../domain/errors.js';
 import { formatMoney } from '../domain/money.js';
-import {
-  applyRefundRequested,
-  applyRefundSettled,
-  applyReturnNeedsManualRefund,
-  applyReturnReceived,
-  applyReturnRequested,
-  canRefundAutomatically,
-  checkRefund,
-  checkReturn,
-  refundableAmount,
-  returnWindowEnd,
-  type Refund,
-} from '../domain/refunds.js';
 import {
   applyAddLine,
   applyCancel,
@@ -79,192 +63,313 @@ import {
   OrderState,
   PaymentStatus,
   planCheckout,
+  type AddLine,
+  type Cancel,
+  type Checkout,
+  type Confirm,
+  type Contact,
   type Order,
+  type PaymentEvent,
+  type SetLineQuantity,
   type TimelineEntry,
 } from '../domain/order.js';
 import {
+  applyRefundRequested,
+  applyRefundSettled,
+  applyReturnNeedsManualRefund,
+  applyReturnReceived,
+  applyReturnRequested,
+  canRefundAutomatically,
+  checkRefund,
+  checkReturn,
+  refundableAmount,
+  returnWindowEnd,
+  type Refund,
+  type RefundOutcome,
+  type RefundRequest,
+  type ReturnRecord,
+  type ReturnRequest,
+} from '../domain/refunds.js';
+import type { ReminderPolicy } from '../domain/abandoned-cart.js';
+import { cancelDeliverySignal, DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, type DeliveryProgress, type DeliveryWorkflow } from './delivery-contract.js';
+import {
   addLineUpdate,
   cancelUpdate,
+  checkoutUpdate,
+  confirmUpdate,
   deliveryProgressSignal,
+  openCartUpdate,
+  orderDetailsText,
+  orderQuery,
+  OrderSearchAttributes,
+  paymentEventSignal,
   refundSettledSignal,
+  reminderPolicySignal,
+  removeLineUpdate,
   requestRefundUpdate,
   requestReturnUpdate,
   returnReceivedSignal,
-  checkoutUpdate,
-  confirmUpdate,
-  OrderSearchAttributes,
   searchAttributesOf,
-  orderDetailsText,
-  type SearchAttributeValues,
-  openCartUpdate,
-  orderQuery,
-  paymentEventSignal,
-  removeLineUpdate,
   setContactUpdate,
   setLineQuantityUpdate,
-  reminderPolicySignal,
   type CarriedOrder,
+  type CheckoutResult,
   type OrderWorkflow,
   type OrderWorkflowInput,
+  type SearchAttributeValues,
 } from './order-contract.js';
-import { cancelDeliverySignal, DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, type DeliveryWorkflow } from './delivery-contract.js';
-import {
-  REFUND_WORKFLOW_TYPE,
-  refundWorkflowId,
-  RETURN_WORKFLOW_TYPE,
-  returnWorkflowId,
-  type RefundWorkflow,
-  type ReturnWorkflow,
-} from './returns-contract.js';
+import { REFUND_WORKFLOW_TYPE, refundWorkflowId, RETURN_WORKFLOW_TYPE, returnWorkflowId, type RefundWorkflow, type ReturnWorkflow } from './returns-contract.js';
+import { now, reject, RETRIED_UNTIL_DONE } from './support.js';
 
-const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '30 seconds',
-  // Retried until it succeeds (an outage must delay an order, never lose it); business refusals are non-retryable.
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActivities>(RETRIED_UNTIL_DONE);
+const { planDelivery } = proxyActivities<Pick<DeliveryActivities, 'planDelivery'>>(RETRIED_UNTIL_DONE);
 
-const { planDelivery } = proxyActivities<Pick<DeliveryActivities, 'planDelivery'>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+/** How long a cancellation waits for the delivery to release the goods before it answers that the delivery is not answering. */
+const DELIVERY_ANSWER_TIMEOUT = '30 seconds';
 
-/** A business rejection: non-retryable, typed by its code so the API can map it. */
-function reject(problem: DomainError | null): void {
-  if (problem) {
-    throw ApplicationFailure.create({ type: problem.code, message: problem.message, details: [problem.details ?? null], nonRetryable: true });
-  }
+/**
+ * Patches (see docs/changing-workflows.md). Runs recorded before a patch
+ * replay the old path; remove a patch (deprecatePatch, then delete) only when
+ * no run older than it can still be open.
+ */
+const PATCHES = {
+  /** The cancel handler's wait for the delivery got a bound (a timer). */
+  boundedDeliveryCancel: 'order-cancel-bounded-wait',
+} as const;
+
+// ==================================================================== state
+
+/** Work the run started and has not finished: it may neither close nor continue as new meanwhile. */
+interface InFlight {
+  /** A checkout is asking the provider for a payment: lines and contact are frozen. */
+  checkout: boolean;
+  /** The delivery is being planned and started: a cancellation must wait for it. */
+  deliveryStart: boolean;
+  /** Refund and return children being started. */
+  childStarts: number;
+  /** Emails being sent (their result is recorded on the order). */
+  emails: number;
 }
 
-function now(): string {
-  return new Date().toISOString();
-}
+/**
+ * One run of an order: its state, one method per message handler, and the
+ * reactions the main loop performs. What outlives the run is `carried()`.
+ */
+class OrderRun {
+  readonly order: Order;
+  private timelineSeq: number;
+  private projectedVersion: number;
+  private readonly processedEventIds: string[];
+  private policy: ReminderPolicy | undefined;
 
-export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
-  const run = startRun(input);
-  const { order } = run;
+  /** Timeline entries not yet written by the projection. */
+  private readonly pending: NumberedEntry[] = [];
   /** A quotation is projected when created, when its idle timer fires, and when it leaves the draft state. */
-  let projectDraftNow = true;
+  private projectDraftNow = true;
   /** The delivery's latest state, as it told us: projected with the order. */
-  let deliverySnapshot: Delivery | undefined;
-  let deliveryStarting = false;
-  let childrenStarting = 0;
-  /** Returns received whose refund is still to be decided. */
-  const receivedReturns: string[] = [];
-  let returnWindowOver = false;
-  let checkoutInFlight = false;
-  let emailsInFlight = 0;
-  const pending: NumberedEntry[] = [];
-  const record = (entries: TimelineEntry[]) => {
-    for (const e of entries) pending.push({ ...e, seq: ++run.timelineSeq });
-  };
-  if (input.kind === 'new') record(run.initialTimeline);
+  private deliverySnapshot: Delivery | undefined;
+  /** Returns received whose refund is still to be decided (decided before the run may continue). */
+  private readonly receivedReturns: string[] = [];
+  private returnWindowOver = false;
+  private searchAttributes: SearchAttributeValues;
+  readonly inFlight: InFlight = { checkout: false, deliveryStart: false, childStarts: 0, emails: 0 };
 
-  const notDuringCheckout = () =>
-    checkoutInFlight ? new DomainError('checkout_in_progress', 'Checkout is in progress for this cart: try again in a moment.') : null;
+  constructor(input: OrderWorkflowInput) {
+    if (input.kind === 'continued') {
+      const { order, timelineSeq, projectedVersion, processedEventIds, policy, pending } = input.carried;
+      this.pending.push(...(pending ?? []));
+      this.order = order;
+      this.timelineSeq = timelineSeq;
+      this.projectedVersion = projectedVersion;
+      this.processedEventIds = processedEventIds;
+      this.policy = policy;
+    } else {
+      const { order, timeline } = newQuotation(input.quotation, now());
+      this.order = order;
+      this.timelineSeq = 0;
+      this.projectedVersion = 0;
+      this.processedEventIds = [];
+      this.policy = input.policy;
+      this.record(timeline);
+    }
+    this.searchAttributes = searchAttributesOf(this.order);
+  }
 
-  // ------------------------------------------------------------ handlers
-  setHandler(orderQuery, () => order);
-  setHandler(openCartUpdate, () => order);
+  /**
+   * The values the run starts from: later upserts send only what changed
+   * since. Taken once the timers have started (an idle quotation continued
+   * past its expiry has already expired then), as the recorded runs did.
+   */
+  takeStartingSearchAttributes(): void {
+    this.searchAttributes = searchAttributesOf(this.order);
+    setCurrentDetails(orderDetailsText(this.order));
+  }
 
-  setHandler(
-    addLineUpdate,
-    (line) => {
-      record(applyAddLine(order, line, now()));
-      return order;
-    },
-    { validator: (line) => reject(notDuringCheckout() ?? checkAddLine(order, line)) },
-  );
-  setHandler(
-    setLineQuantityUpdate,
-    (change) => {
-      record(applySetLineQuantity(order, change, now()));
-      return order;
-    },
-    { validator: (change) => reject(notDuringCheckout() ?? checkSetLineQuantity(order, change)) },
-  );
-  setHandler(
-    removeLineUpdate,
-    (line) => {
-      record(applyRemoveLine(order, line, now()));
-      return order;
-    },
-    { validator: (line) => reject(notDuringCheckout() ?? checkRemoveLine(order, line)) },
-  );
-  setHandler(
-    setContactUpdate,
-    (contact) => {
-      record(applySetContact(order, contact, now()));
-      return order;
-    },
-    { validator: (contact) => reject(notDuringCheckout() ?? checkSetContact(order, contact)) },
-  );
+  /** What the next run starts from. */
+  carried(): CarriedOrder {
+    const { order, timelineSeq, projectedVersion, processedEventIds, policy, pending } = this;
+    return { order, timelineSeq, projectedVersion, processedEventIds, policy, ...(pending.length ? { pending } : {}) };
+  }
 
-  setHandler(
-    checkoutUpdate,
-    async (request) => {
-      const plan = planCheckout(order, request);
-      if (plan.kind === 'repeat') return { order, payment: plan.payment };
-      // Lines and contact are frozen while the provider is asked for a payment.
-      checkoutInFlight = true;
-      try {
-        const reference = `pay_${uuid4().replaceAll('-', '')}`;
-        const created = await createPayment({
-          orderId: order.id,
-          orderNumber: order.number,
-          reference,
-          method: request.paymentMethod,
-          amount: plan.amount,
-          currency: plan.currency,
-        });
-        const payment = {
-          reference: created.reference,
-          method: request.paymentMethod,
-          amount: plan.amount,
-          currency: plan.currency,
-          status: PaymentStatus.pending,
-          instructions: created.instructions,
-          supportRefund: created.supportRefund,
-        };
-        record(applyCheckout(order, payment, now()));
-        return { order, payment };
-      } finally {
-        checkoutInFlight = false;
+  private record(entries: TimelineEntry[]): void {
+    for (const e of entries) this.pending.push({ ...e, seq: ++this.timelineSeq });
+  }
+
+  // ================================================================== handlers
+
+  private notDuringCheckout(): DomainError | null {
+    return this.inFlight.checkout ? new DomainError('checkout_in_progress', 'Checkout is in progress for this cart: try again in a moment.') : null;
+  }
+
+  addLine(line: AddLine): Order {
+    this.record(applyAddLine(this.order, line, now()));
+    return this.order;
+  }
+  validateAddLine(line: AddLine): void {
+    reject(this.notDuringCheckout() ?? checkAddLine(this.order, line));
+  }
+
+  setLineQuantity(change: SetLineQuantity): Order {
+    this.record(applySetLineQuantity(this.order, change, now()));
+    return this.order;
+  }
+  validateSetLineQuantity(change: SetLineQuantity): void {
+    reject(this.notDuringCheckout() ?? checkSetLineQuantity(this.order, change));
+  }
+
+  removeLine(line: { sku: string }): Order {
+    this.record(applyRemoveLine(this.order, line, now()));
+    return this.order;
+  }
+  validateRemoveLine(line: { sku: string }): void {
+    reject(this.notDuringCheckout() ?? checkRemoveLine(this.order, line));
+  }
+
+  setContact(contact: Contact): Order {
+    this.record(applySetContact(this.order, contact, now()));
+    return this.order;
+  }
+  validateSetContact(contact: Contact): void {
+    reject(this.notDuringCheckout() ?? checkSetContact(this.order, contact));
+  }
+
+  /** Asks the provider for a payment; the quotation is sent once it answers. */
+  async checkout(request: Checkout): Promise<CheckoutResult> {
+    const plan = planCheckout(this.order, request);
+    if (plan.kind === 'repeat') return { order: this.order, payment: plan.payment };
+    this.inFlight.checkout = true;
+    try {
+      const reference = `pay_${uuid4().replaceAll('-', '')}`;
+      const { order } = this;
+      const created = await createPayment({ orderId: order.id, orderNumber: order.number, reference, method: request.paymentMethod, amount: plan.amount, currency: plan.currency });
+      const payment = {
+        reference: created.reference,
+        method: request.paymentMethod,
+        amount: plan.amount,
+        currency: plan.currency,
+        status: PaymentStatus.pending,
+        instructions: created.instructions,
+        supportRefund: created.supportRefund,
+      };
+      this.record(applyCheckout(order, payment, now()));
+      return { order, payment };
+    } finally {
+      this.inFlight.checkout = false;
+    }
+  }
+  validateCheckout(request: Checkout): void {
+    reject(this.notDuringCheckout() ?? checkCheckout(this.order, request));
+  }
+
+  confirm(request: Confirm): Order {
+    this.record(applyConfirm(this.order, request, now()));
+    return this.order;
+  }
+  validateConfirm(request: Confirm): void {
+    reject(checkConfirm(this.order, request));
+  }
+
+  /** The delivery releases the goods unless they have left; the order is cancelled only then. */
+  async cancel(request: Cancel): Promise<Order> {
+    if (deliveryOpen(this.order)) {
+      await getExternalWorkflowHandle(deliveryWorkflowId(this.order.delivery!.id)).signal(cancelDeliverySignal, { reason: request.reason });
+      if (patched(PATCHES.boundedDeliveryCancel)) {
+        const answered = await condition(() => !deliveryOpen(this.order), DELIVERY_ANSWER_TIMEOUT);
+        if (!answered) {
+          // The delivery keeps the request: it cancels when it can, and a later cancel of the order then goes through.
+          reject(new DomainError('delivery_not_answering', `The delivery of ${this.order.number} has not released the goods yet: the order is unchanged; try again in a moment.`));
+        }
+      } else {
+        await condition(() => !deliveryOpen(this.order));
       }
-    },
-    { validator: (request) => reject(notDuringCheckout() ?? checkCheckout(order, request)) },
-  );
+      reject(checkCancel(this.order, request));
+    }
+    this.record(applyCancel(this.order, request, now()));
+    return this.order;
+  }
+  validateCancel(request: Cancel): void {
+    const deliveryStarting = this.inFlight.deliveryStart ? new DomainError('checkout_in_progress', 'The delivery is being created: try again in a moment.') : null;
+    reject(this.notDuringCheckout() ?? deliveryStarting ?? checkCancel(this.order, request));
+  }
 
-  setHandler(
-    confirmUpdate,
-    (request) => {
-      record(applyConfirm(order, request, now()));
-      return order;
-    },
-    { validator: (request) => reject(checkConfirm(order, request)) },
-  );
-  setHandler(
-    cancelUpdate,
-    async (request) => {
-      if (deliveryOpen(order)) {
-        // The delivery releases the goods unless they have left; the order is cancelled only then.
-        await getExternalWorkflowHandle(deliveryWorkflowId(order.delivery!.id)).signal(cancelDeliverySignal, { reason: request.reason });
-        await condition(() => !deliveryOpen(order));
-        reject(checkCancel(order, request));
-      }
-      record(applyCancel(order, request, now()));
-      return order;
-    },
-    { validator: (request) => reject(notDuringCheckout() ?? (deliveryStarting ? new DomainError('checkout_in_progress', 'The delivery is being created: try again in a moment.') : null) ?? checkCancel(order, request)) },
-  );
+  deliveryProgress(news: DeliveryProgress): void {
+    if (news.delivery && (!this.deliverySnapshot || news.delivery.version > this.deliverySnapshot.version)) this.deliverySnapshot = news.delivery;
+    this.record(applyDeliveryNews(this.order, news, now()));
+  }
 
-  setHandler(deliveryProgressSignal, (news) => {
-    if (news.delivery && (!deliverySnapshot || news.delivery.version > deliverySnapshot.version)) deliverySnapshot = news.delivery;
-    record(applyDeliveryNews(order, news, now()));
-  });
+  requestRefund(request: RefundRequest): Promise<Refund> {
+    return this.startRefund(request.amount ?? refundableAmount(this.order), request.reason);
+  }
+  validateRequestRefund(request: RefundRequest): void {
+    reject(checkRefund(this.order, request));
+  }
 
-  // ------------------------------------------------------------ refunds and returns
+  refundSettled(outcome: RefundOutcome): void {
+    this.record(applyRefundSettled(this.order, outcome, now()));
+  }
+
+  async requestReturn(request: ReturnRequest): Promise<ReturnRecord> {
+    const { order } = this;
+    const id = `ret_${uuid4().replaceAll('-', '').slice(0, 24)}`;
+    const { record: ret, timeline } = applyReturnRequested(order, id, request, now());
+    this.record(timeline);
+    await this.startChild(() =>
+      startChild<ReturnWorkflow>(RETURN_WORKFLOW_TYPE, {
+        workflowId: returnWorkflowId(id),
+        args: [{ returnId: id, orderId: order.id, orderNumber: order.number, orderWorkflowId: workflowInfo().workflowId, lines: ret.lines }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `Return for ${order.number}: ${ret.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ')}`,
+      }),
+    );
+    return ret;
+  }
+  validateRequestReturn(request: ReturnRequest): void {
+    const windowDays = this.order.delivery?.returnWindowDays ?? request.returnWindowDays;
+    reject(checkReturn(this.order, { ...request, returnWindowDays: windowDays }, now()));
+  }
+
+  returnReceived({ returnId }: { returnId: string }): void {
+    const { record: ret, timeline } = applyReturnReceived(this.order, returnId, now());
+    this.record(timeline);
+    if (ret) this.receivedReturns.push(returnId);
+  }
+
+  paymentEvent(event: PaymentEvent): void {
+    if (this.processedEventIds.includes(event.eventId)) return; // a provider's redelivery
+    this.processedEventIds.push(event.eventId);
+    if (this.processedEventIds.length > LIMITS.maxProcessedEvents) this.processedEventIds.shift();
+    this.record(applyPaymentEvent(this.order, event, now()).timeline);
+  }
+
+  reminderPolicy(policy: ReminderPolicy): void {
+    this.policy = policy;
+  }
+
+  // ================================================================== reactions
+
   /** Each refund is a child workflow, recorded on the order before it starts so no path refunds more than was paid. */
-  const startRefund = async (amount: number, reason: string | undefined, returnId?: string): Promise<Refund> => {
+  private async startRefund(amount: number, reason: string | undefined, returnId?: string): Promise<Refund> {
+    const { order } = this;
     const payment = order.payments.find((p) => p.status === PaymentStatus.succeeded)!;
     const refund: Refund = {
       id: `rfd_${uuid4().replaceAll('-', '').slice(0, 24)}`,
@@ -276,103 +381,46 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
       returnId,
       requestedAt: now(),
     };
-    record(applyRefundRequested(order, refund, now()));
+    this.record(applyRefundRequested(order, refund, now()));
     const ret = returnId ? order.returns?.find((r) => r.id === returnId) : undefined;
     if (ret) ret.refundId = refund.id;
-    childrenStarting += 1;
-    try {
-      await startChild<RefundWorkflow>(REFUND_WORKFLOW_TYPE, {
+    await this.startChild(() =>
+      startChild<RefundWorkflow>(REFUND_WORKFLOW_TYPE, {
         workflowId: refundWorkflowId(refund.id),
         args: [{ refundId: refund.id, orderId: order.id, paymentReference: payment.reference, method: payment.method, amount, currency: payment.currency, reason, returnId, orderWorkflowId: workflowInfo().workflowId }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `Refund of ${formatMoney(amount, payment.currency)} for ${order.number}`,
-      });
-    } finally {
-      childrenStarting -= 1;
-    }
+      }),
+    );
     return refund;
-  };
+  }
 
-  setHandler(
-    requestRefundUpdate,
-    (request) => startRefund(request.amount ?? refundableAmount(order), request.reason),
-    { validator: (request) => reject(checkRefund(order, request)) },
-  );
-  setHandler(refundSettledSignal, (outcome) => {
-    record(applyRefundSettled(order, outcome, now()));
-  });
-
-  setHandler(
-    requestReturnUpdate,
-    async (request) => {
-      const id = `ret_${uuid4().replaceAll('-', '').slice(0, 24)}`;
-      const { record: ret, timeline } = applyReturnRequested(order, id, request, now());
-      record(timeline);
-      childrenStarting += 1;
-      try {
-        await startChild<ReturnWorkflow>(RETURN_WORKFLOW_TYPE, {
-          workflowId: returnWorkflowId(id),
-          args: [{ returnId: id, orderId: order.id, orderNumber: order.number, orderWorkflowId: workflowInfo().workflowId, lines: ret.lines }],
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          staticSummary: `Return for ${order.number}: ${ret.lines.map((l) => `${l.quantity} × ${l.sku}`).join(', ')}`,
-        });
-      } finally {
-        childrenStarting -= 1;
-      }
-      return ret;
-    },
-    {
-      validator: (request) => {
-        const windowDays = order.delivery?.returnWindowDays ?? request.returnWindowDays;
-        reject(checkReturn(order, { ...request, returnWindowDays: windowDays }, now()));
-      },
-    },
-  );
-  setHandler(returnReceivedSignal, ({ returnId }) => {
-    const { record: ret, timeline } = applyReturnReceived(order, returnId, now());
-    record(timeline);
-    if (ret) receivedReturns.push(returnId);
-  });
-
-  /** The order stays open while goods may come back; it closes when the window is over and nothing is in flight. */
-  const closeAfterReturnWindow = async () => {
-    await condition(() => order.deliveredAt !== undefined);
-    const end = returnWindowEnd(order, order.delivery?.returnWindowDays ?? 30)!;
-    if (end > Date.now()) await sleep(end - Date.now());
-    returnWindowOver = true;
-  };
-  void closeAfterReturnWindow();
-
-  setHandler(paymentEventSignal, (event) => {
-    if (run.processedEventIds.includes(event.eventId)) return; // a provider's redelivery
-    run.processedEventIds.push(event.eventId);
-    if (run.processedEventIds.length > LIMITS.maxProcessedEvents) run.processedEventIds.shift();
-    record(applyPaymentEvent(order, event, now()).timeline);
-  });
-
-  setHandler(reminderPolicySignal, (policy) => {
-    run.policy = policy;
-  });
-
-  // ------------------------------------------------------------ emails
-  const notify = async (kind: EmailKind, extra: Partial<Pick<SendEmailInput, 'values' | 'unlessCustomerOrderedSince'>> = {}) => {
-    const seq = nextEmailSeq(order, kind);
-    emailsInFlight += 1;
+  /** Children outlive this run (ABANDON); counted while they start so the run neither closes nor continues meanwhile. */
+  private async startChild(start: () => Promise<unknown>): Promise<void> {
+    this.inFlight.childStarts += 1;
     try {
-      const result = await sendEmail({ kind, idempotencyKey: `${workflowInfo().workflowId}/${kind}/${seq}`, order, ...extra });
-      record(applyEmailSent(order, kind, seq, result, now()));
+      await start();
+    } finally {
+      this.inFlight.childStarts -= 1;
+    }
+  }
+
+  private async notify(kind: EmailKind, extra: Partial<Pick<SendEmailInput, 'values' | 'unlessCustomerOrderedSince'>> = {}) {
+    const seq = nextEmailSeq(this.order, kind);
+    this.inFlight.emails += 1;
+    try {
+      const result = await sendEmail({ kind, idempotencyKey: `${workflowInfo().workflowId}/${kind}/${seq}`, order: this.order, ...extra });
+      this.record(applyEmailSent(this.order, kind, seq, result, now()));
       return result;
     } finally {
-      emailsInFlight -= 1;
+      this.inFlight.emails -= 1;
     }
-  };
-  const confirmationDue = () => order.state === OrderState.sale && !order.emailsSent.order_confirmation;
-  const deliveryDue = () => order.state === OrderState.sale && !order.delivery;
-  const deliveryDoneEmailDue = () => order.deliveryState === DeliveryState.done && order.delivery?.doneEmail === true && !order.emailsSent.delivery_done;
+  }
 
   /** The sales order's delivery: a child that outlives this run (continue-as-new), told apart by its id. */
-  const startDelivery = async () => {
-    deliveryStarting = true;
+  private async startDelivery(): Promise<void> {
+    const { order } = this;
+    this.inFlight.deliveryStart = true;
     try {
       const plan = await planDelivery();
       const id = deliveryIdOf(order.id);
@@ -394,13 +442,150 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
         staticSummary: `Delivery of ${order.number} (${plan.steps.join(' → ')})`,
       });
       applyDeliveryCreated(order, { id, doneEmail: plan.deliveryDoneEmail, returnWindowDays: plan.returnWindowDays }, now());
-      record([{ at: now(), type: 'delivery_created', message: `Delivery order created (${plan.steps.join(' → ')})`, data: { deliveryId: id } }]);
+      this.record([{ at: now(), type: 'delivery_created', message: `Delivery order created (${plan.steps.join(' → ')})`, data: { deliveryId: id } }]);
     } finally {
-      deliveryStarting = false;
+      this.inFlight.deliveryStart = false;
     }
-  };
+  }
 
-  // ------------------------------------------------------------ the idle quotation
+  // What is due, as questions on the state.
+  private unprojected = () => this.projectedVersion < this.order.version || this.pending.length > 0;
+  /** A quotation's edits wait for its next milestone: a busy cart costs one action per edit. */
+  private projectionDue = () => this.unprojected() && (this.order.state !== OrderState.draft || this.projectDraftNow);
+  private confirmationDue = () => this.order.state === OrderState.sale && !this.order.emailsSent.order_confirmation;
+  private deliveryDue = () => this.order.state === OrderState.sale && !this.order.delivery;
+  private deliveryDoneEmailDue = () =>
+    this.order.deliveryState === DeliveryState.done && this.order.delivery?.doneEmail === true && !this.order.emailsSent.delivery_done;
+  private returnDecisionDue = () => this.receivedReturns.length > 0;
+  private succeededRefunds = () => (this.order.refunds ?? []).filter((r) => r.status === 'succeeded');
+  private refundEmailDue = () => this.succeededRefunds().length > (this.order.emailsSent.refund ?? 0);
+  private returnEmailDue = () => (this.order.returns ?? []).length > (this.order.emailsSent.return ?? 0);
+  /** A paid order cancelled before delivery: the money goes back, where the provider can send it. */
+  private cancelRefundDue = () =>
+    this.order.state === OrderState.cancel &&
+    !(this.order.refunds ?? []).some((r) => r.reason === 'order cancelled') &&
+    refundableAmount(this.order) > 0 &&
+    checkRefund(this.order, {}) === null;
+  /** Business still open: a child starting, a refund at the provider, a return to decide or to receive, an email to send. */
+  private busy = () =>
+    this.inFlight.childStarts > 0 ||
+    this.receivedReturns.length > 0 ||
+    (this.order.refunds ?? []).some((r) => r.status === 'pending') ||
+    (this.order.returns ?? []).some((r) => r.state === 'requested') ||
+    this.refundEmailDue() ||
+    this.returnEmailDue() ||
+    this.cancelRefundDue();
+  private closeDue = () => (this.order.state === OrderState.cancel || this.returnWindowOver) && !this.busy();
+  private nothingInFlight = () => !this.inFlight.checkout && this.inFlight.emails === 0 && !this.inFlight.deliveryStart && this.inFlight.childStarts === 0;
+  /** Continue as new when the history grows long, but never in the middle of a checkout, an email or a child's start. */
+  private continueAsNewDue = () => workflowInfo().continueAsNewSuggested && this.nothingInFlight() && this.receivedReturns.length === 0;
+
+  /**
+   * The reactions, in the order the loop performs them when several are due.
+   * `run` answers 'closed' when the order is over.
+   */
+  readonly reactions: ReadonlyArray<{ name: string; due: () => boolean; run: () => Promise<unknown> }> = [
+    { name: 'delivery start', due: this.deliveryDue, run: () => this.startDelivery() },
+    { name: 'projection', due: this.projectionDue, run: () => this.project() },
+    { name: 'confirmation email', due: this.confirmationDue, run: () => this.notify('order_confirmation') },
+    {
+      name: 'delivery done email',
+      due: this.deliveryDoneEmailDue,
+      run: () => this.notify('delivery_done', { values: { tracking_number: this.order.delivery?.trackingNumber ?? '', tracking_link: '' } }),
+    },
+    { name: 'return decision', due: this.returnDecisionDue, run: () => this.decideReturn() },
+    { name: 'return email', due: this.returnEmailDue, run: () => this.sendReturnEmail() },
+    { name: 'refund email', due: this.refundEmailDue, run: () => this.sendRefundEmail() },
+    { name: 'cancel refund', due: this.cancelRefundDue, run: () => this.startRefund(refundableAmount(this.order), 'order cancelled') },
+    { name: 'close', due: this.closeDue, run: () => this.close() },
+    { name: 'continue as new', due: this.continueAsNewDue, run: () => this.continueAsNew() },
+  ];
+
+  /** Writes the order (and the timeline entries since the last write) to the lists, until nothing is left. */
+  private async project({ force = false, once = false } = {}): Promise<void> {
+    for (;;) {
+      if (!this.projectionDue() && !(force && this.unprojected())) return;
+      this.syncSearchAttributes();
+      const batch = this.pending.splice(0);
+      const version = this.order.version;
+      await projectOrder(this.order, batch, this.deliverySnapshot);
+      this.projectedVersion = Math.max(this.projectedVersion, version);
+      this.projectDraftNow = false;
+      if (once) return;
+    }
+  }
+
+  /** Upserts only what changed since the last upsert (the start set the first values). */
+  private syncSearchAttributes(): void {
+    const next = searchAttributesOf(this.order);
+    const updates: SearchAttributeUpdatePair[] = [];
+    for (const name of Object.keys(next) as Array<keyof SearchAttributeValues>) {
+      if (next[name] !== this.searchAttributes[name]) {
+        updates.push({ key: OrderSearchAttributes[name], value: next[name] } as SearchAttributeUpdatePair);
+      }
+    }
+    if (updates.length) upsertSearchAttributes(updates);
+    setCurrentDetails(orderDetailsText(this.order));
+    this.searchAttributes = next;
+  }
+
+  /** The first return received is refunded automatically when the payment allows it, or left to the operator. */
+  private async decideReturn(): Promise<void> {
+    const ret = this.order.returns?.find((r) => r.id === this.receivedReturns[0]);
+    if (ret && canRefundAutomatically(this.order, ret.amount)) await this.startRefund(Math.min(ret.amount, refundableAmount(this.order)), 'return', ret.id);
+    else if (ret) this.record(applyReturnNeedsManualRefund(this.order, ret, now()));
+    this.receivedReturns.shift();
+  }
+
+  private async sendReturnEmail(): Promise<void> {
+    const ret = this.order.returns![this.order.emailsSent.return ?? 0]!;
+    await this.notify('return', { values: { lines: ret.lines.map((l) => `${l.quantity} × ${l.name} (${l.reason})`) } });
+  }
+
+  private async sendRefundEmail(): Promise<void> {
+    const refund = this.succeededRefunds()[this.order.emailsSent.refund ?? 0]!;
+    await this.notify('refund', { values: { amount: formatMoney(refund.amount, refund.currency) } });
+  }
+
+  /**
+   * The order is over: once every handler and email is done, the last
+   * projection. A message that arrived meanwhile and left work (a refund, a
+   * change not projected) sends the run back to the loop instead.
+   */
+  private async close(): Promise<'closed' | undefined> {
+    await condition(() => allHandlersFinished() && this.inFlight.emails === 0);
+    await this.project({ force: true });
+    return allHandlersFinished() && !this.unprojected() && this.closeDue() ? 'closed' : undefined;
+  }
+
+  /**
+   * The history is long: write the projection first, then wait until no
+   * handler and no email is in flight, and continue with no await in between, so no message
+   * can land in a run that is ending. What a message changed during that last
+   * projection is carried (the order, and its timeline entries in `pending`)
+   * and written first thing by the next run: waiting for a moment with
+   * nothing to project would never come for a cart edited without pause. A
+   * reaction that came due meanwhile (a return to decide, an email) is done
+   * by this run first; the loop comes back here afterwards.
+   */
+  private async continueAsNew(): Promise<void> {
+    // One write, not "until nothing is left": edits arriving without a pause would keep it writing for ever.
+    await this.project({ force: true, once: true });
+    await condition(() => allHandlersFinished() && this.nothingInFlight());
+    if (this.reactions.some((r) => r.name !== 'continue as new' && r.name !== 'projection' && r.due())) return;
+    await continueAsNew<typeof orderWorkflow>({ kind: 'continued', carried: this.carried() });
+  }
+
+  // ================================================================== timers
+
+  /** The order stays open while goods may come back; it closes when the window is over and nothing is in flight. */
+  async closeAfterReturnWindow(): Promise<void> {
+    await condition(() => this.order.deliveredAt !== undefined);
+    const end = returnWindowEnd(this.order, this.order.delivery?.returnWindowDays ?? 30)!;
+    if (end > Date.now()) await sleep(end - Date.now());
+    this.returnWindowOver = true;
+  }
+
   /**
    * One timer at a time, armed for the next step (a reminder, or expiry) from
    * the customer's last change. A change that only pushes that step later does
@@ -409,159 +594,68 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
    * step moves earlier: a new policy, or a contact given after the reminder
    * was passed over for lack of one.
    */
-  const watchIdleQuotation = async () => {
-    while (order.state === OrderState.draft && run.policy) {
-      const step = nextIdleStep(order, run.policy);
+  async watchIdleQuotation(): Promise<void> {
+    const { order } = this;
+    while (order.state === OrderState.draft && this.policy) {
+      const step = nextIdleStep(order, this.policy);
       const wait = step.at - Date.now();
       if (wait > 0) {
-        const movedEarlier = () => run.policy !== undefined && nextIdleStep(order, run.policy).at < step.at;
+        const movedEarlier = () => this.policy !== undefined && nextIdleStep(order, this.policy).at < step.at;
         const interrupted = await condition(() => order.state !== OrderState.draft || movedEarlier(), wait);
         if (interrupted) continue;
       }
       // The idle check brings the lists up to date (the abandoned-cart list reads them).
-      projectDraftNow = true;
-      const due = nextIdleStep(order, run.policy);
+      this.projectDraftNow = true;
+      const due = nextIdleStep(order, this.policy);
       if (due.at > Date.now()) continue; // the customer came back: arm for the new time
       if (due.kind === 'expire') {
-        record(applyExpiry(order, now()));
+        this.record(applyExpiry(order, now()));
         return;
       }
       const blocker = reminderBlocker(order);
       if (blocker) {
-        record(applyReminderPassedOver(order, blocker, now()));
+        this.record(applyReminderPassedOver(order, blocker, now()));
         continue;
       }
-      await notify('abandoned_cart', { unlessCustomerOrderedSince: order.createdAt });
+      await this.notify('abandoned_cart', { unlessCustomerOrderedSince: order.createdAt });
       applyReminderDone(order, due.seq, now());
     }
-  };
-  void watchIdleQuotation();
+  }
+}
 
-  // ------------------------------------------------------------ main sequence
-  let searchAttributes = searchAttributesOf(order);
-  setCurrentDetails(orderDetailsText(order));
-  const unprojected = () => run.projectedVersion < order.version || pending.length > 0;
-  // A quotation's edits wait for its next milestone: a busy cart costs one action per edit.
-  const needsProjection = () => unprojected() && (order.state !== OrderState.draft || projectDraftNow);
-  const flush = async (force = false) => {
-    for (;;) {
-      if (!needsProjection() && !(force && unprojected())) return;
-      searchAttributes = syncSearchAttributes(order, searchAttributes);
-      const batch = pending.splice(0);
-      const version = order.version;
-      await projectOrder(order, batch, deliverySnapshot);
-      run.projectedVersion = Math.max(run.projectedVersion, version);
-      projectDraftNow = false;
-    }
-  };
+// ==================================================================== the loop
 
-  const succeededRefunds = () => (order.refunds ?? []).filter((r) => r.status === 'succeeded');
-  const refundEmailDue = () => succeededRefunds().length > (order.emailsSent.refund ?? 0);
-  const returnEmailDue = () => (order.returns ?? []).length > (order.emailsSent.return ?? 0);
-  const cancelRefundDue = () =>
-    order.state === OrderState.cancel &&
-    !(order.refunds ?? []).some((r) => r.reason === 'order cancelled') &&
-    refundableAmount(order) > 0 &&
-    checkRefund(order, {}) === null;
-  /** Business still open: a child starting, a refund at the provider, a return to decide or to receive, an email to send. */
-  const busy = () =>
-    childrenStarting > 0 ||
-    receivedReturns.length > 0 ||
-    (order.refunds ?? []).some((r) => r.status === 'pending') ||
-    (order.returns ?? []).some((r) => r.state === 'requested') ||
-    refundEmailDue() ||
-    returnEmailDue() ||
-    cancelRefundDue();
-  const closing = () => (order.state === OrderState.cancel || returnWindowOver) && !busy();
+export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
+  const run = new OrderRun(input);
 
-  // Continue as new when the history grows long, but never in the middle of a checkout or a child's start.
-  const timeToContinue = () =>
-    workflowInfo().continueAsNewSuggested &&
-    !checkoutInFlight &&
-    emailsInFlight === 0 &&
-    !deliveryStarting &&
-    childrenStarting === 0 &&
-    receivedReturns.length === 0;
+  // Registered in this order on purpose: recorded histories replay against it.
+  setHandler(orderQuery, () => run.order);
+  setHandler(openCartUpdate, () => run.order);
+  setHandler(addLineUpdate, (line) => run.addLine(line), { validator: (line) => run.validateAddLine(line) });
+  setHandler(setLineQuantityUpdate, (change) => run.setLineQuantity(change), { validator: (change) => run.validateSetLineQuantity(change) });
+  setHandler(removeLineUpdate, (line) => run.removeLine(line), { validator: (line) => run.validateRemoveLine(line) });
+  setHandler(setContactUpdate, (contact) => run.setContact(contact), { validator: (contact) => run.validateSetContact(contact) });
+  setHandler(checkoutUpdate, (request) => run.checkout(request), { validator: (request) => run.validateCheckout(request) });
+  setHandler(confirmUpdate, (request) => run.confirm(request), { validator: (request) => run.validateConfirm(request) });
+  setHandler(cancelUpdate, (request) => run.cancel(request), { validator: (request) => run.validateCancel(request) });
+  setHandler(deliveryProgressSignal, (news) => run.deliveryProgress(news));
+  setHandler(requestRefundUpdate, (request) => run.requestRefund(request), { validator: (request) => run.validateRequestRefund(request) });
+  setHandler(refundSettledSignal, (outcome) => run.refundSettled(outcome));
+  setHandler(requestReturnUpdate, (request) => run.requestReturn(request), { validator: (request) => run.validateRequestReturn(request) });
+  setHandler(returnReceivedSignal, (received) => run.returnReceived(received));
+  void run.closeAfterReturnWindow();
+  setHandler(paymentEventSignal, (event) => run.paymentEvent(event));
+  setHandler(reminderPolicySignal, (policy) => run.reminderPolicy(policy));
+  void run.watchIdleQuotation();
+  run.takeStartingSearchAttributes();
+
   for (;;) {
-    await condition(
-      () =>
-        needsProjection() ||
-        closing() ||
-        confirmationDue() ||
-        deliveryDue() ||
-        deliveryDoneEmailDue() ||
-        receivedReturns.length > 0 ||
-        refundEmailDue() ||
-        returnEmailDue() ||
-        cancelRefundDue() ||
-        timeToContinue(),
-    );
-    if (deliveryDue()) await startDelivery();
-    await flush();
-    if (confirmationDue()) await notify('order_confirmation');
-    if (deliveryDoneEmailDue()) {
-      await notify('delivery_done', { values: { tracking_number: order.delivery?.trackingNumber ?? '', tracking_link: '' } });
-    }
-    if (receivedReturns.length > 0) {
-      const ret = order.returns?.find((r) => r.id === receivedReturns[0]);
-      if (ret && canRefundAutomatically(order, ret.amount)) await startRefund(Math.min(ret.amount, refundableAmount(order)), 'return', ret.id);
-      else if (ret) record(applyReturnNeedsManualRefund(order, ret, now()));
-      receivedReturns.shift();
-    }
-    if (returnEmailDue()) {
-      const ret = order.returns![order.emailsSent.return ?? 0]!;
-      await notify('return', { values: { lines: ret.lines.map((l) => `${l.quantity} × ${l.name} (${l.reason})`) } });
-    }
-    if (refundEmailDue()) {
-      const refund = succeededRefunds()[order.emailsSent.refund ?? 0]!;
-      await notify('refund', { values: { amount: formatMoney(refund.amount, refund.currency) } });
-    }
-    // A paid order cancelled before delivery: the money goes back, where the provider can send it.
-    if (cancelRefundDue()) await startRefund(refundableAmount(order), 'order cancelled');
-    if (closing()) break;
-    if (timeToContinue()) {
-      await condition(allHandlersFinished);
-      await flush(true);
-      const carried: CarriedOrder = {
-        order,
-        timelineSeq: run.timelineSeq,
-        projectedVersion: run.projectedVersion,
-        processedEventIds: run.processedEventIds,
-        policy: run.policy,
-      };
-      return continueAsNew<typeof orderWorkflow>({ kind: 'continued', carried });
+    await condition(() => run.reactions.some((reaction) => reaction.due()));
+    for (const reaction of run.reactions) {
+      if (reaction.due() && (await reaction.run()) === 'closed') return run.order;
     }
   }
-
-  await condition(() => allHandlersFinished() && emailsInFlight === 0);
-  await flush(true);
-  return order;
 }
-
-interface Run extends CarriedOrder {
-  initialTimeline: TimelineEntry[];
-}
-
-function startRun(input: OrderWorkflowInput): Run {
-  if (input.kind === 'continued') return { ...input.carried, initialTimeline: [] };
-  const { order, timeline } = newQuotation(input.quotation, now());
-  return { order, timelineSeq: 0, projectedVersion: 0, processedEventIds: [], policy: input.policy, initialTimeline: timeline };
-}
-
-/** Upserts only what changed since the last upsert (the start set the first values). */
-function syncSearchAttributes(order: Order, previous: SearchAttributeValues): SearchAttributeValues {
-  const next = searchAttributesOf(order);
-  const updates: SearchAttributeUpdatePair[] = [];
-  for (const name of Object.keys(next) as Array<keyof SearchAttributeValues>) {
-    if (next[name] !== previous[name]) {
-      updates.push({ key: OrderSearchAttributes[name], value: next[name] } as SearchAttributeUpdatePair);
-    }
-  }
-  if (updates.length) upsertSearchAttributes(updates);
-  setCurrentDetails(orderDetailsText(order));
-  return next;
-}
-
 
 // The body must keep the signature callers start it by.
 orderWorkflow satisfies OrderWorkflow;

@@ -7,11 +7,9 @@ import type { RefundResult } from '../activities/payment-providers.js';
 import type { RefundActivities } from '../activities/refunds.js';
 import { refundSettledSignal } from './order-contract.js';
 import type { RefundWorkflow, RefundWorkflowInput } from './returns-contract.js';
+import { RETRIED_UNTIL_DONE } from './support.js';
 
-const { executeRefund } = proxyActivities<RefundActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { executeRefund } = proxyActivities<RefundActivities>(RETRIED_UNTIL_DONE);
 
 export async function refundWorkflow(input: RefundWorkflowInput): Promise<RefundResult> {
   const { orderWorkflowId, ...refund } = input;

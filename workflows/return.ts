@@ -3,17 +3,16 @@
  * receives the goods; they go back on hand (serving any order waiting for
  * them) and the order decides the refund.
  */
-import { allHandlersFinished, ApplicationFailure, condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { RefundActivities } from '../activities/refunds.js';
 import { deliveryIdOf } from '../domain/delivery.js';
 import { stockReservedSignal, deliveryWorkflowId } from './delivery-contract.js';
 import { returnReceivedSignal } from './order-contract.js';
+import { DomainError } from '../domain/errors.js';
+import { now, reject, RETRIED_UNTIL_DONE } from './support.js';
 import { receiveReturnUpdate, returnQuery, type ReturnStatus, type ReturnWorkflow, type ReturnWorkflowInput } from './returns-contract.js';
 
-const { restockReturn } = proxyActivities<RefundActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { restockReturn } = proxyActivities<RefundActivities>(RETRIED_UNTIL_DONE);
 
 export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnStatus> {
   const status: ReturnStatus = { id: input.returnId, orderId: input.orderId, state: 'requested' };
@@ -31,14 +30,14 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<Return
           .catch(() => undefined);
       }
       status.state = 'received';
-      status.receivedAt = new Date().toISOString();
+      status.receivedAt = now();
       await getExternalWorkflowHandle(input.orderWorkflowId).signal(returnReceivedSignal, { returnId: input.returnId });
       return status;
     },
     {
       validator: () => {
         if (receiving || status.state === 'received') {
-          throw ApplicationFailure.create({ type: 'return_already_received', message: `This return of ${input.orderNumber} has been received already.`, nonRetryable: true });
+          reject(new DomainError('return_already_received', `This return of ${input.orderNumber} has been received already.`));
         }
       },
     },

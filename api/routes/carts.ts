@@ -1,9 +1,12 @@
-import { demoPaymentUrl } from './demo-provider.js';
+import { findPayment } from '../../db/payments.js';
+import { getSettings } from '../../db/settings.js';
+import { acceptedPaymentMethods, effectivePaymentMethods } from '../../domain/payment-methods.js';
 import * as orders from '../orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
 import { CartLineParams, CheckoutBody, CheckoutResultSchema, ContactBody, IdParam, LineInput, NewCartBody, OrderSchema, QuantityBody } from '../schemas.js';
-import { orderView } from '../views.js';
+import { orderView } from '../views/orders.js';
+import { checkoutPaymentView } from '../views/payments.js';
 
 const CART_RESPONSES = {
   200: { description: 'The cart after the change', schema: OrderSchema },
@@ -89,10 +92,12 @@ export function cartRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void 
     body: CheckoutBody,
     responses: { ...CART_RESPONSES, 200: { description: 'The order and its payment', schema: CheckoutResultSchema } },
     handler: async ({ params, body }) => {
-      const { order, payment } = await orders.checkout(gateway, params.id, body.paymentMethod);
-      const { reference, method, amount, currency, instructions } = payment;
-      const paymentUrl = demoPaymentUrl(config, payment);
-      return { body: { order: orderView(order), payment: { reference, method, amount, currency, ...(instructions ? { instructions } : {}), ...(paymentUrl ? { paymentUrl } : {}) } } };
+      const settings = await getSettings(gateway.db);
+      const accepted = acceptedPaymentMethods(effectivePaymentMethods(settings.paymentMethods, config.payments.cardProvider));
+      const { order, payment } = await orders.checkout(gateway, params.id, body.paymentMethod, accepted);
+      // The provider's redirect URL and client secret are on the payment record, never in the workflow's history.
+      const opened = await findPayment(gateway.db, payment.reference);
+      return { body: { order: orderView(order), payment: checkoutPaymentView(config, payment, opened) } };
     },
   });
 }

@@ -1,11 +1,12 @@
 /**
- * The back-office console: a few server-sent pages and one small script that
- * reads and acts through the same JSON API as every other client. Signing in
- * with the operator token sets the session cookie the API accepts (with its
- * CSRF token for changes); see ../console/session.ts.
+ * The back-office console: a few server-sent pages and a handful of ES
+ * modules (../console/assets/, one per page, loaded by the browser as they
+ * are) that read and act through the same JSON API as every other client.
+ * Signing in with the operator token sets the session cookie the API accepts
+ * (with its CSRF token for changes); see ../console/session.ts.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type Router } from 'express';
 import { escapeHtml } from '../../domain/email-templates.js';
@@ -15,7 +16,24 @@ import { csrfTokenOf, cookieValue, fromOwnPage, newSession, SESSION_COOKIE, SESS
 import { sameSecret } from '../http.js';
 
 const ASSETS = join(dirname(fileURLToPath(import.meta.url)), '..', 'console', 'assets');
-const ASSET_TYPES: Record<string, string> = { 'console.js': 'text/javascript; charset=utf-8', 'console.css': 'text/css; charset=utf-8' };
+/** text/javascript is JavaScript's registered type (RFC 9239); module scripts are refused under any non-JavaScript type. */
+const ASSET_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+/**
+ * The assets served, by their path under /console/assets/: the scripts and
+ * stylesheets found in the assets directory when the server starts, and
+ * nothing else. A request names a key of this map or gets a 404, so no
+ * `..`, encoded slash or other file can be reached.
+ */
+function assetFiles(dir: string, prefix = '', files = new Map<string, { file: string; type: string }>()) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const type = ASSET_TYPES[extname(entry.name)];
+    // Plain files and directories only: a symbolic link could point outside.
+    if (entry.isDirectory()) assetFiles(join(dir, entry.name), `${prefix}${entry.name}/`, files);
+    else if (entry.isFile() && type) files.set(`${prefix}${entry.name}`, { file: join(dir, entry.name), type });
+  }
+  return files;
+}
 
 export const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -56,14 +74,15 @@ export function consoleRoutes(router: Router, { config, gateway }: AppDeps): voi
   };
   const sameOrigin = (req: Request) => fromOwnPage(req, config.publicUrl);
 
-  router.get('/console/assets/:file', (req, res) => {
-    const file = req.params.file;
-    const type = ASSET_TYPES[file];
-    if (!type) {
+  const assets = assetFiles(ASSETS);
+  router.get('/console/assets/*path', (req, res) => {
+    const asset = assets.get((req.params as { path: string[] }).path.join('/'));
+    if (!asset) {
       res.status(404).json({ error: { code: 'not_found', message: 'No such asset.' } });
       return;
     }
-    res.type(type).set('Cache-Control', 'no-cache').send(readFileSync(join(ASSETS, file)));
+    // Read on each request (no-cache): an edited module shows on the next reload, without a build.
+    res.type(asset.type).set('Cache-Control', 'no-cache').send(readFileSync(asset.file));
   });
 
   const signInForm = (res: Response, status: number, next: string, error?: string) =>
@@ -151,7 +170,7 @@ ${error ? `<p id="sign-in-error" class="error" role="alert">${escapeHtml(error)}
 <form method="post" action="/console/sign-out" class="sign-out"><input type="hidden" name="csrf" value="${csrf}"><button type="submit">Sign out</button></form></header>
 <div id="notice" role="status" aria-live="polite"></div>
 <main id="main" tabindex="-1"><p>Loading…</p></main>`,
-      `<meta name="csrf-token" content="${csrf}"><meta name="temporal-ui" content="${escapeHtml(temporal)}"><meta name="currency" content="${escapeHtml(settings.currency)}"><script src="/console/assets/console.js" defer></script>`,
+      `<meta name="csrf-token" content="${csrf}"><meta name="temporal-ui" content="${escapeHtml(temporal)}"><meta name="currency" content="${escapeHtml(settings.currency)}"><script type="module" src="/console/assets/main.js"></script>`,
     );
   };
   router.get('/console', (_req, res) => res.redirect(303, '/console/orders'));

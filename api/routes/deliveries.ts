@@ -1,52 +1,14 @@
 import { z } from 'zod';
 import { parcelLabelsPdf } from '../../activities/parcels.js';
 import { getDelivery, getLabel, listDeliveries, type DeliverySummary } from '../../db/deliveries.js';
-import type { Parcel } from '../../domain/parcels.js';
-import type { Delivery, DeliveryStep } from '../../domain/delivery.js';
+import { DeliveryStatus, isStepDone, type Delivery } from '../../domain/delivery.js';
 import { DomainError } from '../../domain/errors.js';
 import { getDeliveryLive, validateDeliveryStep } from '../deliveries.js';
 import type { AppDeps } from '../app.js';
-import { orWhenClosed } from '../orders.js';
 import type { ApiBuilder } from '../http.js';
 import { DeliveryListQuery, DeliverySchema, IdParam, ValidateBody } from '../schemas.js';
-
-type DeliveryLike = Pick<Delivery, 'id' | 'orderId' | 'orderNumber' | 'state' | 'createdAt' | 'updatedAt'> & {
-  steps: unknown;
-  trackingNumber?: string | null | undefined;
-  carrier?: string | null | undefined;
-  doneAt?: string | null | undefined;
-  parcels?: Parcel[] | undefined;
-};
-
-export function deliveryView(d: DeliveryLike | DeliverySummary, publicUrl: string) {
-  const steps = (d.steps as DeliveryStep[]).map((s) => ({ name: s.name, state: s.state, ...(s.doneAt ? { doneAt: s.doneAt } : {}) }));
-  return {
-    id: d.id,
-    orderId: d.orderId,
-    orderNumber: d.orderNumber,
-    state: d.state,
-    steps,
-    ...(d.trackingNumber ? { trackingNumber: d.trackingNumber, labelUrl: `${publicUrl}/api/deliveries/${d.id}/label` } : {}),
-    ...(d.carrier ? { carrier: d.carrier } : {}),
-    ...('parcels' in d && d.parcels
-      ? {
-          parcels: d.parcels.map((p) => ({
-            id: p.id,
-            lines: p.lines,
-            weightGrams: p.weightGrams,
-            carrier: p.carrier,
-            trackingNumber: p.trackingNumber,
-            ...(p.trackingUrl ? { trackingUrl: p.trackingUrl } : {}),
-            labelUrl: `${publicUrl}/api/deliveries/${d.id}/parcels/${p.id}/label`,
-            state: p.state,
-          })),
-        }
-      : {}),
-    createdAt: d.createdAt,
-    updatedAt: d.updatedAt,
-    ...(d.doneAt ? { doneAt: d.doneAt } : {}),
-  };
-}
+import { sendOrExplainClosed } from '../temporal-gateway.js';
+import { deliveryView, type DeliveryLike } from '../views/deliveries.js';
 
 export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   const { db } = gateway;
@@ -73,7 +35,7 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     responses: { 200: { description: 'The delivery', schema: DeliverySchema }, 404: { description: 'Unknown delivery' } },
     handler: async ({ params }) => {
       // A run past its retention is gone from Temporal; its projection remains.
-      const live = await orWhenClosed<Delivery | DeliverySummary>(() => getDeliveryLive(gateway, params.id), 'delivery_not_found', () => getDelivery(db, params.id));
+      const live = await sendOrExplainClosed<Delivery | DeliverySummary>(() => getDeliveryLive(gateway, params.id), 'delivery_not_found', () => getDelivery(db, params.id));
       return { body: view(live) };
     },
   });
@@ -92,16 +54,15 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
       409: { description: 'Stock not reserved yet, step out of order, or delivery closed' },
     },
     handler: async ({ params, body }) => {
-      const delivery = await orWhenClosed<Delivery | DeliverySummary>(
+      const delivery = await sendOrExplainClosed<Delivery | DeliverySummary>(
         () => validateDeliveryStep(gateway, params.id, body),
         'delivery_not_found',
         async () => {
           // A finished delivery's workflow is closed to updates but still answers queries; past retention, the projection does.
           const stored = await getDeliveryLive(gateway, params.id).catch(() => getDelivery(db, params.id));
           if (!stored) return null;
-          const repeat = body.step && (stored.steps as DeliveryStep[]).some((s) => s.name === body.step && s.state === 'done');
-          if (repeat) return stored;
-          throw new DomainError('delivery_closed', `Delivery for ${stored.orderNumber} is ${stored.state === 'done' ? 'done' : 'cancelled'}.`);
+          if (isStepDone(stored as Pick<Delivery, 'steps'>, body.step)) return stored;
+          throw new DomainError('delivery_closed', `Delivery for ${stored.orderNumber} is ${stored.state === DeliveryStatus.done ? 'done' : 'cancelled'}.`);
         },
       );
       return { body: view(delivery) };

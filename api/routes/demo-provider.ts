@@ -1,20 +1,28 @@
 /**
- * The demo card provider's payment page, so a card order can be paid by
- * clicking on a machine with no real provider: the page a provider hosts,
- * where the customer pays or declines; the provider then tells the shop with
- * a payment event (here in-process, through the same code as the signed
- * webhook). Served only when no PAYMENT_PROVIDER_URL is set, never in
- * production. The refund side is in ./returns.ts (/demo-provider/v1/refunds).
+ * The demo card provider, all of it behind one gate (`config.demoPaymentPage`:
+ * not production, no real provider configured, no external PAYMENT_PROVIDER_URL):
+ * - its payment page, so a card order can be paid by clicking on a machine
+ *   with no real provider: the page a provider hosts, where the customer pays
+ *   or declines; the provider then tells the shop with a payment event (here
+ *   in-process, through the same intake as the signed webhook);
+ * - its API (refunds, cancels), which the demo adapter in
+ *   activities/payments/demo.ts calls over HTTP like a real provider's.
+ * Off the gate, none of these routes exists (404), and config.ts refuses the
+ * demo's key in production.
  */
 import express, { type Response, type Router } from 'express';
+import { z } from 'zod';
 import { getOrderSummary } from '../../db/orders.js';
 import { findPayment } from '../../db/payments.js';
+import { demoProviderRefund } from '../../db/refunds.js';
+import { DomainError } from '../../domain/errors.js';
 import { getSettings } from '../../db/settings.js';
 import { escapeHtml } from '../../domain/email-templates.js';
 import { formatMoney } from '../../domain/money.js';
 import type { AppDeps } from '../app.js';
 import { fromOwnPage } from '../console/session.js';
-import { receivePaymentEvent } from './webhooks.js';
+import { sameSecret, type ApiBuilder } from '../http.js';
+import { receivePaymentEvent } from '../services/payment-events.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const REFERENCE = /^[\w-]{1,200}$/;
@@ -25,10 +33,11 @@ export function demoPaymentUrl(config: AppDeps['config'], payment: { reference: 
   return `${config.publicUrl}/demo-provider/pay/${encodeURIComponent(payment.reference)}`;
 }
 
-export function demoProviderRoutes(router: Router, deps: AppDeps): void {
+export function demoProviderRoutes(api: ApiBuilder, router: Router, deps: AppDeps): void {
   const { gateway, config } = deps;
   if (!config.demoPaymentPage) return;
   const { db } = gateway;
+  demoProviderApi(api, deps);
 
   const page = (res: Response, status: number, title: string, body: string) =>
     res
@@ -100,5 +109,44 @@ export function demoProviderRoutes(router: Router, deps: AppDeps): void {
     } catch (error) {
       next(error);
     }
+  });
+}
+
+/** The demo provider's API, as the demo adapter calls it: Bearer key, one result per Idempotency-Key. */
+function demoProviderApi(api: ApiBuilder, { gateway: { db }, config }: AppDeps): void {
+  const authorize = (authorization: string | undefined) => {
+    if (!sameSecret(authorization ?? '', `Bearer ${config.paymentProvider.apiKey}`)) throw new DomainError('unauthorized', 'Wrong provider API key.');
+  };
+  api.route({
+    method: 'post',
+    path: '/demo-provider/v1/refunds',
+    access: 'public',
+    summary: "The demo card provider's refund API (development only): one refund per Idempotency-Key, never more than captured",
+    tags: ['Demo provider'],
+    body: z.object({ payment: z.string().min(1).max(200), amount: z.number().int().min(1), currency: z.string().length(3), reason: z.string().max(500).optional() }),
+    responses: { 200: { description: 'The refund', schema: z.object({ id: z.string(), amount: z.number(), currency: z.string() }) }, 401: { description: 'Wrong key' }, 422: { description: 'Refused' } },
+    handler: async ({ body, req }) => {
+      authorize(req.headers.authorization);
+      const key = req.get('idempotency-key');
+      if (!key) throw new DomainError('invalid_request', 'An Idempotency-Key header is required.');
+      const refund = await demoProviderRefund(db, { idempotencyKey: key.slice(0, 200), paymentReference: body.payment, amount: body.amount, currency: body.currency });
+      return { body: { id: refund.id, amount: refund.amount, currency: refund.currency } };
+    },
+  });
+  api.route({
+    method: 'post',
+    path: '/demo-provider/v1/payments/{reference}/cancel',
+    access: 'public',
+    summary:
+      "The demo card provider's cancel (development only): the demo keeps no payments of its own, its page reads the shop's record — a paid payment cannot be cancelled (409), any other is",
+    tags: ['Demo provider'],
+    params: z.object({ reference: z.string().regex(REFERENCE) }),
+    responses: { 200: { description: 'Cancelled', schema: z.object({ status: z.literal('cancelled') }) }, 401: { description: 'Wrong key' }, 409: { description: 'Already paid' } },
+    handler: async ({ params, req }) => {
+      authorize(req.headers.authorization);
+      const payment = await findPayment(db, params.reference);
+      if (payment?.status === 'succeeded') throw new DomainError('payment_already_paid', `Payment ${params.reference} is paid: refund it instead.`);
+      return { body: { status: 'cancelled' as const } };
+    },
   });
 }

@@ -1,19 +1,12 @@
-import { getOrderSummary, getPayments, getTimeline, listOrders } from '../../db/orders.js';
-import { listDeliveries } from '../../db/deliveries.js';
-import { listEmails } from '../../db/emails.js';
-import { listRefunds } from '../../db/refunds.js';
-import { listReturns } from '../../db/returns.js';
-import { deliveryView } from './deliveries.js';
-import { demoPaymentUrl } from './demo-provider.js';
+import { listOrders } from '../../db/orders.js';
 import { getSettings } from '../../db/settings.js';
-import { DomainError } from '../../domain/errors.js';
-import { durationMs } from '../../domain/duration.js';
-import { orderWorkflowId } from '../../workflows/order-contract.js';
+import { abandonedCartCriteria } from '../../domain/abandoned-cart.js';
 import * as orders from '../orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
 import { AbandonedCartQuery, CancelBody, ConfirmBody, IdParam, OrderDetailSchema, OrderListQuery, OrderListSchema, OrderSchema } from '../schemas.js';
-import { orderView, summaryView } from '../views.js';
+import { orderDetail } from '../views/order-detail.js';
+import { orderView, summaryView } from '../views/orders.js';
 
 export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   const { db } = gateway;
@@ -42,8 +35,7 @@ export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void
     responses: { 200: { description: 'Abandoned carts', schema: OrderListSchema } },
     handler: async ({ query }) => {
       const settings = await getSettings(db);
-      const idleBefore = new Date(Date.now() - durationMs(settings.abandonedCart.delay)).toISOString();
-      const page = await listOrders(db, { ...query, idleBefore });
+      const page = await listOrders(db, { ...query, abandoned: abandonedCartCriteria(settings.abandonedCart, Date.now()) });
       return { body: { items: page.items.map(summaryView), nextCursor: page.nextCursor } };
     },
   });
@@ -56,42 +48,7 @@ export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void
     tags: ['Orders'],
     params: IdParam,
     responses: { 200: { description: 'The order', schema: OrderDetailSchema }, 404: { description: 'Unknown order' } },
-    handler: async ({ params }) => {
-      const summary = await getOrderSummary(db, params.id);
-      const live = await orders.getOrder(gateway, params.id).catch((error: unknown) => {
-        // A run past its retention is gone from Temporal; its projection remains.
-        if (error instanceof DomainError && error.code === 'order_not_found' && summary) return null;
-        throw error;
-      });
-      const base = live ? orderView(live) : summaryView(summary!);
-      const accessToken = live?.accessToken ?? summary!.accessToken;
-      const [timeline, payments, emails, deliveries] = await Promise.all([
-        getTimeline(db, params.id),
-        getPayments(db, params.id),
-        listEmails(db, { orderId: params.id }),
-        listDeliveries(db, { orderId: params.id }),
-      ]);
-      const [returns, refunds] = await Promise.all([listReturns(db, { orderId: params.id }), listRefunds(db, params.id)]);
-      const workflowId = orderWorkflowId(params.id);
-      return {
-        body: {
-          ...base,
-          payments: payments.map((p) => {
-            const paymentUrl = demoPaymentUrl(config, p);
-            return paymentUrl ? { ...p, paymentUrl } : p;
-          }),
-          deliveries: deliveries.map((d) => deliveryView(d, config.publicUrl)),
-          returns,
-          refunds,
-          emails,
-          timeline,
-          accessToken,
-          returnUrl: `${config.publicUrl}/returns/${params.id}?token=${accessToken}`,
-          workflowId,
-          temporalUrl: `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`,
-        },
-      };
-    },
+    handler: async ({ params }) => ({ body: await orderDetail({ gateway, config }, params.id) }),
   });
 
   api.route({

@@ -1,19 +1,46 @@
 /** Pages a customer opens from an email link, authenticated by the order's access token. */
 import { z } from 'zod';
 import { getOrderSummary } from '../../db/orders.js';
+import { getProductsBySku } from '../../db/products.js';
 import { getSettings } from '../../db/settings.js';
 import { escapeHtml } from '../../domain/email-templates.js';
 import { DomainError } from '../../domain/errors.js';
 import { formatMoney } from '../../domain/money.js';
+import { OrderState } from '../../domain/order.js';
 import type { AppDeps } from '../app.js';
 import { getOrder } from '../orders.js';
 import { sameSecret, type ApiBuilder } from '../http.js';
+import { RETURN_FORM_HEADERS, renderReturnForm } from '../pages/return-form.js';
 import { IdParam } from '../schemas.js';
 
 const TokenQuery = z.object({ token: z.string().max(200).optional() });
 
 export function pageRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
   const { db } = gateway;
+  api.route({
+    method: 'get',
+    path: '/returns/{id}',
+    access: 'public',
+    summary: "The customer's return form (the link in the order's emails)",
+    tags: ['Customer pages'],
+    params: IdParam,
+    query: TokenQuery,
+    responses: { 200: { description: 'The form', schema: z.string(), contentType: 'text/html' }, 404: { description: 'Unknown order or wrong token' } },
+    handler: async ({ params, query, res }) => {
+      const summary = await getOrderSummary(db, params.id);
+      // A wrong token and an unknown order look the same: nothing is revealed.
+      if (!summary || !sameSecret(query.token, summary.accessToken)) throw new DomainError('order_not_found', 'No such order.');
+      const [order, settings, products] = await Promise.all([
+        getOrder(gateway, params.id).catch(() => null),
+        getSettings(db),
+        getProductsBySku(db, summary.lines.map((l) => l.sku)),
+      ]);
+      res
+        .type('html')
+        .set(RETURN_FORM_HEADERS)
+        .send(renderReturnForm({ summary, order, products, settings, token: query.token ?? '' }));
+    },
+  });
   api.route({
     method: 'get',
     path: '/cart/{id}',
@@ -36,7 +63,7 @@ export function pageRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
       const rows = order.lines
         .map((l) => `<tr><td>${escapeHtml(l.name)}</td><td>${l.quantity}</td><td>${escapeHtml(formatMoney(l.subtotal, order.currency))}</td></tr>`)
         .join('');
-      const open = order.state === 'draft';
+      const open = order.state === OrderState.draft;
       res
         .type('html')
         .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
@@ -44,10 +71,11 @@ export function pageRoutes(api: ApiBuilder, { gateway }: AppDeps): void {
 <title>Your cart ${escapeHtml(order.number)} · ${escapeHtml(settings.shopName)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}td,th{padding:.4rem;border-bottom:1px solid #ddd;text-align:left}</style></head>
 <body><main><h1>Your cart ${escapeHtml(order.number)}</h1>
-<p>${open ? 'Your cart is waiting for you at ' + escapeHtml(settings.shopName) + '.' : `This order is ${escapeHtml(order.state === 'cancel' ? 'closed' : 'already placed')}.`}</p>
+<p>${open ? 'Your cart is waiting for you at ' + escapeHtml(settings.shopName) + '.' : `This order is ${escapeHtml(order.state === OrderState.cancel ? 'closed' : 'already placed')}.`}</p>
 <table><thead><tr><th scope="col">Product</th><th scope="col">Quantity</th><th scope="col">Subtotal</th></tr></thead><tbody>${rows}</tbody>
 <tfoot><tr><th scope="row" colspan="2">Total</th><td>${escapeHtml(formatMoney(order.total, order.currency))}</td></tr></tfoot></table>
 <p>Cart reference: <code>${escapeHtml(order.id)}</code></p></main></body></html>`);
     },
   });
+
 }

@@ -8,9 +8,9 @@ import { deliveryWorkflowId, relabelParcelUpdate, voidParcelUpdate } from '../..
 import type { AppDeps } from '../app.js';
 import { getDeliveryLive } from '../deliveries.js';
 import type { ApiBuilder } from '../http.js';
-import { orWhenClosed } from '../orders.js';
+import { sendOrExplainClosed } from '../temporal-gateway.js';
 import { DeliverySchema, ParcelParams } from '../schemas.js';
-import { deliveryView } from './deliveries.js';
+import { deliveryView } from '../views/deliveries.js';
 
 export function parcelRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   const { db } = gateway;
@@ -24,7 +24,7 @@ export function parcelRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
   };
 
   const change = (update: typeof voidParcelUpdate | typeof relabelParcelUpdate) => async ({ params }: { params: z.infer<typeof ParcelParams> }) => {
-    const delivery = await orWhenClosed<Delivery | DeliverySummary>(
+    const delivery = await sendOrExplainClosed<Delivery | DeliverySummary>(
       () => gateway.client.workflow.getHandle(deliveryWorkflowId(params.id)).executeUpdate(update, { args: [{ parcelId: params.parcelId }] }),
       'delivery_not_found',
       whenClosed(params.id),

@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { addSalesperson, createSalesTeam, listSalesTeams, updateSalesperson, updateSalesTeam } from '../../db/sales.js';
-import { getSettings, saveSettings } from '../../db/settings.js';
-import { reminderPolicyOf } from '../../domain/abandoned-cart.js';
+import { getSettings } from '../../db/settings.js';
 import { renderEmail, templateProblems } from '../../domain/email-templates.js';
 import { DomainError } from '../../domain/errors.js';
 import { formatMoney } from '../../domain/money.js';
-import type { SalesTeam } from '../../domain/sales.js';
-import { settingsProblems, type ShopSettings } from '../../domain/settings.js';
-import { applyReminderPolicyToOpenCarts, type OrderGateway } from '../orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
+import { changeSettings, settingsView } from '../services/settings.js';
 import {
   IdParam,
   SalespersonBody,
@@ -21,60 +18,6 @@ import {
   SettingsPatchBody,
   SettingsSchema,
 } from '../schemas.js';
-
-type SettingsPatch = z.infer<typeof SettingsPatchBody>;
-
-/** The settings as the API shows them: the sales team and salesperson by name too. */
-function settingsView(settings: ShopSettings, teams: SalesTeam[]): z.infer<typeof SettingsSchema> {
-  const team = teams.find((t) => t.id === settings.salesTeamId);
-  const person = team?.salespeople.find((p) => p.id === settings.salespersonId);
-  return { ...settings, salesTeam: team?.name ?? settings.salesTeamId, salesperson: person?.name ?? null };
-}
-
-/** Resolves a patch's team and salesperson (by id or by name) to records; changing the team clears a salesperson of the old one. */
-function resolveSales(current: ShopSettings, patch: SettingsPatch, teams: SalesTeam[]): Pick<ShopSettings, 'salesTeamId' | 'salespersonId'> {
-  let salesTeamId = current.salesTeamId;
-  let salespersonId = current.salespersonId;
-  if (patch.salesTeamId !== undefined || patch.salesTeam !== undefined) {
-    const team = teams.find((t) => (patch.salesTeamId !== undefined ? t.id === patch.salesTeamId : t.name === patch.salesTeam));
-    if (!team) {
-      const names = teams.map((t) => `"${t.name}"`).join(', ');
-      throw new DomainError('unknown_sales_team', `No sales team ${patch.salesTeamId ?? `"${patch.salesTeam}"`}. Teams: ${names}. Create one with POST /api/sales-teams.`);
-    }
-    if (team.id !== salesTeamId) salespersonId = null;
-    salesTeamId = team.id;
-  }
-  const wanted = patch.salespersonId !== undefined ? patch.salespersonId : patch.salesperson;
-  if (wanted === null) salespersonId = null;
-  else if (wanted !== undefined) {
-    const team = teams.find((t) => t.id === salesTeamId)!;
-    const person = team.salespeople.find((p) => (patch.salespersonId !== undefined ? p.id === wanted : p.name === wanted));
-    if (!person) throw new DomainError('unknown_salesperson', `"${wanted}" is not a salesperson of the team "${team.name}".`);
-    if (!person.active) throw new DomainError('unknown_salesperson', `${person.name} is inactive: activate them before assigning orders to them.`);
-    salespersonId = person.id;
-  }
-  return { salesTeamId, salespersonId };
-}
-
-/** Applies a settings patch; a new abandoned-cart policy reaches the open quotations at once. */
-async function changeSettings(gateway: OrderGateway, body: SettingsPatch) {
-  const { db } = gateway;
-  const [current, teams] = await Promise.all([getSettings(db), listSalesTeams(db)]);
-  const { abandonedCart, salesTeam: _team, salesperson: _person, salesTeamId: _teamId, salespersonId: _personId, ...rest } = body;
-  const next: ShopSettings = {
-    ...current,
-    ...stripUndefined(rest),
-    ...resolveSales(current, body, teams),
-    abandonedCart: { ...current.abandonedCart, ...stripUndefined(abandonedCart ?? {}) },
-  };
-  const problems = settingsProblems(next);
-  if (problems.length) throw new DomainError('invalid_settings', problems.join('; '), { problems });
-  const saved = await saveSettings(db, next);
-  const before = reminderPolicyOf(current.abandonedCart);
-  const after = reminderPolicyOf(saved.abandonedCart);
-  if (JSON.stringify(before) !== JSON.stringify(after)) await applyReminderPolicyToOpenCarts(gateway, after);
-  return settingsView(saved, teams);
-}
 
 const TemplatePreviewBody = z
   .object({ subject: z.string().trim().min(1).max(200).optional(), body: z.string().trim().min(1).max(10_000).optional() })
@@ -93,7 +36,7 @@ export function settingsRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     responses: { 200: { description: 'Settings', schema: SettingsSchema } },
     handler: async () => {
       const [settings, teams] = await Promise.all([getSettings(db), listSalesTeams(db)]);
-      return { body: settingsView(settings, teams) };
+      return { body: settingsView(settings, teams, config.payments.cardProvider) };
     },
   });
   api.route({
@@ -105,7 +48,7 @@ export function settingsRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     tags: ['Settings'],
     body: SettingsPatchBody,
     responses: { 200: { description: 'Settings after the change', schema: SettingsSchema }, 422: { description: 'Not allowed' } },
-    handler: async ({ body }) => ({ body: await changeSettings(gateway, body) }),
+    handler: async ({ body }) => ({ body: await changeSettings(gateway, body, config.payments.cardProvider) }),
   });
 
   api.route({
@@ -187,8 +130,4 @@ export function settingsRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     responses: { 200: { description: 'The salesperson', schema: SalespersonSchema }, 404: { description: 'Unknown salesperson' }, 409: { description: 'The name is taken in the team' } },
     handler: async ({ params, body }) => ({ body: await updateSalesperson(db, params.id, body) }),
   });
-}
-
-function stripUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }

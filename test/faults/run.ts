@@ -11,8 +11,9 @@
  * Scenarios: the worker killed with SIGKILL several times; two workers and
  * two APIs with one of each killed; the Temporal server restarted on its
  * SQLite file; a private PostgreSQL cluster stopped and started; the email
- * and refund providers failing and timing out; webhooks delivered twice, out
- * of order and concurrently. Loopback only, bounded.
+ * and refund providers failing and timing out; Stripe failing and timing out
+ * (payments opened and refunded through its SDK); webhooks delivered twice,
+ * out of order and concurrently. Loopback only, bounded.
  */
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
@@ -23,6 +24,8 @@ import { startProductionShape, type ProductionShape, type ProductionShapeOptions
 import { orderQuery, orderWorkflowId } from '../../workflows/order-contract.js';
 import { startProviderFake } from '../support/provider-fake.js';
 import { startResendFake } from '../support/resend-fake.js';
+import { startStripeFake } from '../support/stripe-fake.js';
+import Stripe from 'stripe';
 import { startPrivatePostgres } from './private-postgres.js';
 
 const { values: flags } = parseArgs({
@@ -105,6 +108,26 @@ async function webhook(shape: ProductionShape, id: string, type: string, referen
       // the API or the worker is down: the provider retries
     }
     if (Date.now() > deadline) throw new Error(`webhook ${id}: not acknowledged within 120 s`);
+    await sleep(Math.min(2000, 100 * 2 ** attempt));
+  }
+}
+
+/** A Stripe event, as Stripe delivers it: signed afresh on each attempt, retried until acknowledged. */
+async function stripeWebhook(shape: ProductionShape, secret: string, event: { id: string }) {
+  const payload = JSON.stringify(event);
+  const deadline = Date.now() + 120_000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await fetch(`${nextApi(shape)}/api/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload, secret }) },
+        body: payload,
+      });
+      if (response.ok) return;
+    } catch {
+      // the API or the worker is down: Stripe retries
+    }
+    if (Date.now() > deadline) throw new Error(`Stripe event ${event.id}: not acknowledged within 120 s`);
     await sleep(Math.min(2000, 100 * 2 ** attempt));
   }
 }
@@ -480,6 +503,81 @@ async function main(): Promise<void> {
   } finally {
     await resend.close();
     await provider.close();
+  }
+
+  const stripe = await startStripeFake();
+  const stripeWebhookSecret = 'whsec_faults0123456789';
+  try {
+    outcomes.push(
+      await scenario(
+        'Stripe answers 500, then times out (payments opened and refunded through its SDK)',
+        async (shape) => {
+          const orderIds: string[] = [];
+          let lastFaultAt = Date.now();
+          let outage: Promise<void> | undefined;
+          const startOutage = async () => {
+            stripe.setMode({ kind: 'error' });
+            await sleep(8000);
+            // Done, but answered after the SDK gave up (15 s): the retry must neither open nor refund twice.
+            stripe.setMode({ kind: 'slow', holdMs: 17_000 });
+            await sleep(8000);
+            stripe.setMode({ kind: 'ok' });
+            lastFaultAt = Date.now();
+          };
+          // The customer pays on Stripe (the fake's PaymentIntent succeeds) and Stripe sends its signed event.
+          const pay = async (reference: string, _amount: number, orderId: string) => {
+            const intent = [...stripe.intents.values()].find((i) => i.metadata.reference === reference);
+            if (!intent) throw new Error(`no PaymentIntent for ${reference}`);
+            const paid = stripe.setIntentStatus(intent.id, 'succeeded');
+            await stripeWebhook(shape, stripeWebhookSecret, { id: `evt_stripe_${orderId}`, object: 'event', type: 'payment_intent.succeeded', data: { object: paid } } as { id: string });
+          };
+          await pool(Array.from({ length: ORDERS }, (_, i) => i), CONCURRENCY, async (i) => {
+            const id = await customer(shape, i, pay);
+            await call(shape, 'POST', `/api/orders/${id}/refunds`, shape.tokens.operator, { reason: 'fault test' });
+            orderIds.push(id);
+            if (orderIds.length === 5) outage = startOutage();
+          });
+          await outage;
+          const sql = postgres(shape.databaseUrl, { max: 1, onnotice: () => {} });
+          const settled = await until(async () => {
+            const [refunds] = await sql`select count(*)::int as n from refunds where order_id = any(${orderIds}) and status <> 'pending'`;
+            return refunds!.n === orderIds.length;
+          });
+          const check = async () => {
+            const problems: string[] = settled ? [] : ['refunds still pending 180 s after the outage'];
+            // The scenario must have met both faults, or it proves nothing.
+            if (!stripe.counts.held || stripe.counts.faults === stripe.counts.held) problems.push(`faults not met: Stripe ${stripe.counts.faults} (${stripe.counts.held} held)`);
+            try {
+              const payments = await sql`select reference, provider_payment_id from payments where order_id = any(${orderIds})`;
+              for (const payment of payments) {
+                const intents = [...stripe.intents.values()].filter((i) => i.metadata.reference === payment.reference);
+                if (intents.length !== 1 || intents[0]!.id !== payment.provider_payment_id) {
+                  problems.push(`payment ${payment.reference}: ${intents.length} PaymentIntents, recorded ${payment.provider_payment_id}`);
+                }
+              }
+              const refunds = await sql`select id, amount, status, provider_refund_id from refunds where order_id = any(${orderIds})`;
+              if (refunds.length !== orderIds.length) problems.push(`${refunds.length} refunds recorded for ${orderIds.length} orders`);
+              for (const refund of refunds) {
+                const made = stripe.refunds.filter((r) => r.metadata.refund_id === refund.id);
+                if (refund.status !== 'succeeded' || made.length !== 1 || made[0]!.id !== refund.provider_refund_id || made[0]!.amount !== refund.amount) {
+                  problems.push(`refund ${refund.id}: ${refund.status}, Stripe made ${JSON.stringify(made)}`);
+                }
+              }
+            } finally {
+              await sql.end();
+            }
+            return problems;
+          };
+          return { orderIds, faults: stripe.counts.faults, lastFaultAt, check };
+        },
+        {
+          shape: { env: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripeWebhookSecret, STRIPE_API_BASE: stripe.url } },
+          expected: { paymentState: 'refunded', emailKinds: ['order_confirmation', 'delivery_done', 'refund'] },
+        },
+      ),
+    );
+  } finally {
+    await stripe.close();
   }
 
   const ran = outcomes.filter((o): o is Outcome => o !== null);

@@ -7,18 +7,19 @@ import { loadConfig, type Config } from '../../config.js';
 import type { Database } from '../../db/index.js';
 import { createLogger } from '../../logger.js';
 import { createTestDatabase } from './database.js';
-import { PUBLIC_URL, startTemporal, type TemporalHarness } from './temporal.js';
+import { PUBLIC_URL, startTemporal, type TemporalHarness, type WorkerOptions } from './temporal.js';
+import { startTimeSkipping, type TimeSkippingHarness } from './time-skipping.js';
 
 export const STOREFRONT = 'test-storefront-token-0123456789';
 export const OPERATOR = 'test-operator-token-0123456789';
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789';
 export const PROVIDER_KEY = 'test-provider-key-0123456789';
 
-export interface ApiHarness {
+export interface ApiHarness<T extends TemporalHarness = TemporalHarness> {
   baseUrl: string;
   config: Config;
   database: Database;
-  temporal: TemporalHarness;
+  temporal: T;
   call(method: string, path: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   storefront(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   operator(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -26,17 +27,32 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-/** The real app over HTTP, with a real worker and database behind it. */
-export async function startApi(options: Parameters<typeof startTemporal>[1] = {}): Promise<ApiHarness> {
+export interface ApiOptions extends WorkerOptions {
+  /** Configuration variables on top of the test defaults (e.g. RATE_LIMIT_STOREFRONT_WRITES). */
+  env?: Record<string, string>;
+}
+
+/** The real app over HTTP, with a real worker and database behind it, on the shared dev server. */
+export function startApi(options: ApiOptions = {}): Promise<ApiHarness> {
+  return startApiOn((db, workerOptions) => startTemporal(db, workerOptions), options);
+}
+
+/** The same, on a time-skipping test server of this file's own: `api.temporal.skip('10h')` moves the workflows' clock. */
+export function startTimeSkippingApi(options: ApiOptions = {}): Promise<ApiHarness<TimeSkippingHarness>> {
+  return startApiOn(startTimeSkipping, options);
+}
+
+async function startApiOn<T extends TemporalHarness>(start: (db: Database['db'], options: WorkerOptions) => Promise<T>, options: ApiOptions): Promise<ApiHarness<T>> {
+  const { env, ...workerOptions } = options;
   // The server listens first, so the card provider can point at this API's own demo provider.
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const database = await createTestDatabase();
-  const temporal = await startTemporal(database.db, {
+  const temporal = await start(database.db, {
     paymentProviders: paymentProvidersOf({ url: `${baseUrl}/demo-provider`, apiKey: PROVIDER_KEY }),
-    ...options,
+    ...workerOptions,
   });
   const config = loadConfig({
     ...process.env,
@@ -48,6 +64,7 @@ export async function startApi(options: Parameters<typeof startTemporal>[1] = {}
     TEMPORAL_TASK_QUEUE: temporal.taskQueue,
     PUBLIC_URL,
     ...(inject('temporalUiUrl') ? { TEMPORAL_UI_URL: inject('temporalUiUrl') } : {}),
+    ...env,
   });
   const app = createApp({
     gateway: { client: temporal.client, taskQueue: temporal.taskQueue, db: database.db },
@@ -57,7 +74,7 @@ export async function startApi(options: Parameters<typeof startTemporal>[1] = {}
   });
   server.on('request', app);
 
-  const call: ApiHarness['call'] = async (method, path, options = {}) => {
+  const call: ApiHarness<T>['call'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined;

@@ -13,7 +13,7 @@ export interface FakeRequest {
   req: IncomingMessage;
   raw: string;
   /** Answers now, or once the hold of a `slow` outage is over. */
-  reply(status: number, payload: unknown): void;
+  reply(status: number, payload: unknown, headers?: Record<string, string>): void;
   /** True when an `error` outage is on: the handler answers its 500 (counted as a fault). */
   failing(): boolean;
   /** Marks the request as the fake's real work: a `slow` outage holds its answer (counted). */
@@ -39,10 +39,10 @@ export async function startLoopbackFake(handle: (request: FakeRequest) => void):
       handle({
         req,
         raw,
-        reply(status, payload) {
+        reply(status, payload, headers = {}) {
           const send = () => {
             if (res.destroyed) return;
-            res.writeHead(status, { 'content-type': 'application/json' });
+            res.writeHead(status, { 'content-type': 'application/json', ...headers });
             res.end(JSON.stringify(payload));
           };
           if (holdMs) setTimeout(send, holdMs).unref();

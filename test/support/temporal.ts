@@ -19,19 +19,34 @@ export interface TemporalHarness {
   close(): Promise<void>;
 }
 
+export interface WorkerOptions {
+  paymentProviders?: PaymentProviders;
+  emailTransport?: EmailTransport;
+  /** The carrier the worker buys labels from (default: the demo carrier). */
+  carrier?: (db: Db) => Carrier;
+}
+
 /** A real worker on a task queue of this test file's own, against the shared dev server. */
 export const PUBLIC_URL = 'http://shop.test';
 
-export async function startTemporal(
-  db: Db,
-  options: { paymentProviders?: PaymentProviders; emailTransport?: EmailTransport; carrier?: (db: Db) => Carrier } = {},
-): Promise<TemporalHarness> {
+export async function startTemporal(db: Db, options: WorkerOptions = {}): Promise<TemporalHarness> {
   const address = inject('temporalAddress');
-  const namespace = 'default';
-  const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  const client = new Client({ connection, namespace: 'default' });
+  return runOrderWorker({ db, client, nativeConnection, namespace: 'default', options }, async () => {
+    await connection.close();
+    await nativeConnection.close();
+  });
+}
+
+/** The project's own worker (real activities over `db`) on a fresh task queue of the given server. */
+export async function runOrderWorker(
+  target: { db: Db; client: Client; nativeConnection: NativeConnection; namespace: string; options: WorkerOptions },
+  closeConnections: () => Promise<void>,
+): Promise<TemporalHarness> {
+  const { db, client, nativeConnection, namespace, options } = target;
+  const taskQueue = `test-${randomUUID()}`;
   const make = () =>
     createOrderWorker({
       connection: nativeConnection,
@@ -62,8 +77,7 @@ export async function startTemporal(
     },
     async close() {
       await harness.stopWorker();
-      await connection.close();
-      await nativeConnection.close();
+      await closeConnections();
     },
   };
   return harness;

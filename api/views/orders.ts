@@ -1,6 +1,6 @@
 /** How orders leave the API: the contract's `Order`, never the access token except in the operator's detail. */
-import type { OrderSummary } from '../db/orders.js';
-import type { Order } from '../domain/order.js';
+import type { OrderSummary } from '../../db/orders.js';
+import type { Order } from '../../domain/order.js';
 
 export function orderView(order: Order) {
   return {

@@ -1,0 +1,166 @@
+// @ts-check
+// One order: what it is, what can be done with it now, and its whole story
+// (lines, payments, deliveries, returns, refunds, emails, timeline).
+/** @import { OrderDetail } from '../../api-types.js' */
+/** @import { Child } from '../../dom-types.js' */
+import { cancelOrder, confirmOrder, getOrder, refundOrder } from '../api.js';
+import { action, field, h, input, section, table } from '../dom.js';
+import { badge, customerOf, label, minorUnits, money, when } from '../format.js';
+import { deliveryBlock } from './deliveries.js';
+import { returnsTable } from './returns.js';
+
+/** What the operator may do with the order in its state. @param {OrderDetail} o @returns {Child[]} */
+function actionsOf(o) {
+  const actions = [];
+  const payPage = o.payments.find((p) => p.paymentUrl);
+  if (o.state === 'sent' && o.paymentMethod === 'card') {
+    actions.push(
+      h(
+        'p',
+        {},
+        'Waiting for the card payment: the provider confirms it. ',
+        payPage?.paymentUrl ? h('a', { href: new URL(payPage.paymentUrl).pathname, target: '_blank', rel: 'noreferrer' }, "Open the demo provider's payment page ↗") : null,
+      ),
+    );
+  } else if (o.state === 'sent') {
+    actions.push(
+      action({
+        name: 'Confirm the payment',
+        button: `Confirm: ${label(o.paymentMethod).toLowerCase()} received`,
+        send: () => confirmOrder(o.id, { paymentReceived: true }),
+        done: (r) => `${r.number} is a sales order: stock reserved, delivery created.`,
+      }),
+    );
+  }
+  if (o.state !== 'cancel' && o.deliveryState !== 'done') {
+    actions.push(
+      action({
+        name: 'Cancel the order',
+        button: 'Cancel the order',
+        className: 'danger',
+        fields: [field('cancel-reason', 'Reason (optional)', input('cancel-reason', { name: 'reason', maxlength: 500 }))],
+        send: (values) => cancelOrder(o.id, { reason: values.reason || undefined }),
+        confirmText: `Cancel ${o.number}? Reserved stock is released and open deliveries are cancelled.`,
+        done: (r) => `${r.number} is cancelled.`,
+      }),
+    );
+  }
+  if (o.paymentState === 'paid' || o.paymentState === 'partially_refunded') {
+    actions.push(
+      action({
+        name: 'Refund',
+        button: 'Refund',
+        fields: [
+          field('refund-amount', `Amount in ${o.currency} (empty: everything left)`, input('refund-amount', { name: 'amount', inputmode: 'decimal', pattern: '\\d+([.,]\\d{1,2})?', size: 10 })),
+          field('refund-reason', 'Reason (optional)', input('refund-reason', { name: 'reason', maxlength: 500 })),
+        ],
+        send: (values) => refundOrder(o.id, { amount: minorUnits(values.amount), reason: values.reason || undefined }),
+        done: (r) => `Refund of ${money(r.amount, r.currency)} started.`,
+      }),
+    );
+  }
+  return actions;
+}
+
+/** @param {string} id @returns {Promise<Child>} */
+export async function orderPage(id) {
+  const o = await getOrder(id);
+  document.title = `${o.number} · Console`;
+  const paid = o.payments.filter((p) => p.status === 'succeeded' || p.status === 'paid').reduce((sum, p) => sum + p.amount, 0);
+  const refunded = o.refunds.filter((r) => r.status !== 'failed').reduce((sum, r) => sum + r.amount, 0);
+  const actions = actionsOf(o);
+  return [
+    h('p', { class: 'crumbs' }, h('a', { href: o.state === 'sent' ? '/console/unpaid' : o.state === 'draft' ? '/console/abandoned-carts' : '/console/orders' }, '← Back to the list')),
+    h('h1', {}, `${o.number} `, badge(o.state)),
+    h(
+      'dl',
+      { class: 'facts' },
+      h('dt', {}, 'Customer'),
+      h('dd', {}, customerOf(o), o.contact?.name ? ` (${o.contact.name})` : ''),
+      h('dt', {}, 'Total'),
+      h('dd', {}, money(o.total, o.currency)),
+      h('dt', {}, 'Payment'),
+      h('dd', {}, badge(o.paymentState), o.paymentMethod ? ` ${label(o.paymentMethod)}` : '', paid ? ` · ${money(paid, o.currency)} paid` : '', refunded ? ` · ${money(refunded, o.currency)} refunded` : ''),
+      h('dt', {}, 'Delivery'),
+      h('dd', {}, badge(o.deliveryState)),
+      h('dt', {}, 'Sales team'),
+      h('dd', {}, o.salesTeam, o.salesperson ? ` · ${o.salesperson}` : ''),
+      h('dt', {}, 'Created'),
+      h('dd', {}, when(o.createdAt)),
+      h('dt', {}, 'Workflow'),
+      h('dd', {}, h('a', { href: o.temporalUrl, target: '_blank', rel: 'noreferrer', class: 'temporal' }, `${o.workflowId} in the Temporal UI ↗`)),
+      h('dt', {}, 'Return link'),
+      h('dd', {}, h('input', { readonly: true, value: o.returnUrl, 'aria-label': "The customer's return link", class: 'copy', size: 40 })),
+    ),
+    section('actions', 'Actions', actions.length ? actions : h('p', { class: 'empty' }, 'Nothing to do on this order now.')),
+    section(
+      'lines',
+      'Lines',
+      table(
+        'Lines',
+        [
+          ['Product', (l) => `${l.name} (${l.sku})`],
+          ['Quantity', (l) => String(l.quantity)],
+          ['Unit price', (l) => money(l.unitPrice, o.currency)],
+          ['Subtotal', (l) => money(l.subtotal, o.currency)],
+        ],
+        o.lines,
+        'No lines.',
+      ),
+    ),
+    section(
+      'payments',
+      'Payments',
+      table(
+        'Payments',
+        [
+          ['Reference', (p) => p.reference],
+          ['Method', (p) => label(p.method)],
+          ['Amount', (p) => money(p.amount, p.currency)],
+          ['Status', (p) => label(p.status)],
+          ['Provider events', (p) => p.events.map((e) => e.type).join(', ') || '—'],
+        ],
+        o.payments,
+        'No payment yet.',
+      ),
+    ),
+    section('deliveries', 'Deliveries', o.deliveries.length ? o.deliveries.map((d) => deliveryBlock(d)) : h('p', { class: 'empty' }, 'No delivery.')),
+    section('returns', 'Returns', returnsTable(o.returns, false)),
+    section(
+      'refunds',
+      'Refunds',
+      table(
+        'Refunds',
+        [
+          ['Amount', (r) => money(r.amount, r.currency)],
+          ['Status', (r) => [badge(r.status), r.failureReason ? ` ${r.failureReason}` : '']],
+          ['Reason', (r) => r.reason ?? ''],
+          ['Provider id', (r) => r.providerRefundId ?? '—'],
+        ],
+        o.refunds,
+        'No refund.',
+      ),
+    ),
+    section(
+      'emails',
+      'Emails',
+      table(
+        'Emails',
+        [
+          ['Kind', (e) => e.kind],
+          ['To', (e) => e.to],
+          ['Subject', (e) => e.subject],
+          ['Status', (e) => [label(e.status), e.error ? ` (${e.error})` : '']],
+          ['Date', (e) => when(e.sentAt ?? e.createdAt)],
+        ],
+        o.emails,
+        'No email.',
+      ),
+    ),
+    section(
+      'timeline',
+      'Timeline',
+      h('ol', { class: 'timeline' }, o.timeline.map((t) => h('li', {}, h('time', { datetime: t.at }, when(t.at)), ' ', t.message))),
+    ),
+  ];
+}

@@ -1,0 +1,239 @@
+/**
+ * Races the order workflow must win, forced rather than hoped for: a worker
+ * whose activities the test can hold (the projection, the payment provider,
+ * the delivery's stock release).
+ * - Continue-as-new may not lose a message: an update that arrives while the
+ *   ending run writes its last projection is finished (and projected) before
+ *   the run continues (the dev server suggests continuing after 150 events).
+ * - A cancellation waits for the delivery to release the goods, but not for
+ *   ever: without an answer it is refused with delivery_not_answering.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { outboxTransport } from '../activities/email.js';
+import { createActivities } from '../activities/index.js';
+import { paymentProvidersOf } from '../activities/payment-providers.js';
+import { demoCarrier } from '../activities/shipping.js';
+import * as orders from '../api/orders.js';
+import type { TemporalGateway } from '../api/temporal-gateway.js';
+import type { Database } from '../db/index.js';
+import { DomainError } from '../domain/errors.js';
+import { getOrderSummary, getTimeline } from '../db/orders.js';
+import { orderWorkflowId } from '../workflows/order-contract.js';
+import { createTestDatabase } from './support/database.js';
+import { eventually } from './support/eventually.js';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** Activity calls the test holds, from arm() until open(); `reached` resolves when the first one arrives. */
+class Gate {
+  private armed = false;
+  private reachedResolve: () => void = () => {};
+  private openResolve: () => void = () => {};
+  reached = new Promise<void>((r) => (this.reachedResolve = r));
+  private opened = new Promise<void>((r) => (this.openResolve = r));
+
+  arm(): void {
+    this.armed = true;
+  }
+  /** Called by the activity: every call waits here while the gate is armed and not yet open (retries too). */
+  async pass(): Promise<void> {
+    if (!this.armed) return;
+    this.reachedResolve();
+    await this.opened;
+  }
+  open(): void {
+    this.openResolve();
+  }
+}
+
+let database: Database;
+let worker: Worker;
+let running: Promise<void>;
+let client: Client;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+let gateway: TemporalGateway;
+const projection = new Gate();
+const payment = new Gate();
+const stockRelease = new Gate();
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const address = inject('temporalAddress');
+  nativeConnection = await NativeConnection.connect({ address });
+  connection = await Connection.connect({ address });
+  client = new Client({ connection });
+  const taskQueue = `test-can-${randomUUID()}`;
+  const real = createActivities({
+    db: database.db,
+    paymentProviders: paymentProvidersOf({ url: 'http://127.0.0.1:9/no-provider-in-this-test', apiKey: 'unused-key' }),
+    email: { transport: outboxTransport, from: 'Test Shop <shop@example.com>', publicUrl: 'http://shop.test' },
+    carrier: demoCarrier,
+  });
+  worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: {
+      ...real,
+      async projectOrder(...args: Parameters<typeof real.projectOrder>) {
+        await projection.pass();
+        return real.projectOrder(...args);
+      },
+      async createPayment(...args: Parameters<typeof real.createPayment>) {
+        await payment.pass();
+        return real.createPayment(...args);
+      },
+      async releaseStock(...args: Parameters<typeof real.releaseStock>) {
+        await stockRelease.pass();
+        return real.releaseStock(...args);
+      },
+    },
+  });
+  running = worker.run();
+  gateway = { client, taskQueue, db: database.db };
+});
+
+afterAll(async () => {
+  projection.open();
+  payment.open();
+  stockRelease.open();
+  worker?.shutdown();
+  await running;
+  await connection?.close();
+  await nativeConnection?.close();
+  await database?.close();
+});
+
+const scheduled = (e: HistoryEvent, name: string) => e.activityTaskScheduledEventAttributes?.activityType?.name === name;
+const completedActivity = (events: HistoryEvent[], name: string) => {
+  const ids = new Set(events.filter((e) => scheduled(e, name)).map((e) => String(e.eventId)));
+  return events.filter((e) => ids.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? ''))).length;
+};
+const updateAccepted = (e: HistoryEvent, name: string) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === name;
+
+describe('continue-as-new', () => {
+  it('a checkout sent during the last projection of a run is finished, projected and carried into the next run', async () => {
+    const cart = await orders.openCart(gateway, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
+    await orders.setContact(gateway, cart.id, { email: 'race@example.com', name: 'Race' });
+    const handle = client.workflow.getHandle(orderWorkflowId(cart.id));
+    const firstRunId = (await handle.describe()).runId!;
+    const firstRun = () => client.workflow.getHandle(orderWorkflowId(cart.id), firstRunId).fetchHistory().then((h) => h.events ?? []);
+    // The quotation's first projection is done; a draft's edits are not projected one by one,
+    // so the next projection is the one the run writes before it continues as new.
+    await eventually(async () => expect(completedActivity(await firstRun(), 'projectOrder')).toBe(1));
+    projection.arm();
+
+    let edits = 0;
+    let reached = false;
+    void projection.reached.then(() => (reached = true));
+    while (!reached) {
+      await orders.addLine(gateway, cart.id, { sku: 'MUG-BLUE', quantity: 1 });
+      edits += 1;
+      expect(edits).toBeLessThan(100); // the dev server suggests continuing after 150 events
+      await new Promise((r) => setImmediate(r));
+    }
+    await projection.reached;
+
+    // The last projection is held: a checkout arrives now, and its provider call is held too.
+    payment.arm();
+    const checkout = orders.checkout(gateway, cart.id, 'wire_transfer');
+    await payment.reached;
+    projection.open();
+    // The projection has completed while the checkout is still at the provider.
+    await eventually(async () => expect(completedActivity(await firstRun(), 'projectOrder')).toBeGreaterThanOrEqual(2));
+    payment.open();
+
+    const { order: sent } = await checkout;
+    expect(sent).toMatchObject({ state: 'sent', paymentState: 'pending' });
+
+    // The first run ended by continuing as new, after the checkout was accepted (during the projection) and completed.
+    await eventually(async () => expect((await firstRun()).at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy());
+    const events = await firstRun();
+    const projections = events.flatMap((e, i) => (scheduled(e, 'projectOrder') ? [i] : []));
+    const heldCompleted = events.findIndex((e) => String(e.activityTaskCompletedEventAttributes?.scheduledEventId ?? '') === String(events[projections[1]!]!.eventId));
+    const accepted = events.findIndex((e) => updateAccepted(e, 'checkout'));
+    const completed = events.findIndex((e) => String(e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId ?? '') === String(events[accepted]?.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId ?? '-'));
+    expect(accepted).toBeGreaterThan(projections[1]!);
+    expect(accepted).toBeLessThan(heldCompleted);
+    expect(completed).toBeGreaterThan(heldCompleted);
+    // The run continued only after the checkout completed, carrying what it changed for the next run to project.
+    const continued = events.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!;
+    expect(events.length - 1).toBeGreaterThan(completed);
+    const carried = JSON.parse(Buffer.from(continued.input!.payloads![0]!.data!).toString()).carried;
+    expect(carried.order).toMatchObject({ state: 'sent', version: sent.version });
+    expect(carried.pending.map((e: { type: string }) => e.type)).toContain('quotation_sent');
+    await eventually(async () => {
+      const nextRun = (await client.workflow.getHandle(orderWorkflowId(cart.id), continued.newExecutionRunId!).fetchHistory()).events ?? [];
+      expect(nextRun.find((e) => e.activityTaskScheduledEventAttributes)?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('projectOrder');
+    });
+
+    // The new run has the checkout; the lists and the timeline have it once.
+    expect((await handle.describe()).runId).not.toBe(firstRunId);
+    const now = await orders.getOrder(gateway, cart.id);
+    expect(now).toMatchObject({ state: 'sent', version: sent.version, lines: [{ sku: 'MUG-BLUE', quantity: 1 + edits }] });
+    expect(now.payments.map((p) => p.method)).toEqual(['wire_transfer']);
+    await eventually(async () => expect(await getOrderSummary(database.db, cart.id)).toMatchObject({ state: 'sent', version: sent.version }));
+    const timeline = await getTimeline(database.db, cart.id);
+    expect(timeline.filter((e) => e.type === 'line_added')).toHaveLength(edits);
+    expect(timeline.filter((e) => e.type === 'quotation_sent')).toHaveLength(1);
+    expect(timeline.map((e) => e.seq)).toEqual(timeline.map((_, i) => i + 1));
+  }, 60_000);
+
+  it('a cancellation whose delivery does not answer is refused after a bounded wait, and goes through once it answers', async () => {
+    const cart = await orders.openCart(gateway, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }], customer: { email: 'slow@example.com', loggedIn: true } });
+    await orders.checkout(gateway, cart.id, 'wire_transfer');
+    await orders.confirm(gateway, cart.id, { by: 'operator', paymentReceived: true });
+    await eventually(async () => expect((await orders.getOrder(gateway, cart.id)).deliveryState).toBe('ready'), 15_000);
+
+    stockRelease.arm();
+    const started = Date.now();
+    const refused = await orders.cancel(gateway, cart.id, { reason: 'changed my mind', by: 'operator' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(DomainError);
+    expect((refused as DomainError).code).toBe('delivery_not_answering');
+    expect((refused as DomainError).status).toBe(409);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(30_000);
+    // The delivery was asked (it is held in its stock release); the order is unchanged.
+    await stockRelease.reached;
+    expect(await orders.getOrder(gateway, cart.id)).toMatchObject({ state: 'sale', deliveryState: 'ready' });
+    const events = (await client.workflow.getHandle(orderWorkflowId(cart.id)).fetchHistory()).events ?? [];
+    expect(events.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toBe(true);
+    expect(events.filter((e) => e.timerFiredEventAttributes)).toHaveLength(1);
+
+    stockRelease.open();
+    await eventually(async () => expect((await orders.getOrder(gateway, cart.id)).deliveryState).toBe('cancel'), 15_000);
+    const cancelled = await orders.cancel(gateway, cart.id, { reason: 'changed my mind', by: 'operator' });
+    expect(cancelled).toMatchObject({ state: 'cancel', deliveryState: 'cancel' });
+  }, 90_000);
+
+  it('a cart edited without a pause still continues as new at once, without a projection per edit', async () => {
+    const cart = await orders.openCart(gateway, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }] });
+    const handle = client.workflow.getHandle(orderWorkflowId(cart.id));
+    const firstRunId = (await handle.describe()).runId!;
+    let edits = 0;
+    while ((await handle.describe()).runId === firstRunId) {
+      await orders.addLine(gateway, cart.id, { sku: 'GIFT-WRAP', quantity: 1 });
+      edits += 1;
+      expect(edits).toBeLessThan(100);
+    }
+    const events = (await client.workflow.getHandle(orderWorkflowId(cart.id), firstRunId).fetchHistory()).events ?? [];
+    const suggested = events.findIndex((e) => e.workflowTaskStartedEventAttributes?.suggestContinueAsNew);
+    // Created, then the one before continuing: edits that kept arriving were carried, not projected one by one.
+    expect(events.filter((e) => scheduled(e, 'projectOrder'))).toHaveLength(2);
+    expect(events.length - suggested).toBeLessThan(30);
+    // Every edit is in the timeline once the quotation is sent (a draft's edits are written at its milestones).
+    await orders.setContact(gateway, cart.id, { email: 'busy@example.com' });
+    const { order: sent } = await orders.checkout(gateway, cart.id, 'wire_transfer');
+    await eventually(async () => expect((await getOrderSummary(database.db, cart.id))?.version).toBe(sent.version));
+    const timeline = await getTimeline(database.db, cart.id);
+    expect(timeline.filter((e) => e.type === 'line_added')).toHaveLength(edits);
+    expect(timeline.map((e) => e.seq)).toEqual(timeline.map((_, i) => i + 1));
+  }, 60_000);
+});
