@@ -160,6 +160,10 @@ export const OrderSchema = z
     remindersSent: z.number().int().optional(),
     lastReminderAt: z.string().nullable().optional(),
     confirmedAt: z.string().nullable().optional(),
+    shipping: z
+      .object({ methodId: z.string(), name: z.string(), kind: z.enum(['carrier', 'pickup']), amount: z.number().int() })
+      .optional()
+      .openapi({ description: 'The shipping method chosen on the cart and its fee (included in total).' }),
   })
   .openapi('Order');
 
@@ -474,6 +478,8 @@ export const ShippingMethodSchema = z
     enabled: z.boolean(),
   })
   .openapi('ShippingMethod');
+
+export const ShippingMethodChoiceBody = z.object({ id: z.string().min(1).max(100) }).strict().openapi('ShippingMethodChoice');
 
 export const NewShippingMethodBody = z
   .object({

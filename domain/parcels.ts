@@ -163,7 +163,7 @@ export function shippedParcels(parcels: Parcel[]): Parcel[] {
  * every parcel that left, one per line; a delivery from before parcels has its
  * single tracking number and no link.
  */
-export function trackingEmailValues(parcels: Array<Pick<Parcel, 'trackingNumber' | 'trackingUrl' | 'state'>> | undefined, trackingNumber: string | undefined): { tracking_number: string; tracking_link: string } {
+export function trackingEmailValues(parcels: Array<{ trackingNumber: string; trackingUrl?: string | null | undefined; state: string }> | undefined, trackingNumber: string | undefined): { tracking_number: string; tracking_link: string } {
   const sent = (parcels ?? []).filter((p) => p.state !== ParcelState.voided);
   if (sent.length === 0) return { tracking_number: trackingNumber ?? '', tracking_link: '' };
   return {

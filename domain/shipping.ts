@@ -32,6 +32,18 @@ export interface OrderShipping {
   amount: number;
 }
 
+/** The choice as the order keeps it: with the method's rate, so the fee follows the goods when the cart changes. */
+export interface ChosenShipping extends OrderShipping {
+  price: number;
+  freeAbove: number | null;
+  currency: string;
+}
+
+/** The cart's choice of an offered method (its fee is computed on the order, from its goods). */
+export function chosenShipping(method: ShippingMethod): ChosenShipping {
+  return { methodId: method.id, name: method.name, kind: method.kind, amount: method.price, price: method.price, freeAbove: method.freeAbove, currency: method.currency };
+}
+
 export type ShippingMethodFields = Pick<ShippingMethod, 'name' | 'kind' | 'price' | 'currency' | 'freeAbove' | 'carrierService' | 'enabled'>;
 
 /** A method as created or patched must make sense as a whole (the patch is checked merged with what is there). */
@@ -62,24 +74,6 @@ export function checkChosenMethod(method: ShippingMethod | null, id: string): Sh
   if (!method) throw new DomainError('shipping_method_not_found', `No shipping method ${id}.`);
   if (!method.enabled) throw new DomainError('shipping_method_disabled', `The shipping method "${method.name}" is no longer offered.`);
   return method;
-}
-
-export function orderShipping(method: ShippingMethod, goodsTotal: number, currency: string): OrderShipping {
-  return { methodId: method.id, name: method.name, kind: method.kind, amount: shippingFee(method, goodsTotal, currency) };
-}
-
-/**
- * At checkout: a shop that offers shipping methods needs one chosen (and still
- * offered); a shop without any ships as before, with no fee.
- */
-export function checkShippingAtCheckout(shopMethods: ShippingMethod[], chosen: OrderShipping | null): void {
-  const offered = shopMethods.filter((m) => m.enabled);
-  if (offered.length === 0) return;
-  if (!chosen) {
-    throw new DomainError('shipping_method_required', `Choose a shipping method first: ${offered.map((m) => `"${m.name}" (${m.id})`).join(', ')}.`);
-  }
-  const method = shopMethods.find((m) => m.id === chosen.methodId) ?? null;
-  checkChosenMethod(method, chosen.methodId);
 }
 
 /** Pickup has no carrier label: the customer collects the goods at the shop. */

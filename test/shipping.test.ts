@@ -1,15 +1,19 @@
 /** Shipping methods: the fee rules (pure) and the routes on a real server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProductSnapshot } from '../domain/catalog.js';
 import { DomainError } from '../domain/errors.js';
 import {
-  checkChosenMethod,
-  checkShippingAtCheckout,
-  checkShippingMethod,
-  needsCarrierLabel,
-  orderShipping,
-  shippingFee,
-  type ShippingMethod,
-} from '../domain/shipping.js';
+  applyAddLine,
+  applySetShippingMethod,
+  checkCheckout,
+  checkSetShippingMethod,
+  hasGoodsToDeliver,
+  newQuotation,
+  pickupReady,
+  planCheckout,
+  type Order,
+} from '../domain/order.js';
+import { checkChosenMethod, checkShippingMethod, chosenShipping, needsCarrierLabel, shippingFee, type ShippingMethod } from '../domain/shipping.js';
 import { startApi, STOREFRONT, type ApiHarness } from './support/api.js';
 
 const T = '2026-11-29T06:00:00.000Z';
@@ -51,7 +55,7 @@ describe('shipping fees', () => {
   });
 
   it('pickup costs its price (usually nothing) and needs no label', () => {
-    expect(orderShipping(pickup, 2500, 'EUR')).toEqual({ methodId: 'ship_pickup', name: 'In-store pickup', kind: 'pickup', amount: 0 });
+    expect(shippingFee(pickup, 2500, 'EUR')).toBe(0);
     expect(needsCarrierLabel({ kind: 'pickup' })).toBe(false);
     expect(needsCarrierLabel({ kind: 'carrier' })).toBe(true);
     expect(needsCarrierLabel(null)).toBe(true);
@@ -69,15 +73,18 @@ describe('choosing a method', () => {
     expect(refusal(() => checkChosenMethod(null, 'ship_x'))).toMatchObject({ code: 'shipping_method_not_found', status: 404 });
   });
 
-  it('a shop with methods requires one at checkout; a shop without needs none', () => {
-    expect(() => checkShippingAtCheckout([], null)).not.toThrow();
-    expect(() => checkShippingAtCheckout([{ ...colissimo, enabled: false }], null)).not.toThrow();
-    const e = refusal(() => checkShippingAtCheckout([colissimo, pickup], null));
-    expect(e).toMatchObject({ code: 'shipping_method_required', status: 422 });
-    expect(e.message).toContain('"Colissimo" (ship_colissimo)');
-    expect(() => checkShippingAtCheckout([colissimo, pickup], orderShipping(pickup, 0, 'EUR'))).not.toThrow();
+  it('a shop with methods requires one at checkout; a shop without needs none; services only need none', () => {
+    const order = cart();
+    expect(checkCheckout(order, { paymentMethod: 'card' })).toBeNull();
+    expect(checkCheckout(order, { paymentMethod: 'card', offeredShippingMethods: [] })).toBeNull();
+    expect(checkCheckout(order, { paymentMethod: 'card', offeredShippingMethods: [colissimo.id, pickup.id] })).toMatchObject({ code: 'shipping_method_required', status: 422 });
+    applySetShippingMethod(order, chosenShipping(pickup), T);
+    expect(checkCheckout(order, { paymentMethod: 'card', offeredShippingMethods: [colissimo.id, pickup.id] })).toBeNull();
     // Switched off after the cart chose it: refused at checkout.
-    expect(refusal(() => checkShippingAtCheckout([{ ...colissimo, enabled: false }, pickup], orderShipping(colissimo, 0, 'EUR'))).code).toBe('shipping_method_disabled');
+    expect(checkCheckout(order, { paymentMethod: 'card', offeredShippingMethods: [colissimo.id] })).toMatchObject({ code: 'shipping_method_disabled' });
+    const services = cart([{ product: { ...mug, sku: 'WRAP', type: 'service' }, quantity: 1 }]);
+    expect(hasGoodsToDeliver(services)).toBe(false);
+    expect(checkCheckout(services, { paymentMethod: 'card', offeredShippingMethods: [colissimo.id] })).toBeNull();
   });
 
   it('a method must make sense as a whole', () => {
@@ -85,6 +92,46 @@ describe('choosing a method', () => {
     expect(refusal(() => checkShippingMethod({ ...pickup, carrierService: 'Priority' })).code).toBe('shipping_method_invalid');
     expect(refusal(() => checkShippingMethod({ ...colissimo, price: 0 })).message).toContain('free above');
     expect(refusal(() => checkShippingMethod({ ...colissimo, price: -1 })).code).toBe('shipping_method_invalid');
+  });
+});
+
+const mug: ProductSnapshot = { sku: 'MUG', name: 'Mug', unitPrice: 2000, currency: 'EUR', type: 'storable' };
+
+function cart(lines = [{ product: mug, quantity: 1 }]): Order {
+  const { order } = newQuotation({ id: 'ord_1', number: 'S00001', accessToken: 'tok', currency: 'EUR', customer: { loggedIn: false }, salesTeam: 'Website', salesperson: null, lines }, T);
+  order.contact = { email: 'a@example.com' };
+  return order;
+}
+
+describe('the fee on the order', () => {
+  it('is in the total and the payment, and follows the goods across "free above"', () => {
+    const order = cart();
+    expect(order.total).toBe(2000);
+    applySetShippingMethod(order, chosenShipping(colissimo), T);
+    expect(order.shipping).toMatchObject({ methodId: colissimo.id, kind: 'carrier', amount: 690 });
+    expect(order.total).toBe(2690);
+    applyAddLine(order, { product: mug, quantity: 2 }, T); // 6000 of goods: free from 6000 on
+    expect(order.shipping!.amount).toBe(0);
+    expect(order.total).toBe(6000);
+    expect(planCheckout(order, { paymentMethod: 'card' })).toEqual({ kind: 'pay', amount: 6000, currency: 'EUR' });
+    applySetShippingMethod(order, chosenShipping(flat), T);
+    expect(order.total).toBe(6000 + 1290);
+  });
+
+  it('is chosen on a quotation only, in its currency', () => {
+    const order = cart();
+    expect(checkSetShippingMethod(order, chosenShipping(colissimo))).toBeNull();
+    expect(checkSetShippingMethod(order, { ...chosenShipping(colissimo), currency: 'USD' })).toMatchObject({ code: 'currency_mismatch' });
+    order.state = 'sale';
+    expect(checkSetShippingMethod(order, chosenShipping(colissimo))?.status).toBe(409);
+  });
+
+  it('pickup is ready when only the hand-over is left and the goods are reserved', () => {
+    expect(pickupReady({ state: 'ready', steps: [{ state: 'ready' }] })).toBe(true);
+    expect(pickupReady({ state: 'waiting', steps: [{ state: 'waiting' }] })).toBe(false);
+    expect(pickupReady({ state: 'in_progress', steps: [{ state: 'done' }, { state: 'ready' }] })).toBe(true);
+    expect(pickupReady({ state: 'ready', steps: [{ state: 'ready' }, { state: 'waiting' }] })).toBe(false);
+    expect(pickupReady({ state: 'done', steps: [{ state: 'done' }] })).toBe(false);
   });
 });
 

@@ -17,6 +17,8 @@ export interface DeliveryInput {
   steps: StepName[];
   lines: DeliveryLine[];
   recipient: Recipient;
+  /** In-store pickup: no carrier label at the label step; the last step is the hand-over. */
+  pickup?: boolean | undefined;
   /** Set when a waiting delivery continued as new: where the previous run left it. */
   carried?: CarriedDelivery | undefined;
 }

@@ -107,7 +107,8 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
       stepInFlight = true;
       try {
         const step = currentStep(delivery)!;
-        if (step.name === labelStep(input.steps) && !delivery.trackingNumber) {
+        // Pickup buys no label (the input says so only for pickup orders: recorded runs replay as before).
+        if (step.name === labelStep(input.steps) && !delivery.trackingNumber && !input.pickup) {
           // Runs from before parcels replay their single label; new runs label each parcel.
           if (patched('parcel-labels')) {
             const labelled = await activities.labelParcels({
@@ -144,6 +145,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
         if (problem instanceof DomainError) reject(problem);
         if (problem === 'already_done') return;
         const step = currentStep(delivery);
+        if (request.parcels && input.pickup) reject(new DomainError('parcel_split_invalid', 'An in-store pickup has no parcels: nothing goes through a carrier.'));
         const labelling = step?.name === labelStep(input.steps) && !delivery.trackingNumber;
         if (request.parcels && !labelling) reject(new DomainError('parcel_split_invalid', 'Parcels are given at the step that prints the labels (pack, or ship without a pack step).'));
         try {

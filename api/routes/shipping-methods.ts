@@ -1,10 +1,12 @@
 /** Shipping methods: the storefront lists those offered; operators create, change and switch them off. */
 import { z } from 'zod';
-import { createShippingMethod, listShippingMethods, updateShippingMethod } from '../../db/shipping-methods.js';
-import type { ShippingMethod } from '../../domain/shipping.js';
+import { createShippingMethod, getShippingMethod, listShippingMethods, updateShippingMethod } from '../../db/shipping-methods.js';
+import { checkChosenMethod, chosenShipping, type ShippingMethod } from '../../domain/shipping.js';
+import { setShippingMethod } from '../orders.js';
+import { orderView } from '../views/orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
-import { IdParam, NewShippingMethodBody, ShippingMethodPatchBody, ShippingMethodSchema } from '../schemas.js';
+import { IdParam, NewShippingMethodBody, OrderSchema, ShippingMethodChoiceBody, ShippingMethodPatchBody, ShippingMethodSchema } from '../schemas.js';
 
 function view(m: ShippingMethod): z.infer<typeof ShippingMethodSchema> {
   return {
@@ -50,5 +52,24 @@ export function shippingMethodRoutes(api: ApiBuilder, { gateway }: AppDeps): voi
     body: ShippingMethodPatchBody,
     responses: { 200: { description: 'Updated', schema: ShippingMethodSchema }, 404: { description: 'Unknown method' }, 422: { description: 'Inconsistent method' } },
     handler: async ({ params, body }) => ({ body: view(await updateShippingMethod(db, params.id, body)) }),
+  });
+  api.route({
+    method: 'put',
+    path: '/api/carts/{id}/shipping-method',
+    access: 'storefront',
+    summary: "Choose the cart's shipping method (one the shop offers now): its fee joins the order's total",
+    tags: ['Carts'],
+    params: IdParam,
+    body: ShippingMethodChoiceBody,
+    responses: {
+      200: { description: 'The cart with its shipping and total', schema: OrderSchema },
+      404: { description: 'Unknown cart or shipping method' },
+      409: { description: 'The order is past the quotation stage' },
+      422: { description: 'The method is switched off, or priced in another currency' },
+    },
+    handler: async ({ params, body }) => {
+      const method = checkChosenMethod(await getShippingMethod(db, body.id), body.id);
+      return { body: orderView(await setShippingMethod(gateway, params.id, chosenShipping(method))) };
+    },
   });
 }

@@ -24,6 +24,7 @@ export function orderView(order: Order) {
     remindersSent: order.remindersSent ?? 0,
     lastReminderAt: order.lastReminderAt ?? null,
     confirmedAt: order.confirmedAt ?? null,
+    ...(order.shipping ? { shipping: { methodId: order.shipping.methodId, name: order.shipping.name, kind: order.shipping.kind, amount: order.shipping.amount } } : {}),
   };
 }
 
