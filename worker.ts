@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { outboxTransport, resendTransport } from './activities/email.js';
@@ -21,6 +22,7 @@ import { ConfigError, loadConfig, requireSharedServices, type Config } from './c
 import { createDb, type Db } from './db/index.js';
 import { loggerOf, temporalLoggerOf } from './logger.js';
 import { installTemporalRuntime, serveWorkerMetrics } from './operations/metrics.js';
+import { dataConverterOf } from './operations/payload-codec.js';
 import { connectClient, connectWorker, temporalConnectionOptions } from './operations/temporal-connection.js';
 import { ALL_SEARCH_ATTRIBUTES } from './workflows/order-contract.js';
 
@@ -37,6 +39,12 @@ export interface OrderWorkerOptions {
   /** A prebuilt bundle (tests build one per run; see prebuildWorkflowBundle); otherwise the workflows are bundled in-process. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxCachedWorkflows?: number;
+  /**
+   * The payload codec (operations/payload-codec.ts): customer data leaves the
+   * worker encrypted. Required, so no worker can write plain histories by omission;
+   * it must match the clients' (dataConverterOf(config) in both).
+   */
+  dataConverter: DataConverter;
 }
 
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
@@ -51,6 +59,7 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities,
+    dataConverter: options.dataConverter,
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
@@ -105,6 +114,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = loggerOf(config, 'worker');
   const { databaseUrl, temporalAddress } = requireSharedServices(config, 'npm run worker');
+  // First: production without PAYLOAD_KEYS stops here, before touching the database or Temporal.
+  const dataConverter = dataConverterOf(config);
   // Before the first connection: the SDK's logs in our format, and its metrics exporter when metrics are served.
   installTemporalRuntime({ logger: temporalLoggerOf(logger), metricsBindAddress: config.metrics.workerPort === undefined ? undefined : config.metrics.sdkBindAddress });
   const metricsServer = config.metrics.workerPort === undefined ? undefined : await serveWorkerMetrics(config, config.metrics.workerPort, config.host);
@@ -128,6 +139,7 @@ async function main(): Promise<void> {
     email: emailSettingsOf(config),
     paymentProviders: paymentProvidersFor(config.payments),
     carrier,
+    dataConverter,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: temporalAddress }, 'worker running');
   try {

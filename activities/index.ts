@@ -13,6 +13,7 @@ import { countBusinessEvents, type RecordedEntry } from '../operations/metrics.j
 import { createDeliveryActivities } from './delivery.js';
 import { createEmailActivities, type EmailTransport } from './email.js';
 import { createParcelActivities } from './parcels.js';
+import { createInvoiceActivities } from './invoices.js';
 import type { PaymentMethod } from '../domain/order.js';
 import type { PaymentProviders } from './payment-providers.js';
 import { createRefundActivities } from './refunds.js';
@@ -33,6 +34,7 @@ export function createActivities({ db, paymentProviders, email, carrier }: Activ
     ...createDeliveryActivities({ db, carrier }),
     ...createParcelActivities({ db, carrier }),
     ...createRefundActivities({ db, paymentProviders }),
+    ...createInvoiceActivities({ db }),
     ...createStockActivities(),
     ...createOrderActivities(db, paymentProviders),
   };

@@ -16,9 +16,11 @@ import { toDomainError, type TemporalGateway } from './temporal-gateway.js';
 import { cartRoutes } from './routes/carts.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { consoleRoutes } from './routes/console.js';
+import { eventRoutes } from './routes/events.js';
 import { demoProviderRoutes } from './routes/demo-provider.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { emailRoutes } from './routes/emails.js';
+import { invoiceRoutes } from './routes/invoices.js';
 import { orderRoutes } from './routes/orders.js';
 import { pageRoutes } from './routes/pages.js';
 import { parcelRoutes } from './routes/parcels.js';
@@ -30,7 +32,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
   gateway: TemporalGateway;
-  database: Pick<Database, 'ping' | 'kind'>;
+  database: Pick<Database, 'ping' | 'kind' | 'listen'>;
   config: Config;
   logger: Logger;
 }
@@ -87,6 +89,7 @@ export function createApp(deps: AppDeps): Express {
   parcelRoutes(api, deps);
   returnRoutes(api, deps);
   shippingMethodRoutes(api, deps);
+  invoiceRoutes(api, deps);
   pageRoutes(api, deps);
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -97,6 +100,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(openapi);
   });
   consoleRoutes(router, deps);
+  eventRoutes(router, deps, app);
   app.use(router);
 
   app.use((req, res) => {

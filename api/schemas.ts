@@ -12,6 +12,7 @@ import { DeliveryState, LIMITS, OrderState, PaymentEventType, PaymentMethod, Pay
 import { RefundStatus, ReturnState } from '../domain/refunds.js';
 import { Assignment } from '../domain/sales.js';
 import { CardProvider, DeliverySteps } from '../domain/settings.js';
+import { isValidRate, TAX_CLASS_PATTERN } from '../domain/tax.js';
 
 extendZodWithOpenApi(z);
 
@@ -23,6 +24,7 @@ export const Money = z.number().int().min(0).max(100_000_000).openapi({ descript
 export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').openapi({ example: 'EUR' });
 const Email = z.email().max(254);
 const ShortText = z.string().trim().min(1).max(200);
+export const TaxClassName = z.string().regex(TAX_CLASS_PATTERN, 'lowercase letters, digits and "_", such as "reduced"').openapi({ example: 'standard' });
 
 export const ErrorBody = z
   .object({
@@ -47,6 +49,7 @@ export const ProductSchema = z
     reserved: z.number().int(),
     available: z.number().int(),
     weightGrams: z.number().int().nullable(),
+    taxClass: z.string().openapi({ description: "A class of the shop's tax settings: standard, reduced, zero, or the shop's own" }),
   })
   .openapi('Product');
 
@@ -60,6 +63,7 @@ export const NewProductBody = z
     returnable: z.boolean().optional(),
     onHand: z.number().int().min(0).max(10_000_000).optional(),
     weightGrams: z.number().int().min(0).max(1_000_000).optional(),
+    taxClass: TaxClassName.optional().openapi({ description: 'Default standard; must be a class of the tax settings.' }),
   })
   .strict()
   .openapi('NewProduct');
@@ -71,6 +75,7 @@ export const ProductPatchBody = z
     onHand: z.number().int().min(0).max(10_000_000).optional(),
     returnable: z.boolean().optional(),
     weightGrams: z.number().int().min(0).max(1_000_000).nullable().optional(),
+    taxClass: TaxClassName.optional().openapi({ description: "A class of the tax settings; orders already priced keep their rates." }),
   })
   .strict()
   .openapi('ProductPatch');
@@ -269,6 +274,32 @@ const PaymentMethodsPatch = z
   .strict()
   .openapi('PaymentMethodsPatch', { description: 'Merged method by method, field by field. A switched-off method is refused at checkout (422 payment_method_disabled); open orders keep theirs.' });
 
+const CountryCode = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as FR');
+const TaxRate = z
+  .number()
+  .refine(isValidRate, 'a percentage between 0 and 100 with at most 3 decimals, such as 5.5')
+  .openapi({ description: 'Percent, e.g. 20 or 5.5' });
+
+const TaxSettingsSchema = z
+  .object({
+    pricesIncludeTax: z.boolean(),
+    country: CountryCode,
+    rates: z.record(z.string(), z.record(z.string(), z.number())).openapi({ description: 'Percent per class per country, e.g. { "FR": { "standard": 20, "reduced": 5.5, "zero": 0 } }' }),
+  })
+  .openapi('TaxSettings');
+
+const TaxSettingsPatch = z
+  .object({
+    pricesIncludeTax: z.boolean().optional().openapi({ description: 'Catalog prices and the shipping fee include tax. Orders already priced keep theirs.' }),
+    country: CountryCode.optional().openapi({ description: "The shop's country, whose rates apply" }),
+    rates: z
+      .record(CountryCode, z.record(TaxClassName, TaxRate.nullable()))
+      .optional()
+      .openapi({ description: 'Merged country by country, class by class; null removes a class (refused while a product uses it). A rate change applies to new quotations.' }),
+  })
+  .strict()
+  .openapi('TaxSettingsPatch');
+
 export const SettingsSchema = z
   .object({
     shopName: z.string(),
@@ -292,6 +323,7 @@ export const SettingsSchema = z
     cartRecoveryUrl: z.string().nullable(),
     shopAddress: z.object({ line1: z.string(), city: z.string(), postalCode: z.string(), country: z.string() }),
     paymentMethods: PaymentMethodsSchema,
+    taxes: TaxSettingsSchema,
   })
   .openapi('Settings');
 
@@ -325,6 +357,7 @@ export const SettingsPatchBody = z
       .openapi({ description: 'The storefront cart page for recovery links, with {order_id} and {token} placeholders.' }),
     shopAddress: AddressSchema.omit({ line2: true }).optional().openapi({ description: 'The sender on shipping labels.' }),
     paymentMethods: PaymentMethodsPatch.optional(),
+    taxes: TaxSettingsPatch.optional(),
   })
   .strict()
   .openapi('SettingsPatch');
@@ -506,3 +539,21 @@ export const ShippingMethodPatchBody = z
   })
   .strict()
   .openapi('ShippingMethodPatch');
+
+/**
+ * GET /api/events (server-sent events, for the console): a projection was
+ * written. `event: order` carries OrderEventSchema, `event: delivery`
+ * DeliveryEventSchema. A hint to read again, not a copy of the data.
+ */
+export const OrderEventSchema = z.object({
+  orderId: z.string(),
+  version: z.number().int(),
+  state: z.enum(values(OrderState)),
+  deliveryState: z.enum(values(DeliveryState)),
+});
+export const DeliveryEventSchema = z.object({
+  orderId: z.string(),
+  deliveryId: z.string(),
+  version: z.number().int(),
+  state: z.enum(values(DeliveryStatus)),
+});

@@ -8,8 +8,10 @@ import { Client } from '@temporalio/client';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from '../config.js';
 import { createDb, type Database } from '../db/index.js';
 import { loggerOf, type Logger } from '../logger.js';
+import { dataConverterOf } from '../operations/payload-codec.js';
 import { connectClient, temporalConnectionOptions } from '../operations/temporal-connection.js';
 import { createApp } from './app.js';
+import { APP_CLOSING } from './routes/events.js';
 
 export interface RunningApi {
   server: Server;
@@ -29,7 +31,12 @@ export async function serveApi(options: { config: Config; database: Database; cl
   return {
     server,
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Server-sent event streams never finish by themselves: end them, or close() would wait for the browsers.
+      app.emit(APP_CLOSING);
+      return closed;
+    },
   };
 }
 
@@ -46,8 +53,10 @@ async function main(): Promise<void> {
   warnAboutDevSecrets(config, logger);
   const database = await createDb({ url: databaseUrl });
   await database.migrate();
+  // Before connecting: a production config without PAYLOAD_KEYS stops here, with its message.
+  const dataConverter = dataConverterOf(config);
   const connection = await connectClient(temporalConnectionOptions(config, temporalAddress));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const api = await serveApi({ config, database, client, logger });
   logger.info({ url: api.url }, 'API listening');
   const stop = async () => {

@@ -2,6 +2,7 @@ import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Delivery } from '../domain/delivery.js';
 import type { Db } from './index.js';
 import { iso } from './index.js';
+import { notifyProjection } from './projection-events.js';
 import { deliveries, shippingLabels } from './schema.js';
 
 /** Writes a delivery's state; only ever forward in version. */
@@ -21,10 +22,13 @@ export async function projectDelivery(db: Db, d: Delivery, workflowId: string): 
     doneAt: d.doneAt ?? null,
   };
   const { id: _id, orderId: _o, orderNumber: _n, workflowId: _w, createdAt: _c, ...changes } = values;
-  await db
+  const written = await db
     .insert(deliveries)
     .values(values)
-    .onConflictDoUpdate({ target: deliveries.id, set: changes, setWhere: sql`${deliveries.version} < excluded.version` });
+    .onConflictDoUpdate({ target: deliveries.id, set: changes, setWhere: sql`${deliveries.version} < excluded.version` })
+    .returning({ id: deliveries.id });
+  // After the write (its own statement, committed): the console's deliveries page draws itself again.
+  if (written.length) await notifyProjection(db, { kind: 'delivery', orderId: d.orderId, deliveryId: d.id, version: d.version, state: d.state });
 }
 
 export interface DeliverySummary {

@@ -22,6 +22,12 @@ export interface Database {
   /** Applies pending migrations; safe when several processes start at once. */
   migrate(): Promise<void>;
   ping(): Promise<void>;
+  /**
+   * LISTENs on a channel (PostgreSQL NOTIFY, PGlite's own in its process);
+   * resolves once listening, to a function that stops. postgres.js keeps a
+   * dedicated connection for it and listens again after a reconnection.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -55,6 +61,7 @@ async function createPglite(dataDir: string | undefined): Promise<Database> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    listen: (channel, onNotify) => client.listen(channel, onNotify),
     close: () => client.close(),
   };
 }
@@ -77,6 +84,10 @@ async function createPostgres(url: string, max: number): Promise<Database> {
     },
     ping: async () => {
       await client`select 1`;
+    },
+    listen: async (channel, onNotify) => {
+      const { unlisten } = await client.listen(channel, onNotify);
+      return unlisten;
     },
     close: () => client.end({ timeout: 5 }),
   };

@@ -3,6 +3,7 @@ import type { AbandonedCartCriteria } from '../domain/abandoned-cart.js';
 import { contactEmail, type Order, type TimelineEntry } from '../domain/order.js';
 import type { Db } from './index.js';
 import { iso } from './index.js';
+import { notifyProjection } from './projection-events.js';
 import { projectReturn } from './returns.js';
 import { orderEvents, orderLines, orderNumberSeq, orders, paymentEvents, payments } from './schema.js';
 
@@ -94,6 +95,8 @@ export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry
           .onConflictDoNothing()
           .returning({ type: orderEvents.type, data: orderEvents.data })
       : [];
+    // Sent on commit: the console's open pages draw themselves again (api/routes/events.ts).
+    if (applied) await notifyProjection(tx as unknown as Db, { kind: 'order', orderId: order.id, version: order.version, state: order.state, deliveryState: order.deliveryState });
     return { applied, recorded };
   });
 }

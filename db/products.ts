@@ -18,6 +18,7 @@ export function toProduct(row: Row): Product {
     reserved: row.reserved,
     available: availableOf(row),
     weightGrams: row.weightGrams,
+    taxClass: row.taxClass,
   };
 }
 
@@ -46,6 +47,7 @@ export interface NewProduct {
   returnable?: boolean | undefined;
   onHand?: number | undefined;
   weightGrams?: number | undefined;
+  taxClass?: string | undefined;
 }
 
 export async function createProduct(db: Db, input: NewProduct): Promise<Product> {
@@ -60,6 +62,7 @@ export async function createProduct(db: Db, input: NewProduct): Promise<Product>
       returnable: input.returnable ?? returnableByDefault(input.type),
       onHand: input.type === 'storable' ? (input.onHand ?? 0) : 0,
       weightGrams: input.weightGrams ?? null,
+      taxClass: input.taxClass ?? 'standard',
     })
     .onConflictDoNothing()
     .returning();
@@ -73,6 +76,7 @@ export interface ProductPatch {
   onHand?: number | undefined;
   returnable?: boolean | undefined;
   weightGrams?: number | null | undefined;
+  taxClass?: string | undefined;
 }
 
 /** Stock on hand may never drop below what is already reserved for confirmed orders. */
@@ -83,6 +87,7 @@ export async function updateProduct(db: Db, sku: string, patch: ProductPatch): P
   if (patch.returnable !== undefined) values.returnable = patch.returnable;
   if (patch.weightGrams !== undefined) values.weightGrams = patch.weightGrams;
   if (patch.onHand !== undefined) values.onHand = patch.onHand;
+  if (patch.taxClass !== undefined) values.taxClass = patch.taxClass;
   const onHand = patch.onHand;
   const [row] = await db
     .update(products)
@@ -96,4 +101,10 @@ export async function updateProduct(db: Db, sku: string, patch: ProductPatch): P
     sku,
     reserved: existing.reserved,
   });
+}
+
+/** The tax classes the catalog uses: the settings may not drop one of them. */
+export async function taxClassesInUse(db: Db): Promise<string[]> {
+  const rows = await db.selectDistinct({ taxClass: products.taxClass }).from(products);
+  return rows.map((r) => r.taxClass);
 }

@@ -32,6 +32,8 @@ export const products = pgTable(
     onHand: integer('on_hand').notNull().default(0),
     reserved: integer('reserved').notNull().default(0),
     weightGrams: integer('weight_grams'),
+    /** A class of the shop's tax settings (standard, reduced, zero, or the shop's own). */
+    taxClass: text('tax_class').notNull().default('standard'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -372,4 +374,55 @@ export const parcels = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.deliveryId, t.parcelId] })],
+);
+
+/**
+ * Invoices and credit notes, numbered per kind and year without gaps: the
+ * number is allocated (invoice_sequences) and the document written in one
+ * transaction (db/invoices.ts). `key` (the order for an invoice, the refund
+ * for a credit note) is unique: a retry finds the document already issued.
+ */
+export const invoices = pgTable(
+  'invoices',
+  {
+    id: text('id').primaryKey(),
+    number: text('number').notNull().unique(),
+    kind: text('kind', { enum: ['invoice', 'credit_note'] }).notNull(),
+    key: text('key').notNull().unique(),
+    orderId: text('order_id').notNull(),
+    refundId: text('refund_id'),
+    /** The invoice a credit note credits. */
+    creditedInvoiceId: text('credited_invoice_id'),
+    year: integer('year').notNull(),
+    sequence: integer('sequence').notNull(),
+    currency: text('currency').notNull(),
+    untaxedAmount: integer('untaxed_amount').notNull(),
+    taxAmount: integer('tax_amount').notNull(),
+    total: integer('total').notNull(),
+    taxes: jsonb('taxes').notNull(),
+    lines: jsonb('lines').notNull(),
+    customer: jsonb('customer').notNull(),
+    /** The shop as it was when the document was issued (a later rename does not change an issued invoice). */
+    seller: jsonb('seller').notNull(),
+    pricesIncludeTax: boolean('prices_include_tax').notNull(),
+    issuedAt: timestamp('issued_at', { withTimezone: true, mode: 'string' }).notNull(),
+  },
+  (t) => [
+    unique('invoices_kind_year_sequence').on(t.kind, t.year, t.sequence),
+    index('invoices_order_idx').on(t.orderId),
+    index('invoices_issued_idx').on(t.issuedAt, t.id),
+  ],
+);
+
+/** The last number handed out per (kind, year); its row lock serialises issuers of the same series. */
+export const invoiceSequences = pgTable(
+  'invoice_sequences',
+  {
+    kind: text('kind').notNull(),
+    year: integer('year').notNull(),
+    last: integer('last').notNull(),
+    /** The last document's date: the next is never dated earlier, whatever the clock of the worker issuing it. */
+    lastIssuedAt: timestamp('last_issued_at', { withTimezone: true, mode: 'string' }),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.year] })],
 );

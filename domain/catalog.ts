@@ -12,6 +12,8 @@ export interface Product {
   reserved: number;
   available: number;
   weightGrams: number | null;
+  /** A class of the shop's tax settings (domain/tax.ts). */
+  taxClass: string;
 }
 
 /** What a cart line keeps of a product: its price is fixed when it is added. */

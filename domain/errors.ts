@@ -22,6 +22,7 @@ export const ErrorStatus = {
   salesperson_not_found: 404,
   parcel_not_found: 404,
   shipping_method_not_found: 404,
+  invoice_not_found: 404,
   // 409: the order is not in a state that allows this
   cart_not_editable: 409,
   checkout_in_progress: 409,
@@ -54,6 +55,7 @@ export const ErrorStatus = {
   invalid_settings: 422,
   unknown_sales_team: 422,
   unknown_salesperson: 422,
+  unknown_tax_class: 422,
   nothing_to_refund: 422,
   refund_not_supported: 422,
   refund_exceeds_paid: 422,

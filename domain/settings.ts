@@ -1,6 +1,7 @@
 import { durationMs, isDuration } from './duration.js';
 import { DEFAULT_TEMPLATES, templateProblems } from './email-templates.js';
 import type { Order } from './order.js';
+import { DEFAULT_TAX_SETTINGS, type TaxSettings } from './tax.js';
 
 export const DeliverySteps = {
   ship_only: 'ship_only',
@@ -58,6 +59,8 @@ export interface ShopSettings {
   /** The sender on shipping labels. */
   shopAddress: { line1: string; city: string; postalCode: string; country: string };
   paymentMethods: PaymentMethodSettings;
+  /** Rates per class (per country) and whether prices include tax: domain/tax.ts. */
+  taxes: TaxSettings;
 }
 
 /** The shop's return window until an operator sets one. */
@@ -96,6 +99,7 @@ export const DEFAULT_SETTINGS: ShopSettings = {
     wire_transfer: { enabled: true, instructions: '' },
     pay_in_store: { enabled: true },
   },
+  taxes: DEFAULT_TAX_SETTINGS,
 };
 
 export function settingsProblems(s: ShopSettings): string[] {

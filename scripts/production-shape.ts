@@ -5,7 +5,7 @@
  * after), and the worker and the API as separate processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
 import { createProduct, type NewProduct } from '../db/products.js';
 import { getSettings, saveSettings } from '../db/settings.js';
+import { dataConverterOf } from '../operations/payload-codec.js';
 import type { ShopSettings } from '../domain/settings.js';
 import { freePort, PROJECT_DIR, resolveTemporalCli, startDevServer, type DevServer } from './temporal-server.js';
 
@@ -44,7 +45,10 @@ export interface ProductionShape {
   addWorker(): ChildProcess;
   /** Starts one more API process on its own port and waits until it is healthy. */
   addApi(): Promise<{ url: string; process: ChildProcess }>;
+  /** A client with the shape's payload codec (PAYLOAD_KEYS below). */
   client: Client;
+  /** The PAYLOAD_KEYS its worker and API run with: a process of its own (bench's baseline worker) passes them on. */
+  payloadKeys: string;
   devServer: DevServer | undefined;
   spawnNode(script: string, args?: string[], env?: Record<string, string>): ChildProcess;
   /** Stops a process this shape started, on purpose (its exit is then expected). */
@@ -160,6 +164,8 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
       PAYMENT_WEBHOOK_SECRET: tokens.webhook,
       // One load generator on one address is not a storefront's traffic.
       RATE_LIMIT_STOREFRONT_WRITES: '0',
+      // One payload key for the shape's processes and its client, as a deployment shares PAYLOAD_KEYS.
+      PAYLOAD_KEYS: `${options.name}:${randomBytes(32).toString('base64')}`,
       ...options.env,
     };
     const connection = await Connection.connect({ address });
@@ -173,7 +179,8 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
       tokens,
       worker: spawnNode('worker.ts', [], env),
       api: spawnNode('api/server.ts', [], env),
-      client: new Client({ connection }),
+      client: new Client({ connection, dataConverter: dataConverterOf({ ...config, payloadKeys: env.PAYLOAD_KEYS }) }),
+      payloadKeys: env.PAYLOAD_KEYS,
       devServer,
       spawnNode,
       addWorker: () => spawnNode('worker.ts', [], env),

@@ -20,6 +20,7 @@ import { validateDeliveryStep } from '../api/deliveries.js';
 import * as orders from '../api/orders.js';
 import type { TemporalGateway } from '../api/temporal-gateway.js';
 import { receiveReturn, requestRefund, requestReturn } from '../api/returns.js';
+import { testDataConverter } from '../test/support/payload-key.js';
 import { startProviderFake } from '../test/support/provider-fake.js';
 import { refundWorkflowId, returnWorkflowId } from '../workflows/returns-contract.js';
 import { deliveryIdOf } from '../domain/delivery.js';
@@ -228,9 +229,11 @@ async function main(): Promise<void> {
     db: database.db,
     email: { transport: outboxTransport, from: 'shop@example.com', publicUrl: 'http://localhost:3000' },
     paymentProviders: paymentProvidersOf({ url: provider.url, apiKey: provider.apiKey }),
+    // The test suite's fixed key: the histories are recorded encrypted, as production writes them, and test/replay.test.ts decodes them.
+    dataConverter: testDataConverter,
   });
   const connection = await Connection.connect({ address: server.address });
-  const gateway: Gateway = { client: new Client({ connection }), taskQueue, db: database.db };
+  const gateway: Gateway = { client: new Client({ connection, dataConverter: testDataConverter }), taskQueue, db: database.db };
   const folder = corpusFolder();
   mkdirSync(join(CORPUS, folder), { recursive: true });
   const add = (file: string, text: string) => {

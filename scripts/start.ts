@@ -13,6 +13,7 @@ import { createDb } from '../db/index.js';
 import { seedDemoCatalog } from '../db/seed.js';
 import { loggerOf, temporalLoggerOf } from '../logger.js';
 import { installTemporalRuntime } from '../operations/metrics.js';
+import { dataConverterOf } from '../operations/payload-codec.js';
 import { connectClient, connectWorker, temporalConnectionOptions } from '../operations/temporal-connection.js';
 import { createOrderWorker, emailSettingsOf, ensureSearchAttributes, prebuildWorkflowBundle } from '../worker.js';
 import { createDemoOrder } from './demo-order.js';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
       uiPort: config.temporal.uiPort,
       dbFile: join(config.dataDir, 'temporal.db'),
       namespace: config.temporal.namespace,
+      // The UI decrypts the orders' payloads through the API's codec server (operator sign-in, CORS for this UI only).
+      uiCodecEndpoint: `${config.publicUrl}/codec`,
     });
     address = devServer.address;
     uiUrl = devServer.uiUrl ?? uiUrl;
@@ -54,7 +57,9 @@ async function main(): Promise<void> {
   const temporalOptions = devServer ? { address } : temporalConnectionOptions(config, address);
   const connection = await connectClient(temporalOptions);
   await ensureSearchAttributes(connection, config.temporal.namespace);
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  // One codec for the API's client and the worker: PAYLOAD_KEYS, or the development key kept in data/.
+  const dataConverter = dataConverterOf(config);
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   const nativeConnection = await connectWorker(temporalOptions);
   const worker = await createOrderWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue,
     db: database.db,
@@ -62,6 +67,7 @@ async function main(): Promise<void> {
     paymentProviders: paymentProvidersFor(config.payments),
     workflowBundle: { codePath: await prebuildWorkflowBundle() },
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    dataConverter,
   });
   const workerDone = worker.run();
   const api = await serveApi({ config, database, client, logger });
@@ -77,7 +83,7 @@ async function main(): Promise<void> {
       '',
       `  API          ${api.url}   (OpenAPI: ${api.url}/api/openapi.json)`,
       `  Console      ${api.url}/console   (sign in with the operator token)`,
-      `  Temporal UI  ${uiUrl}`,
+      `  Temporal UI  ${uiUrl}${devServer ? `   (decrypts payloads through ${config.publicUrl}/codec: sign in to the console first)` : ''}`,
       `  Temporal     ${address}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       `  Database     ${database.kind === 'pglite' ? `PGlite in ${join(config.dataDir, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,
       config.devDefaultsUsed.length ? `  Tokens       storefront "${config.tokens.storefront}", operator "${config.tokens.operator}" (development defaults)` : '',

@@ -103,6 +103,12 @@ export interface DevServerOptions {
   dbFile?: string | undefined;
   namespace?: string;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * The Temporal UI's codec server (`<PUBLIC_URL>/codec`, operations/codec-server.ts):
+   * the histories hold customer data encrypted, and the UI asks this endpoint to
+   * decrypt what it shows. Only with a UI (uiPort).
+   */
+  uiCodecEndpoint?: string | undefined;
   /** Server dynamic config, e.g. { 'limit.historyCount.suggestContinueAsNew': 200 } in tests. */
   dynamicConfig?: Record<string, string | number | boolean>;
 }
@@ -117,8 +123,10 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', options.logLevel ?? 'error'];
   args.push('--namespace', options.namespace ?? 'default');
-  if (options.uiPort) args.push('--ui-port', String(options.uiPort));
-  else args.push('--headless');
+  if (options.uiPort) {
+    args.push('--ui-port', String(options.uiPort));
+    if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
+  } else args.push('--headless');
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

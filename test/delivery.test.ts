@@ -5,6 +5,7 @@
  */
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activityRuns } from './support/activities-in-history.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createStockActivities } from '../activities/stock.js';
 import { updateProduct } from '../db/products.js';
@@ -15,6 +16,7 @@ import { orderWorkflowId } from '../workflows/order-contract.js';
 import { startApi, type ApiHarness } from './support/api.js';
 import { eventually } from './support/eventually.js';
 import { withSettings } from './support/settings.js';
+import { decodedJson } from './support/payload-key.js';
 
 let api: ApiHarness;
 let skuCounter = 0;
@@ -274,8 +276,6 @@ describe('many orders, few units', () => {
 });
 
 describe('a backorder waiting for weeks', () => {
-  const activityRuns = (events: Array<{ activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null }>, name: string) =>
-    events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === name).length;
 
   it('continues as new while it waits, carrying the delivery, and is served in its new run', async () => {
     const sku = await product(0);
@@ -301,7 +301,7 @@ describe('a backorder waiting for weeks', () => {
       });
     }
     const ended = await firstRun();
-    const carriedInput = JSON.parse(Buffer.from(ended.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input!.payloads![0]!.data!).toString());
+    const carriedInput = await decodedJson(ended.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input!.payloads![0]!);
     expect(carriedInput.carried).toMatchObject({ delivery: { id: order.deliveryId, state: 'waiting' } });
     expect(activityRuns(ended, 'requestStock')).toBe(1);
     expect(looks).toBeGreaterThan(10);

@@ -4,6 +4,10 @@
  * test/histories/<version>/, never overwriting) must replay against today's
  * workflow code. A change that would break runs already in flight fails
  * here, not in production; docs/changing-workflows.md says what to do then.
+ *
+ * The replayer decodes with the suite's payload codec (support/payload-key.ts):
+ * histories recorded since the codec hold encrypted payloads; the older ones
+ * hold plain payloads, which the codec's decode passes through unchanged.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,6 +17,8 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { describe, expect, inject, it } from 'vitest';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../operations/payload-codec.js';
+import { TEST_PAYLOAD_KEYS, testDataConverter } from './support/payload-key.js';
 
 const DIR = fileURLToPath(new URL('./histories', import.meta.url));
 const files = readdirSync(DIR, { recursive: true, encoding: 'utf8' })
@@ -42,11 +48,44 @@ describe('the replay corpus only grows', () => {
   });
 });
 
+describe('histories recorded since the payload codec (v0.1.0-codec) are encrypted', () => {
+  const codecFiles = files.filter((f) => f.startsWith('v0.1.0-codec/'));
+  /** Every `{ metadata, data }` object of a history's JSON: inputs, results, update arguments, memo. */
+  const payloadsOf = (value: unknown, found: Array<{ metadata?: Record<string, string> }> = []) => {
+    if (Array.isArray(value)) for (const v of value) payloadsOf(v, found);
+    else if (value && typeof value === 'object') {
+      const o = value as Record<string, unknown>;
+      if (o.metadata && typeof o.metadata === 'object' && 'encoding' in (o.metadata as object)) found.push(o as { metadata: Record<string, string> });
+      else for (const v of Object.values(o)) payloadsOf(v, found);
+    }
+    return found;
+  };
+  const text = (base64: string | undefined) => Buffer.from(base64 ?? '', 'base64').toString('utf8');
+
+  it('every payload of them is sealed with the test key, and no customer email is readable', () => {
+    expect(codecFiles.length).toBeGreaterThan(10);
+    const keyId = TEST_PAYLOAD_KEYS.split(':')[0];
+    for (const file of codecFiles) {
+      const raw = readFileSync(join(DIR, file), 'utf8');
+      const payloads = payloadsOf(JSON.parse(raw));
+      expect(payloads.length, file).toBeGreaterThan(0);
+      // Search attributes are indexed plain by design (docs/production.md); every other payload is encrypted.
+      const sealed = payloads.filter((p) => text(p.metadata?.encoding) !== 'json/plain');
+      expect(sealed.length, file).toBeGreaterThan(0);
+      for (const p of sealed) {
+        expect(text(p.metadata?.encoding), file).toBe(ENCRYPTED_ENCODING);
+        expect(text(p.metadata?.[KEY_ID_METADATA]), file).toBe(keyId);
+      }
+      expect(raw, file).not.toContain('@example.com');
+    }
+  });
+});
+
 describe('recorded histories replay deterministically', () => {
   it('replays every recorded history without a non-determinism error', async () => {
     const histories = files.map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: loadHistory(file) }));
     const results: Array<{ workflowId: string; error: unknown }> = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: testDataConverter }, histories)) {
       results.push({ workflowId: result.workflowId, error: result.error });
     }
     expect(results.map((r) => r.workflowId).sort()).toEqual(histories.map((h) => h.workflowId).sort());
@@ -60,8 +99,8 @@ describe('recorded histories replay deterministically', () => {
     expect(changed).not.toBe(code);
     const history = loadHistory('v0.1.0/card-paid.json');
 
-    await expect(Worker.runReplayHistory({ workflowBundle: { code } }, history, 'card-paid')).resolves.toBeUndefined();
-    const error = await Worker.runReplayHistory({ workflowBundle: { code: changed } }, history, 'card-paid').then(
+    await expect(Worker.runReplayHistory({ workflowBundle: { code }, dataConverter: testDataConverter }, history, 'card-paid')).resolves.toBeUndefined();
+    const error = await Worker.runReplayHistory({ workflowBundle: { code: changed }, dataConverter: testDataConverter }, history, 'card-paid').then(
       () => null,
       (e: unknown) => e,
     );

@@ -11,6 +11,7 @@ import {
   getExternalWorkflowHandle,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -24,7 +25,6 @@ import {
   applyStepDone,
   checkValidate,
   currentStep,
-  deliveryIdOf,
   DeliveryStatus,
   labelStep,
   newDelivery,
@@ -35,7 +35,6 @@ import { findParcel, mustVoid, nextLabelAttempt, planParcels, shippedParcels, ty
 import {
   cancelDeliverySignal,
   deliveryQuery,
-  deliveryWorkflowId,
   relabelParcelUpdate,
   stockReservedSignal,
   validateStepUpdate,
@@ -45,9 +44,20 @@ import {
   type DeliveryWorkflow,
 } from './delivery-contract.js';
 import { deliveryProgressSignal } from './order-contract.js';
-import { now, reject, RETRIED_UNTIL_DONE } from './support.js';
+import { now, reject, RETRIED_UNTIL_DONE, SHORT_WRITE, wakeDeliveriesWaitingForStock } from './support.js';
 
 const activities = proxyActivities<DeliveryActivities & ParcelActivities>(RETRIED_UNTIL_DONE);
+/** The stock writes as local activities (runs since {@link SHORT_WRITES_LOCAL}). */
+const local = proxyLocalActivities<Pick<DeliveryActivities, 'requestStock' | 'shipStock'>>(SHORT_WRITE);
+
+/**
+ * Patch (see docs/changing-workflows.md): the stock request and the stock-out
+ * run as local activities, and the Validate update answers once the step is
+ * done without waiting for its order to be told (the signal goes in the same
+ * workflow task; the run ends only once it is sent). Decided in the run's
+ * first task: a run started before it keeps the old commands throughout.
+ */
+const SHORT_WRITES_LOCAL = 'delivery-short-writes-local';
 
 /** A waiting delivery looks at its reservation again this often, in case a stock signal was missed. */
 const RESERVATION_RECHECK = '10 minutes';
@@ -65,6 +75,9 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   let reservedSignalled = input.carried?.stockSignalled ?? false;
   let cancelRequested: { reason?: string | undefined } | null = null;
   let stepInFlight = false;
+  const shortWritesLocal = patched(SHORT_WRITES_LOCAL);
+  /** Progress told to the order and not yet sent: the run waits for them before it ends. */
+  const telling: Array<Promise<void>> = [];
 
   const tellOrder = async (event: DeliveryProgress['event'], extra: Partial<DeliveryProgress> = {}) => {
     const progress: DeliveryProgress = {
@@ -83,16 +96,6 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
       // The order's run is closed (it was cancelled and completed): nothing left to tell.
     }
   };
-  const tellOthersReserved = async (orderIds: string[]) => {
-    for (const orderId of orderIds) {
-      try {
-        await getExternalWorkflowHandle(deliveryWorkflowId(deliveryIdOf(orderId))).signal(stockReservedSignal);
-      } catch {
-        // Its delivery is gone; its periodic recheck would have found the reservation anyway.
-      }
-    }
-  };
-
   setHandler(deliveryQuery, () => delivery);
   setHandler(stockReservedSignal, () => {
     reservedSignalled = true;
@@ -129,9 +132,11 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
           await activities.shipParcels(delivery.id);
           delivery.parcels = shippedParcels(delivery.parcels);
         }
-        if (isLast) await activities.shipStock(delivery.orderId);
+        if (isLast) await (shortWritesLocal ? local.shipStock : activities.shipStock)(delivery.orderId);
         applyStepDone(delivery, now());
-        await tellOrder(isLast ? 'done' : 'step_done', { step: step.name });
+        const told = tellOrder(isLast ? 'done' : 'step_done', { step: step.name });
+        if (shortWritesLocal) telling.push(told);
+        else await told;
         return delivery;
       } finally {
         stepInFlight = false;
@@ -210,8 +215,8 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   // A continued run is still waiting: its stock was requested, and its order told, by the first run.
   let reservation: { status: ReservationStatus; reservedOrders: string[] } = { status: 'waiting', reservedOrders: [] };
   if (!input.carried) {
-    reservation = await activities.requestStock(delivery.orderId, delivery.lines);
-    await tellOthersReserved(reservation.reservedOrders);
+    reservation = await (shortWritesLocal ? local.requestStock : activities.requestStock)(delivery.orderId, delivery.lines);
+    await wakeDeliveriesWaitingForStock(reservation.reservedOrders);
     if (reservation.status === 'waiting') await tellOrder('waiting');
   }
   let rechecks = 0;
@@ -235,11 +240,12 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     await condition(() => delivery.state === DeliveryStatus.done || (cancelRequested !== null && !stepInFlight));
   }
   if (delivery.state !== DeliveryStatus.done) {
-    await tellOthersReserved(await activities.releaseStock(delivery.orderId));
+    await wakeDeliveriesWaitingForStock(await activities.releaseStock(delivery.orderId));
     applyDeliveryCancel(delivery, (cancelRequested as { reason?: string } | null)?.reason, now());
     await tellOrder('cancelled');
   }
   await condition(allHandlersFinished);
+  await Promise.all(telling);
   return delivery;
 }
 

@@ -18,6 +18,7 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -34,6 +35,7 @@ import { applyExpiry, applyReminderDone, applyReminderPassedOver, nextIdleStep, 
 import { deliveryIdOf, type Delivery } from '../domain/delivery.js';
 import type { EmailKind } from '../domain/email-templates.js';
 import { DomainError } from '../domain/errors.js';
+import { returnWindowDaysOf } from '../domain/settings.js';
 import { formatMoney } from '../domain/money.js';
 import {
   applyAddLine,
@@ -127,10 +129,12 @@ import {
   type SearchAttributeValues,
 } from './order-contract.js';
 import { REFUND_WORKFLOW_TYPE, refundWorkflowId, RETURN_WORKFLOW_TYPE, returnWorkflowId, type RefundWorkflow, type ReturnWorkflow } from './returns-contract.js';
-import { now, reject, RETRIED_UNTIL_DONE } from './support.js';
+import { now, reject, RETRIED_UNTIL_DONE, SHORT_WRITE } from './support.js';
 
 const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActivities>(RETRIED_UNTIL_DONE);
 const { planDelivery } = proxyActivities<Pick<DeliveryActivities, 'planDelivery'>>(RETRIED_UNTIL_DONE);
+/** The same writes as local activities (runs since {@link PATCHES.shortWritesLocal}). */
+const local = proxyLocalActivities<Pick<OrderActivities, 'projectOrder'> & Pick<DeliveryActivities, 'planDelivery'>>(SHORT_WRITE);
 
 /** How long a cancellation waits for the delivery to release the goods before it answers that the delivery is not answering. */
 const DELIVERY_ANSWER_TIMEOUT = '30 seconds';
@@ -145,6 +149,13 @@ const PATCHES = {
   boundedDeliveryCancel: 'order-cancel-bounded-wait',
   /** A sales order of services only starts no delivery (it used to start one with nothing to ship). */
   noDeliveryForServices: 'order-no-delivery-for-services',
+  /**
+   * Cheaper orders: the projection and the delivery plan run as local
+   * activities, and the in-between delivery states (ready, in progress) are
+   * not upserted on their own. Decided once, in the run's first task: a run
+   * started before it keeps the old commands throughout.
+   */
+  shortWritesLocal: 'order-short-writes-local',
 } as const;
 
 // ==================================================================== state
@@ -182,6 +193,8 @@ class OrderRun {
   private readonly receivedReturns: string[] = [];
   private returnWindowOver = false;
   private searchAttributes: SearchAttributeValues;
+  /** {@link PATCHES.shortWritesLocal}, as the run's first task found it. */
+  private readonly shortWritesLocal = patched(PATCHES.shortWritesLocal);
   readonly inFlight: InFlight = { checkout: false, deliveryStart: false, childStarts: 0, emails: 0 };
 
   constructor(input: OrderWorkflowInput) {
@@ -362,8 +375,7 @@ class OrderRun {
     return ret;
   }
   validateRequestReturn(request: ReturnRequest): void {
-    const windowDays = this.order.delivery?.returnWindowDays ?? request.returnWindowDays;
-    reject(checkReturn(this.order, { ...request, returnWindowDays: windowDays }, now()));
+    reject(checkReturn(this.order, request, now()));
   }
 
   returnReceived({ returnId }: { returnId: string }): void {
@@ -444,7 +456,7 @@ class OrderRun {
     }
     this.inFlight.deliveryStart = true;
     try {
-      const plan = await planDelivery();
+      const plan = await (this.shortWritesLocal ? local.planDelivery() : planDelivery());
       const id = deliveryIdOf(order.id);
       const contact = order.contact;
       await startChild<DeliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
@@ -541,25 +553,30 @@ class OrderRun {
       this.syncSearchAttributes();
       const batch = this.pending.splice(0);
       const version = this.order.version;
-      await projectOrder(this.order, batch, this.deliverySnapshot);
+      await (this.shortWritesLocal ? local.projectOrder : projectOrder)(this.order, batch, this.deliverySnapshot);
       this.projectedVersion = Math.max(this.projectedVersion, version);
       this.projectDraftNow = false;
       if (once) return;
     }
   }
 
-  /** Upserts only what changed since the last upsert (the start set the first values). */
+  /**
+   * Upserts only what changed since the last upsert (the start set the first
+   * values), in one command. The delivery's in-between states (ready, in
+   * progress) last minutes and the warehouse finds them in its list: they are
+   * not worth an upsert (a billed action) on their own, only alongside another
+   * change; the current details (free) always say where the order is.
+   */
   private syncSearchAttributes(): void {
     const next = searchAttributesOf(this.order);
-    const updates: SearchAttributeUpdatePair[] = [];
-    for (const name of Object.keys(next) as Array<keyof SearchAttributeValues>) {
-      if (next[name] !== this.searchAttributes[name]) {
-        updates.push({ key: OrderSearchAttributes[name], value: next[name] } as SearchAttributeUpdatePair);
-      }
+    const changed = (Object.keys(next) as Array<keyof SearchAttributeValues>).filter((name) => next[name] !== this.searchAttributes[name]);
+    const inBetween = (state: string | null) => state === DeliveryState.ready || state === DeliveryState.in_progress;
+    const skip = this.shortWritesLocal && changed.length === 1 && changed[0] === 'deliveryState' && inBetween(next.deliveryState);
+    if (changed.length && !skip) {
+      upsertSearchAttributes(changed.map((name) => ({ key: OrderSearchAttributes[name], value: next[name] }) as SearchAttributeUpdatePair));
+      this.searchAttributes = next;
     }
-    if (updates.length) upsertSearchAttributes(updates);
     setCurrentDetails(orderDetailsText(this.order));
-    this.searchAttributes = next;
   }
 
   /** The first return received is refunded automatically when the payment allows it, or left to the operator. */
@@ -614,7 +631,7 @@ class OrderRun {
   /** The order stays open while goods may come back; it closes when the window is over and nothing is in flight. */
   async closeAfterReturnWindow(): Promise<void> {
     await condition(() => this.order.deliveredAt !== undefined);
-    const end = returnWindowEnd(this.order, this.order.delivery?.returnWindowDays ?? 30)!;
+    const end = returnWindowEnd(this.order, returnWindowDaysOf(this.order))!;
     if (end > Date.now()) await sleep(end - Date.now());
     this.returnWindowOver = true;
   }

@@ -5,11 +5,9 @@
  */
 import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { RefundActivities } from '../activities/refunds.js';
-import { deliveryIdOf } from '../domain/delivery.js';
-import { stockReservedSignal, deliveryWorkflowId } from './delivery-contract.js';
 import { returnReceivedSignal } from './order-contract.js';
 import { DomainError } from '../domain/errors.js';
-import { now, reject, RETRIED_UNTIL_DONE } from './support.js';
+import { now, reject, RETRIED_UNTIL_DONE, wakeDeliveriesWaitingForStock } from './support.js';
 import { receiveReturnUpdate, returnQuery, type ReturnStatus, type ReturnWorkflow, type ReturnWorkflowInput } from './returns-contract.js';
 
 const { restockReturn } = proxyActivities<RefundActivities>(RETRIED_UNTIL_DONE);
@@ -24,11 +22,7 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<Return
     async () => {
       receiving = true;
       const served = await restockReturn(input.returnId, input.lines);
-      for (const orderId of served) {
-        await getExternalWorkflowHandle(deliveryWorkflowId(deliveryIdOf(orderId)))
-          .signal(stockReservedSignal)
-          .catch(() => undefined);
-      }
+      await wakeDeliveriesWaitingForStock(served);
       status.state = 'received';
       status.receivedAt = now();
       await getExternalWorkflowHandle(input.orderWorkflowId).signal(returnReceivedSignal, { returnId: input.returnId });

@@ -3,8 +3,11 @@
  * raised, the workflow's clock, and how activities are retried. Workflow code
  * only (deterministic: `Date` here is the workflow's clock).
  */
-import { ApplicationFailure, type ActivityOptions } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, patched, proxyActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import type { StockActivities } from '../activities/stock.js';
+import { deliveryIdOf } from '../domain/delivery.js';
 import type { DomainError } from '../domain/errors.js';
+import { deliveryWorkflowId, stockReservedSignal } from './delivery-contract.js';
 
 /**
  * Activities are retried until they succeed: an outage must delay an order,
@@ -13,6 +16,19 @@ import type { DomainError } from '../domain/errors.js';
  */
 export const RETRIED_UNTIL_DONE: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+
+/**
+ * Short database writes (a projection, a stock change, a plan read), run as
+ * local activities: each is idempotent and takes milliseconds, so it runs in
+ * the workflow task that asked for it — all of one task's local activities are
+ * one billed action and one marker event each, against three events, a
+ * workflow task and an action per ordinary activity. Retried until done like
+ * the others; past a minute between attempts the SDK waits with a timer.
+ */
+export const SHORT_WRITE: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
 
@@ -29,4 +45,34 @@ export function reject(problem: DomainError | null | undefined): void {
 /** The workflow's time, as the domain functions take it. */
 export function now(): string {
   return new Date().toISOString();
+}
+
+/** Patch ids shared by several workflows. */
+export const SHARED_PATCHES = {
+  /** Deliveries waiting for stock are woken by the one activity the API also uses, not by signals sent from here. */
+  wakeByActivity: 'wake-deliveries-by-activity',
+} as const;
+
+const { wakeDeliveriesWaitingForStock: wakeByActivity } = proxyActivities<StockActivities>(RETRIED_UNTIL_DONE);
+
+/**
+ * The orders whose reservations a stock change just made: their deliveries,
+ * waiting for stock, are told at once (otherwise their periodic recheck would
+ * find the reservation later). One rule for every caller: the delivery that
+ * released stock, the return that put goods back, the API's restock.
+ */
+export async function wakeDeliveriesWaitingForStock(orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length === 0) return;
+  if (patched(SHARED_PATCHES.wakeByActivity)) {
+    await wakeByActivity([...orderIds]);
+    return;
+  }
+  // Runs recorded before the patch signalled each delivery from the workflow.
+  for (const orderId of orderIds) {
+    try {
+      await getExternalWorkflowHandle(deliveryWorkflowId(deliveryIdOf(orderId))).signal(stockReservedSignal);
+    } catch {
+      // Its delivery is gone; its periodic recheck would have found the reservation anyway.
+    }
+  }
 }

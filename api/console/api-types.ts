@@ -9,9 +9,11 @@ import type { z } from 'zod';
 import type {
   CancelBody,
   ConfirmBody,
+  DeliveryEventSchema,
   DeliverySchema,
   ErrorBody,
   OrderDetailSchema,
+  OrderEventSchema,
   OrderListSchema,
   OrderSchema,
   RefundBody,
@@ -65,3 +67,7 @@ export type SalesTeamRequest = z.input<typeof SalesTeamBody>;
 export type SalesTeamPatch = z.input<typeof SalesTeamPatchBody>;
 export type SalespersonRequest = z.input<typeof SalespersonBody>;
 export type SalespersonPatch = z.input<typeof SalespersonPatchBody>;
+
+// Server-sent events (GET /api/events): a projection was written.
+export type OrderEvent = z.output<typeof OrderEventSchema>;
+export type DeliveryEvent = z.output<typeof DeliveryEventSchema>;

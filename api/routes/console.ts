@@ -169,6 +169,7 @@ ${error ? `<p id="sign-in-error" class="error" role="alert">${escapeHtml(error)}
 <nav aria-label="Console"><ul>${nav}<li><a href="${escapeHtml(temporal)}/workflows" rel="noreferrer" target="_blank">Temporal UI ↗</a></li></ul></nav>
 <form method="post" action="/console/sign-out" class="sign-out"><input type="hidden" name="csrf" value="${csrf}"><button type="submit">Sign out</button></form></header>
 <div id="notice" role="status" aria-live="polite"></div>
+<div id="live" role="status" aria-live="polite" hidden></div>
 <main id="main" tabindex="-1"><p>Loading…</p></main>`,
       `<meta name="csrf-token" content="${csrf}"><meta name="temporal-ui" content="${escapeHtml(temporal)}"><meta name="currency" content="${escapeHtml(settings.currency)}"><script type="module" src="/console/assets/main.js"></script>`,
     );

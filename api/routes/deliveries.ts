@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parcelLabelsPdf } from '../../activities/parcels.js';
-import { getDelivery, getLabel, listDeliveries, type DeliverySummary } from '../../db/deliveries.js';
+import { getDelivery, getLabel, listDeliveries, projectDelivery, type DeliverySummary } from '../../db/deliveries.js';
 import { DeliveryStatus, isStepDone, type Delivery } from '../../domain/delivery.js';
 import { DomainError } from '../../domain/errors.js';
 import { getDeliveryLive, validateDeliveryStep } from '../deliveries.js';
@@ -8,7 +8,18 @@ import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
 import { DeliveryListQuery, DeliverySchema, IdParam, ValidateBody } from '../schemas.js';
 import { sendOrExplainClosed } from '../temporal-gateway.js';
+import { deliveryWorkflowId } from '../../workflows/delivery-contract.js';
 import { deliveryView, type DeliveryLike } from '../views/deliveries.js';
+
+/**
+ * A delivery's row says all there is once it is done or cancelled: nothing
+ * changes it any more. Before that the stock (waiting → ready) and an order's
+ * cancellation change it without the API seeing the change, and the row
+ * follows only once the order has projected it, so a live delivery is asked
+ * (a billed query). The API's own change, the Validate button, writes the row
+ * from its answer (see below).
+ */
+const FINAL_STATES: ReadonlySet<string> = new Set([DeliveryStatus.done, DeliveryStatus.cancel]);
 
 export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   const { db } = gateway;
@@ -29,11 +40,13 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     method: 'get',
     path: '/api/deliveries/{id}',
     access: 'operator',
-    summary: 'One delivery, live from its workflow',
+    summary: 'One delivery: from the lists once done or cancelled, else live from its workflow',
     tags: ['Deliveries'],
     params: IdParam,
     responses: { 200: { description: 'The delivery', schema: DeliverySchema }, 404: { description: 'Unknown delivery' } },
     handler: async ({ params }) => {
+      const stored = await getDelivery(db, params.id);
+      if (stored && FINAL_STATES.has(stored.state)) return { body: view(stored) };
       // A run past its retention is gone from Temporal; its projection remains.
       const live = await sendOrExplainClosed<Delivery | DeliverySummary>(() => getDeliveryLive(gateway, params.id), 'delivery_not_found', () => getDelivery(db, params.id));
       return { body: view(live) };
@@ -65,6 +78,9 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
           throw new DomainError('delivery_closed', `Delivery for ${stored.orderNumber} is ${stored.state === DeliveryStatus.done ? 'done' : 'cancelled'}.`);
         },
       );
+      // The answer is the delivery after the step: written to the lists now (only ever forward in version),
+      // so a GET or the warehouse's list right after shows it without waiting for the order's projection.
+      if ('version' in delivery) await projectDelivery(db, delivery, deliveryWorkflowId(delivery.id));
       return { body: view(delivery) };
     },
   });

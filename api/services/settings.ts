@@ -4,6 +4,7 @@
  * new abandoned-cart policy reaches the open quotations at once.
  */
 import type { z } from 'zod';
+import { taxClassesInUse } from '../../db/products.js';
 import { listSalesTeams } from '../../db/sales.js';
 import { getSettings, saveSettings } from '../../db/settings.js';
 import { reminderPolicyOf } from '../../domain/abandoned-cart.js';
@@ -11,6 +12,7 @@ import { DomainError } from '../../domain/errors.js';
 import type { SalesTeam } from '../../domain/sales.js';
 import { effectivePaymentMethods, paymentMethodsProblems } from '../../domain/payment-methods.js';
 import { settingsProblems, type CardProvider, type ShopSettings } from '../../domain/settings.js';
+import { taxSettingsProblems, type TaxSettings } from '../../domain/tax.js';
 import { applyReminderPolicyToOpenCarts } from '../orders.js';
 import type { SettingsPatchBody, SettingsSchema } from '../schemas.js';
 import type { TemporalGateway } from '../temporal-gateway.js';
@@ -59,7 +61,7 @@ function resolveSales(current: ShopSettings, patch: SettingsPatch, teams: SalesT
 export async function changeSettings(gateway: TemporalGateway, body: SettingsPatch, cardProvider: CardProvider | null) {
   const { db } = gateway;
   const [current, teams] = await Promise.all([getSettings(db), listSalesTeams(db)]);
-  const { abandonedCart, paymentMethods, salesTeam: _team, salesperson: _person, salesTeamId: _teamId, salespersonId: _personId, ...rest } = body;
+  const { abandonedCart, paymentMethods, taxes, salesTeam: _team, salesperson: _person, salesTeamId: _teamId, salespersonId: _personId, ...rest } = body;
   const methods = effectivePaymentMethods(current.paymentMethods, cardProvider);
   const next: ShopSettings = {
     ...current,
@@ -71,14 +73,34 @@ export async function changeSettings(gateway: TemporalGateway, body: SettingsPat
       wire_transfer: { ...methods.wire_transfer, ...stripUndefined(paymentMethods?.wire_transfer ?? {}) },
       pay_in_store: { ...methods.pay_in_store, ...stripUndefined(paymentMethods?.pay_in_store ?? {}) },
     },
+    taxes: mergeTaxes(current.taxes, taxes),
   };
-  const problems = [...settingsProblems(next), ...(paymentMethods ? paymentMethodsProblems(next.paymentMethods, cardProvider) : [])];
+  const problems = [
+    ...settingsProblems(next),
+    ...(paymentMethods ? paymentMethodsProblems(next.paymentMethods, cardProvider) : []),
+    ...(taxes ? taxSettingsProblems(next.taxes, await taxClassesInUse(db)) : []),
+  ];
   if (problems.length) throw new DomainError('invalid_settings', problems.join('; '), { problems });
   const saved = await saveSettings(db, next);
   const before = reminderPolicyOf(current.abandonedCart);
   const after = reminderPolicyOf(saved.abandonedCart);
   if (JSON.stringify(before) !== JSON.stringify(after)) await applyReminderPolicyToOpenCarts(gateway, after);
   return settingsView(saved, teams, cardProvider);
+}
+
+/** Tax settings merged country by country, class by class; a null rate removes the class. */
+function mergeTaxes(current: TaxSettings, patch: SettingsPatch['taxes']): TaxSettings {
+  if (!patch) return current;
+  const rates: TaxSettings['rates'] = Object.fromEntries(Object.entries(current.rates).map(([country, classes]) => [country, { ...classes }]));
+  for (const [country, classes] of Object.entries(patch.rates ?? {})) {
+    const merged = { ...(rates[country] ?? {}) };
+    for (const [taxClass, rate] of Object.entries(classes)) {
+      if (rate === null) delete merged[taxClass];
+      else merged[taxClass] = rate;
+    }
+    rates[country] = merged;
+  }
+  return { pricesIncludeTax: patch.pricesIncludeTax ?? current.pricesIncludeTax, country: patch.country ?? current.country, rates };
 }
 
 function stripUndefined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {

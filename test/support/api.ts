@@ -2,11 +2,13 @@ import { createServer } from 'node:http';
 import { inject } from 'vitest';
 import { paymentProvidersOf } from '../../activities/payment-providers.js';
 import { createApp } from '../../api/app.js';
+import { APP_CLOSING } from '../../api/routes/events.js';
 import { signPayload } from '../../api/webhook-signature.js';
 import { loadConfig, type Config } from '../../config.js';
 import type { Database } from '../../db/index.js';
 import { createLogger } from '../../logger.js';
 import { createTestDatabase } from './database.js';
+import { TEST_PAYLOAD_KEYS } from './payload-key.js';
 import { PUBLIC_URL, startTemporal, type TemporalHarness, type WorkerOptions } from './temporal.js';
 import { startTimeSkipping, type TimeSkippingHarness } from './time-skipping.js';
 
@@ -19,6 +21,8 @@ export interface ApiHarness<T extends TemporalHarness = TemporalHarness> {
   baseUrl: string;
   config: Config;
   database: Database;
+  /** The express app, e.g. to emit APP_CLOSING (its event streams end) without closing the server. */
+  app: import('express').Express;
   temporal: T;
   call(method: string, path: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
   storefront(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
@@ -63,6 +67,8 @@ async function startApiOn<T extends TemporalHarness>(start: (db: Database['db'],
     PAYMENT_PROVIDER_KEY: PROVIDER_KEY,
     TEMPORAL_TASK_QUEUE: temporal.taskQueue,
     PUBLIC_URL,
+    // The codec server (/codec/*) decrypts with the key the harness's worker and client encrypt with.
+    PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
     ...(inject('temporalUiUrl') ? { TEMPORAL_UI_URL: inject('temporalUiUrl') } : {}),
     ...env,
   });
@@ -97,6 +103,7 @@ async function startApiOn<T extends TemporalHarness>(start: (db: Database['db'],
     baseUrl,
     config,
     database,
+    app,
     temporal,
     call,
     storefront: (method, path, body) => call(method, path, { token: STOREFRONT, body }),
@@ -109,7 +116,9 @@ async function startApiOn<T extends TemporalHarness>(start: (db: Database['db'],
       });
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      app.emit(APP_CLOSING);
+      await closed;
       await temporal.close();
       await database.close();
     },

@@ -7,6 +7,7 @@ import { outboxTransport, type EmailTransport } from '../../activities/email.js'
 import { paymentProvidersOf, type PaymentProviders } from '../../activities/payment-providers.js';
 import type { Db } from '../../db/index.js';
 import { createOrderWorker } from '../../worker.js';
+import { testDataConverter } from './payload-key.js';
 
 export interface TemporalHarness {
   client: Client;
@@ -33,7 +34,7 @@ export async function startTemporal(db: Db, options: WorkerOptions = {}): Promis
   const address = inject('temporalAddress');
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
   return runOrderWorker({ db, client, nativeConnection, namespace: 'default', options }, async () => {
     await connection.close();
     await nativeConnection.close();
@@ -57,6 +58,7 @@ export async function runOrderWorker(
       paymentProviders: options.paymentProviders ?? paymentProvidersOf({ url: 'http://127.0.0.1:9/no-provider-in-this-test', apiKey: 'unused-key' }),
       workflowBundle: { codePath: inject('workflowBundlePath') },
       ...(options.carrier ? { carrier: options.carrier(db) } : {}),
+      dataConverter: testDataConverter,
     });
   let worker = await make();
   let running: Promise<void> = worker.run();

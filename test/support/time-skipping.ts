@@ -16,6 +16,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 import type { Db } from '../../db/index.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/order-contract.js';
+import { testDataConverter } from './payload-key.js';
 import { runOrderWorker, type TemporalHarness, type WorkerOptions } from './temporal.js';
 
 export interface TimeSkippingHarness extends TemporalHarness {
@@ -32,6 +33,8 @@ const KEYWORD = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_
 export async function startTimeSkipping(db: Db, options: WorkerOptions = {}): Promise<TimeSkippingHarness> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('temporalTestServer') } },
+    // env.client encodes with the suite's key, as the worker (runOrderWorker) does.
+    client: { dataConverter: testDataConverter },
   });
   const namespace = env.namespace ?? 'default';
   try {
