@@ -56,6 +56,11 @@ const EnvSchema = z.object({
   STRIPE_API_BASE: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   /** "off": the shop takes no card payments (production may then run without Stripe). */
   CARD_PAYMENTS: z.enum(['on', 'off']).default('on'),
+  /** EasyPost (the real carrier): set the key to buy real labels; unset, the demo carrier (never in production). */
+  EASYPOST_API_KEY: optionalText,
+  EASYPOST_API_URL: optionalText.pipe(z.url().optional()),
+  /** The carrier service to buy (e.g. "Priority"); unset, the cheapest rate. */
+  EASYPOST_SERVICE: optionalText,
   /** Storefront writes (cart changes, checkout) per client IP and minute; 0 turns the limit off. */
   RATE_LIMIT_STOREFRONT_WRITES: z.coerce.number().int().min(0).max(1_000_000).default(1200),
   /** Express's trust proxy: "false", "true", a hop count, or addresses; behind a proxy the client IP comes from X-Forwarded-For. */
@@ -105,6 +110,8 @@ export interface Config {
   email: { resendApiKey: string | undefined; resendBaseUrl: string | undefined; from: string };
   /** The demo card provider's API (cancels, refunds): `payments.demo`, kept under its old name. Empty in production. */
   paymentProvider: { url: string; apiKey: string };
+  /** The real carrier; undefined means the embedded demo carrier. */
+  easypost: { apiKey: string; baseUrl: string; service: string | undefined } | undefined;
   /**
    * THE demo gate: the demo card provider's routes (pay page, cancel and
    * refund API under /demo-provider) are mounted only when this is on — not in
@@ -216,6 +223,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookSecret: e.PAYMENT_WEBHOOK_SECRET ?? DEV_TOKENS.PAYMENT_WEBHOOK_SECRET,
     email: { resendApiKey: e.RESEND_API_KEY, resendBaseUrl: e.RESEND_BASE_URL, from: e.EMAIL_FROM },
     paymentProvider: demo ?? { url: '', apiKey: '' },
+    easypost: e.EASYPOST_API_KEY
+      ? { apiKey: e.EASYPOST_API_KEY, baseUrl: e.EASYPOST_API_URL ?? 'https://api.easypost.com/v2/', service: e.EASYPOST_SERVICE }
+      : undefined,
     demoPaymentPage: demo !== null && !e.PAYMENT_PROVIDER_URL,
     payments: { stripe, demo, cardProvider: stripe ? 'stripe' : demo ? 'demo' : null },
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,

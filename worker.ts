@@ -15,6 +15,7 @@ import proto from '@temporalio/proto';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { outboxTransport, resendTransport } from './activities/email.js';
 import { createActivities, type ActivityDependencies } from './activities/index.js';
+import { carrierOf } from './activities/carriers.js';
 import { paymentProvidersFor, type PaymentProviders } from './activities/payment-providers.js';
 import { demoCarrier, type Carrier } from './activities/shipping.js';
 import { ConfigError, loadConfig, requireSharedServices, type Config } from './config.js';
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
   if (metricsServer) logger.info({ port: config.metrics.workerPort }, 'worker metrics on /metrics');
   const database = await createDb({ url: databaseUrl });
   await database.migrate();
+  const carrier = carrierOf(config, database.db);
   const temporalOptions = temporalConnectionOptions(config, temporalAddress);
   const clientConnection = await connectClient(temporalOptions);
   const added = await ensureSearchAttributes(clientConnection, config.temporal.namespace);
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
     db: database.db,
     email: emailSettingsOf(config),
     paymentProviders: paymentProvidersFor(config.payments),
+    carrier,
     dataConverter,
     tracing: installTracing(config, 'worker'),
     deployment: config.workerDeployment,

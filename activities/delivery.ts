@@ -61,7 +61,8 @@ export function createDeliveryActivities({ db, carrier }: { db: Db; carrier: Car
       const weightGrams = weights.includes(null) ? null : weights.reduce<number>((sum, w) => sum + (w ?? 0), 0);
       const sender = { name: settings.shopName, address: settings.shopAddress };
       const recipient = { name: request.recipient.name ?? request.recipient.email ?? 'Customer', address: request.recipient.address };
-      const shipment = await carrier.createShipment({ deliveryId: request.deliveryId, orderNumber: request.orderNumber, sender, recipient, weightGrams });
+      // The delivery's single label: its key is the delivery id, as before parcels.
+      const shipment = await carrier.purchaseLabel({ idempotencyKey: request.deliveryId, orderNumber: request.orderNumber, sender, recipient, weightGrams });
       const pdf = await renderLabel({ shipment, orderNumber: request.orderNumber, sender, recipient, weightGrams });
       await saveLabel(db, { deliveryId: request.deliveryId, trackingNumber: shipment.trackingNumber, carrier: shipment.carrier, pdf });
       const stored = (await getLabel(db, request.deliveryId))!;

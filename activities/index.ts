@@ -12,6 +12,7 @@ import { getSettings } from '../db/settings.js';
 import { countBusinessEvents, type RecordedEntry } from '../operations/metrics.js';
 import { createDeliveryActivities } from './delivery.js';
 import { createEmailActivities, type EmailTransport } from './email.js';
+import { createParcelActivities } from './parcels.js';
 import { createInvoiceActivities } from './invoices.js';
 import type { PaymentMethod } from '../domain/order.js';
 import type { PaymentProviders } from './payment-providers.js';
@@ -31,6 +32,7 @@ export function createActivities({ db, paymentProviders, email, carrier }: Activ
   return {
     ...createEmailActivities({ db, ...email }),
     ...createDeliveryActivities({ db, carrier }),
+    ...createParcelActivities({ db, carrier }),
     ...createRefundActivities({ db, paymentProviders }),
     ...createInvoiceActivities({ db }),
     ...createStockActivities(),

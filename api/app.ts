@@ -24,8 +24,10 @@ import { emailRoutes } from './routes/emails.js';
 import { invoiceRoutes } from './routes/invoices.js';
 import { orderRoutes } from './routes/orders.js';
 import { pageRoutes } from './routes/pages.js';
+import { parcelRoutes } from './routes/parcels.js';
 import { returnRoutes } from './routes/returns.js';
 import { settingsRoutes } from './routes/settings.js';
+import { shippingMethodRoutes } from './routes/shipping-methods.js';
 import { stripeWebhookRoutes } from './routes/stripe-webhook.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -88,7 +90,9 @@ export function createApp(deps: AppDeps): Express {
   settingsRoutes(api, deps);
   emailRoutes(api, deps);
   deliveryRoutes(api, deps);
+  parcelRoutes(api, deps);
   returnRoutes(api, deps);
+  shippingMethodRoutes(api, deps);
   invoiceRoutes(api, deps);
   pageRoutes(api, deps);
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -21,6 +21,7 @@ import {
   type PaymentEvent,
   type PaymentMethod,
 } from '../domain/order.js';
+import type { ChosenShipping } from '../domain/shipping.js';
 import type { Db } from '../db/index.js';
 import { allocateOrderNumber, getOrderSummary, listOpenQuotationIds } from '../db/orders.js';
 import { getProductsBySku } from '../db/products.js';
@@ -41,6 +42,7 @@ import {
   removeLineUpdate,
   setContactUpdate,
   setLineQuantityUpdate,
+  setShippingMethodUpdate,
   type CheckoutResult,
   type OrderWorkflow,
   type OrderWorkflowInput,
@@ -137,9 +139,22 @@ export function setContact(gateway: TemporalGateway, orderId: string, contact: C
   return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(setContactUpdate, { args: [contact] }));
 }
 
-/** `acceptedMethods`: the methods the shop takes now; the workflow's validator refuses the others (domain/payment-methods.ts). */
-export function checkout(gateway: TemporalGateway, orderId: string, paymentMethod: PaymentMethod, acceptedMethods?: PaymentMethod[]): Promise<CheckoutResult> {
-  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(checkoutUpdate, { args: [{ paymentMethod, acceptedMethods }] }));
+/**
+ * `acceptedMethods`: the methods the shop takes now; the workflow's validator refuses the others (domain/payment-methods.ts).
+ * `offeredShippingMethods`: the ids of the shipping methods offered now; when there are any, the cart must have one of them.
+ */
+export function checkout(
+  gateway: TemporalGateway,
+  orderId: string,
+  paymentMethod: PaymentMethod,
+  acceptedMethods?: PaymentMethod[],
+  offeredShippingMethods?: string[],
+): Promise<CheckoutResult> {
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(checkoutUpdate, { args: [{ paymentMethod, acceptedMethods, offeredShippingMethods }] }));
+}
+
+export function setShippingMethod(gateway: TemporalGateway, orderId: string, choice: ChosenShipping): Promise<Order> {
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(setShippingMethodUpdate, { args: [choice] }));
 }
 
 export function confirm(gateway: TemporalGateway, orderId: string, request: Confirm): Promise<Order> {

@@ -178,6 +178,10 @@ export const OrderSchema = z
     confirmedAt: z.string().nullable().optional(),
     invoice: z.object({ id: z.string(), number: z.string() }).nullable().optional().openapi({ description: 'The invoice issued when the order became paid' }),
     creditNotes: z.array(z.object({ refundId: z.string(), id: z.string(), number: z.string() })).optional(),
+    shipping: z
+      .object({ methodId: z.string(), name: z.string(), kind: z.enum(['carrier', 'pickup']), amount: z.number().int() })
+      .optional()
+      .openapi({ description: 'The shipping method chosen on the cart and its fee (included in total).' }),
   })
   .openapi('Order');
 
@@ -411,6 +415,7 @@ export const DeliverySchema = z
     trackingNumber: z.string().optional(),
     carrier: z.string().optional(),
     labelUrl: z.string().optional(),
+    parcels: z.array(z.lazy(() => ParcelSchema)).optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     doneAt: z.string().optional(),
@@ -421,9 +426,40 @@ export const DeliveryListQuery = z
   .object({ state: z.enum(values(DeliveryStatus)).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) })
   .strict();
 
+export const ParcelSchema = z
+  .object({
+    id: z.string(),
+    lines: z.array(z.object({ sku: z.string(), quantity: z.number().int() })),
+    weightGrams: z.number().int().nullable(),
+    carrier: z.string(),
+    trackingNumber: z.string(),
+    trackingUrl: z.string().optional(),
+    labelUrl: z.string(),
+    state: z.enum(['labelled', 'voided', 'shipped']),
+  })
+  .openapi('Parcel');
+
+const ParcelSplitInput = z
+  .array(
+    z
+      .object({
+        lines: z.array(z.object({ sku: Sku, quantity: Quantity }).strict()).min(1).max(100),
+        weightGrams: z.number().int().min(1).max(1_000_000).optional().openapi({ description: "Absent: the sum of the products' weights." }),
+      })
+      .strict(),
+  )
+  .min(1)
+  .max(50)
+  .openapi({ description: 'At the label step (pack, or ship without pack): every unit of the delivery in exactly one parcel, else 422 parcel_split_invalid. Absent: one parcel holds everything.' });
+
 export const ValidateBody = z
-  .object({ step: StepNameSchema.optional().openapi({ description: 'The step meant; a repeat of a step already done then has no effect.' }) })
+  .object({
+    step: StepNameSchema.optional().openapi({ description: 'The step meant; a repeat of a step already done then has no effect.' }),
+    parcels: ParcelSplitInput.optional(),
+  })
   .strict();
+
+export const ParcelParams = z.object({ id: z.string().min(1).max(100), parcelId: z.string().min(1).max(20) });
 
 // ---------------------------------------------------------------- refunds and returns
 export const RefundBody = z
@@ -473,6 +509,51 @@ export const ReturnSchema = z
 export const ReturnListQuery = z
   .object({ state: z.enum(values(ReturnState)).optional() })
   .strict();
+
+// ---------------------------------------------------------------- shipping methods (v1.1)
+const ShippingKindSchema = z.enum(['carrier', 'pickup']).openapi({ description: 'carrier: shipped with a label; pickup: collected at the shop, no label' });
+const CarrierService = z.string().trim().min(1).max(100).openapi({ description: "The carrier's service bought for this method's labels (e.g. \"Priority\"); absent: the cheapest rate." });
+
+export const ShippingMethodSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: ShippingKindSchema,
+    price: Money,
+    currency: Currency,
+    freeAbove: Money.optional().openapi({ description: 'Goods worth at least this much ship free.' }),
+    carrierService: z.string().optional(),
+    enabled: z.boolean(),
+  })
+  .openapi('ShippingMethod');
+
+export const ShippingMethodChoiceBody = z.object({ id: z.string().min(1).max(100) }).strict().openapi('ShippingMethodChoice');
+
+export const NewShippingMethodBody = z
+  .object({
+    name: ShortText,
+    kind: ShippingKindSchema,
+    price: Money,
+    currency: Currency,
+    freeAbove: Money.optional(),
+    carrierService: CarrierService.optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict()
+  .openapi('NewShippingMethod');
+
+export const ShippingMethodPatchBody = z
+  .object({
+    name: ShortText.optional(),
+    kind: ShippingKindSchema.optional(),
+    price: Money.optional(),
+    currency: Currency.optional(),
+    freeAbove: Money.nullable().optional().openapi({ description: 'null: never free' }),
+    carrierService: CarrierService.nullable().optional(),
+    enabled: z.boolean().optional().openapi({ description: 'false: no longer offered to new carts' }),
+  })
+  .strict()
+  .openapi('ShippingMethodPatch');
 
 /**
  * GET /api/events (server-sent events, for the console): a projection was

@@ -316,6 +316,67 @@ export const salespeople = pgTable(
 );
 
 /**
+ * The carrier's shipment booked for each label idempotency key, written before
+ * the label is bought: a retried purchase buys that same shipment (which the
+ * carrier sells once) instead of booking another.
+ */
+export const carrierShipments = pgTable('carrier_shipments', {
+  idempotencyKey: text('idempotency_key').primaryKey(),
+  carrier: text('carrier').notNull(),
+  shipmentId: text('shipment_id').notNull(),
+  createdAt: createdAt(),
+});
+
+/** The shop's shipping methods (flat-rate carrier, free above an amount, in-store pickup). */
+export const shippingMethods = pgTable(
+  'shipping_methods',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['carrier', 'pickup'] }).notNull(),
+    price: integer('price').notNull(),
+    currency: text('currency').notNull(),
+    freeAbove: integer('free_above'),
+    /** The carrier's service bought for this method's labels (e.g. "Priority"); null: the cheapest. */
+    carrierService: text('carrier_service'),
+    enabled: boolean('enabled').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('shipping_methods_price_nonnegative', sql`${t.price} >= 0`),
+    check('shipping_methods_free_above_nonnegative', sql`${t.freeAbove} IS NULL OR ${t.freeAbove} >= 0`),
+  ],
+);
+
+/**
+ * Each parcel of a delivery and its current label (the carrier's tracking
+ * number and page, its attempt: a relabel after a void is the next attempt).
+ * What the label prints is kept with it, so the PDF is drawn again on demand.
+ */
+export const parcels = pgTable(
+  'parcels',
+  {
+    deliveryId: text('delivery_id').notNull(),
+    parcelId: text('parcel_id').notNull(),
+    position: integer('position').notNull(),
+    lines: jsonb('lines').notNull(),
+    weightGrams: integer('weight_grams'),
+    state: text('state', { enum: ['labelled', 'voided', 'shipped'] }).notNull(),
+    labelAttempt: integer('label_attempt').notNull(),
+    carrier: text('carrier').notNull(),
+    trackingNumber: text('tracking_number').notNull(),
+    trackingUrl: text('tracking_url'),
+    carrierShipmentId: text('carrier_shipment_id'),
+    /** Sender, recipient and order number as printed. */
+    printed: jsonb('printed').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.parcelId] })],
+);
+
+/**
  * Invoices and credit notes, numbered per kind and year without gaps: the
  * number is allocated (invoice_sequences) and the document written in one
  * transaction (db/invoices.ts). `key` (the order for an invoice, the refund

@@ -5,6 +5,7 @@
 import type { ProductType } from './catalog.js';
 import { DomainError } from './errors.js';
 import type { Address } from './order.js';
+import type { Parcel, ParcelSplit } from './parcels.js';
 import { DeliverySteps } from './settings.js';
 
 export const StepName = { pick: 'pick', pack: 'pack', ship: 'ship' } as const;
@@ -62,6 +63,8 @@ export interface Delivery {
   recipient: Recipient;
   trackingNumber?: string | undefined;
   carrier?: string | undefined;
+  /** Set at the label step (runs from before parcels have none: their one label is `trackingNumber`). */
+  parcels?: Parcel[] | undefined;
   createdAt: string;
   updatedAt: string;
   doneAt?: string | undefined;
@@ -113,6 +116,8 @@ export function applyReserved(d: Delivery, now: string): void {
 export interface Validate {
   /** The step the warehouse means to validate; naming it makes a repeated request harmless. */
   step?: StepName | undefined;
+  /** At the label step: how the goods are split into parcels (absent: one parcel). */
+  parcels?: ParcelSplit['parcels'] | undefined;
 }
 
 /**

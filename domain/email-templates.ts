@@ -7,6 +7,7 @@ export const EmailKind = {
   abandoned_cart: 'abandoned_cart',
   order_confirmation: 'order_confirmation',
   delivery_done: 'delivery_done',
+  ready_for_pickup: 'ready_for_pickup',
   refund: 'refund',
   return: 'return',
 } as const;
@@ -106,6 +107,12 @@ export const DEFAULT_TEMPLATES: Record<EmailKind, EmailTemplate> = {
     subject: 'Your order {{order_number}} has shipped',
     body:
       'Hello {{customer_name}},\n\nYour order {{order_number}} is on its way.\n\nTracking number: {{tracking_number}}\n{{tracking_link}}\n\n' +
+      'Returns: {{return_link}}',
+  },
+  ready_for_pickup: {
+    subject: 'Your order {{order_number}} is ready for pickup',
+    body:
+      'Hello {{customer_name}},\n\nYour order {{order_number}} is ready: collect it at {{shop_name}}.\n{{lines}}\n\nTotal: {{total}}\n\n' +
       'Returns: {{return_link}}',
   },
   refund: {

@@ -20,6 +20,8 @@ export const ErrorStatus = {
   return_not_found: 404,
   sales_team_not_found: 404,
   salesperson_not_found: 404,
+  parcel_not_found: 404,
+  shipping_method_not_found: 404,
   invoice_not_found: 404,
   // 409: the order is not in a state that allows this
   cart_not_editable: 409,
@@ -38,6 +40,9 @@ export const ErrorStatus = {
   delivery_not_answering: 409,
   sales_team_exists: 409,
   salesperson_exists: 409,
+  parcel_shipped: 409,
+  parcel_labelled: 409,
+  parcel_label_voided: 409,
   // 422: well-formed but not allowed
   unknown_product: 422,
   currency_mismatch: 422,
@@ -60,6 +65,10 @@ export const ErrorStatus = {
   return_window_closed: 422,
   product_not_returnable: 422,
   return_exceeds_delivered: 422,
+  parcel_split_invalid: 422,
+  shipping_method_invalid: 422,
+  shipping_method_disabled: 422,
+  shipping_method_required: 422,
   // 413 / 429
   payload_too_large: 413,
   rate_limited: 429,

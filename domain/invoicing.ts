@@ -3,7 +3,7 @@
  * issued from: the order as it was priced (its lines keep their rates).
  * The documents themselves are numbered and written by db/invoices.ts.
  */
-import { contactEmail, PaymentState, type Address, type Order, type TimelineEntry } from './order.js';
+import { contactEmail, PaymentState, shippingTaxRateOf, type Address, type Order, type TimelineEntry } from './order.js';
 
 const PAID_STATES: ReadonlySet<string> = new Set([PaymentState.paid, PaymentState.partially_refunded, PaymentState.refunded]);
 
@@ -26,7 +26,7 @@ export function invoiceInputOf(order: Order): {
   currency: string;
   customer: { name: string | null; email: string | null; address: Address | null };
   lines: Array<{ sku: string; name: string; quantity: number; unitPrice: number; taxRate: number }>;
-  shipping: null;
+  shipping: { fee: number; taxRate: number } | null;
   pricesIncludeTax: boolean;
 } {
   return {
@@ -35,7 +35,7 @@ export function invoiceInputOf(order: Order): {
     currency: order.currency,
     customer: { name: order.contact?.name ?? order.customer.name ?? null, email: contactEmail(order), address: order.contact?.shippingAddress ?? null },
     lines: order.lines.map((l) => ({ sku: l.sku, name: l.name, quantity: l.quantity, unitPrice: l.unitPrice, taxRate: l.taxRate ?? 0 })),
-    shipping: null,
+    shipping: order.shipping && order.shipping.amount > 0 ? { fee: order.shipping.amount, taxRate: shippingTaxRateOf(order) } : null,
     pricesIncludeTax: order.pricesIncludeTax ?? true,
   };
 }

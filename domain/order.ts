@@ -13,6 +13,7 @@ import { lineSubtotal } from './money.js';
 import { taxOrder, type TaxAmount, type TaxBreakdown } from './tax.js';
 import { checkPaymentMethodAccepted } from './payment-methods.js';
 import type { Refund, ReturnRecord, SupportRefund } from './refunds.js';
+import { needsCarrierLabel, shippingFee, type ChosenShipping } from './shipping.js';
 
 export const OrderState = { draft: 'draft', sent: 'sent', sale: 'sale', cancel: 'cancel' } as const;
 export type OrderState = (typeof OrderState)[keyof typeof OrderState];
@@ -141,8 +142,21 @@ export interface Order {
   reminderPassedOverAt?: string | undefined;
   /** Emails sent per kind: the next one's sequence number, part of its idempotency key. */
   emailsSent: Partial<Record<string, number>>;
+  /** The shipping method chosen on the cart and its fee, part of `total` (absent: a shop without methods, no fee). */
+  shipping?: ChosenShipping | undefined;
   /** The delivery order, once the sales order has one. */
-  delivery?: { id: string; trackingNumber?: string | undefined; doneEmail: boolean; returnWindowDays?: number | undefined } | undefined;
+  delivery?:
+    | {
+        id: string;
+        trackingNumber?: string | undefined;
+        doneEmail: boolean;
+        returnWindowDays?: number | undefined;
+        /** Each parcel's tracking, as the delivery last told it (for the delivery-done email's links). */
+        parcels?: Array<{ trackingNumber: string; trackingUrl?: string | undefined; state: string }> | undefined;
+        /** Pickup: the goods wait at the shop, only the hand-over is left. */
+        readyForPickup?: boolean | undefined;
+      }
+    | undefined;
   deliveredAt?: string | undefined;
   refunds?: Refund[] | undefined;
   returns?: ReturnRecord[] | undefined;
@@ -199,15 +213,31 @@ function touch(order: Order, now: string, byCustomer: boolean): void {
 /**
  * The order's taxes and total, by domain/tax.ts. A line without a rate (priced
  * before taxes existed) counts at 0 %: its price was the total then, and it stays so.
+ * The shipping fee is taxed at the goods' highest rate (it follows the main
+ * supply; a shop selling mixed rates may want the fee split pro rata, which
+ * domain/tax.ts's splitRefund rule would support).
  */
-export function taxesOf(order: Pick<Order, 'lines' | 'pricesIncludeTax'>): TaxBreakdown {
+export function taxesOf(order: Pick<Order, 'lines' | 'pricesIncludeTax' | 'shipping'>): TaxBreakdown {
   return taxOrder({
     pricesIncludeTax: order.pricesIncludeTax ?? true,
     lines: order.lines.map((l) => ({ unitPrice: l.unitPrice, quantity: l.quantity, taxRate: l.taxRate ?? 0 })),
+    shipping: order.shipping ? { fee: order.shipping.amount, rate: shippingTaxRateOf(order) } : null,
   });
 }
 
+/** The rate the shipping fee is taxed at: the goods' highest. */
+export function shippingTaxRateOf(order: Pick<Order, 'lines'>): number {
+  return order.lines.reduce((max, l) => Math.max(max, l.taxRate ?? 0), 0);
+}
+
+/** The goods' worth, without shipping: what a "free above" method compares. */
+export function goodsTotal(order: Pick<Order, 'lines'>): number {
+  return order.lines.reduce((sum, l) => sum + l.subtotal, 0);
+}
+
+/** The total: the goods and the shipping fee (itself recomputed: a "free above" method may become free, or stop being), taxes included. */
 function recomputeTotal(order: Order): void {
+  if (order.shipping) order.shipping.amount = shippingFee(order.shipping, goodsTotal(order), order.currency);
   const taxed = taxesOf(order);
   order.untaxedAmount = taxed.untaxedAmount;
   order.taxAmount = taxed.taxAmount;
@@ -431,6 +461,8 @@ export interface Checkout {
   paymentMethod: PaymentMethod;
   /** The methods the shop takes at the time of the request (settings); absent: no restriction. */
   acceptedMethods?: PaymentMethod[] | undefined;
+  /** The ids of the shipping methods the shop offers now; non-empty: one of them must be on the cart. Absent: no check. */
+  offeredShippingMethods?: string[] | undefined;
 }
 
 /** What checkout will do: nothing (same method again), or create a payment. */
@@ -453,7 +485,36 @@ export function checkCheckout(order: Order, input: Checkout): DomainError | null
   if (!contactEmail(order)) {
     return new DomainError('contact_required', 'A contact email is required before checkout (PUT /contact).');
   }
+  return checkShippingChosen(order, input.offeredShippingMethods ?? []);
+}
+
+/** A shop that offers shipping methods needs one of them on the cart; one switched off since it was chosen must be changed. */
+function checkShippingChosen(order: Order, offered: string[]): DomainError | null {
+  // Services only: nothing is shipped, no method to choose.
+  if (offered.length === 0 || !hasGoodsToDeliver(order)) return null;
+  if (!order.shipping) return new DomainError('shipping_method_required', 'Choose a shipping method first (PUT /api/carts/:id/shipping-method).', { offered });
+  if (!offered.includes(order.shipping.methodId)) {
+    return new DomainError('shipping_method_disabled', `The shipping method "${order.shipping.name}" is no longer offered: choose another.`, { offered });
+  }
   return null;
+}
+
+// ---------------------------------------------------------------- shipping method
+
+/** The method is chosen on the cart, before checkout (its fee is then in the payment's amount). */
+export function checkSetShippingMethod(order: Order, choice: ChosenShipping): DomainError | null {
+  if (order.state !== OrderState.draft) return notEditable(order);
+  if (choice.currency !== order.currency) {
+    return new DomainError('currency_mismatch', `This shipping method is priced in ${choice.currency}, the order in ${order.currency}.`);
+  }
+  return null;
+}
+
+export function applySetShippingMethod(order: Order, choice: ChosenShipping, now: string): TimelineEntry[] {
+  order.shipping = { ...choice };
+  recomputeTotal(order);
+  touch(order, now, true);
+  return [entry(now, 'shipping_method_set', `Shipping method set to ${choice.name}`, { methodId: choice.methodId, amount: order.shipping.amount })];
 }
 
 export function planCheckout(order: Order, input: Checkout): CheckoutPlan {
@@ -658,6 +719,25 @@ export interface DeliveryNews {
   state: DeliveryState;
   step?: string | undefined;
   trackingNumber?: string | undefined;
+  /** The delivery as it is now (its steps, its parcels), when the delivery sends it. */
+  delivery?:
+    | {
+        state: string;
+        steps: Array<{ state: string }>;
+        parcels?: Array<{ trackingNumber: string; trackingUrl?: string | undefined; state: string }> | undefined;
+      }
+    | undefined;
+}
+
+/** Pickup: the goods are reserved and prepared, only the hand-over (the last step) is left. */
+export function pickupReady(delivery: NonNullable<DeliveryNews['delivery']>): boolean {
+  if (delivery.state === 'waiting' || delivery.state === 'done' || delivery.state === 'cancel') return false;
+  return delivery.steps.slice(0, -1).every((s) => s.state === 'done') && delivery.steps.at(-1)?.state !== 'done';
+}
+
+/** Pickup orders are collected at the shop: no carrier, no label. */
+export function isPickup(order: Pick<Order, 'shipping'>): boolean {
+  return !needsCarrierLabel(order.shipping ?? null);
 }
 
 const DELIVERY_MESSAGES: Record<DeliveryNews['event'], (n: DeliveryNews) => string> = {
@@ -671,15 +751,37 @@ const DELIVERY_MESSAGES: Record<DeliveryNews['event'], (n: DeliveryNews) => stri
 export function applyDeliveryNews(order: Order, news: DeliveryNews, now: string): TimelineEntry[] {
   order.deliveryState = news.state;
   if (order.delivery && news.trackingNumber) order.delivery.trackingNumber = news.trackingNumber;
+  // Each parcel's tracking, for the delivery-done email's links (a delivery from before parcels sends none).
+  if (order.delivery && news.delivery?.parcels) {
+    order.delivery.parcels = news.delivery.parcels.map((p) => ({ trackingNumber: p.trackingNumber, ...(p.trackingUrl ? { trackingUrl: p.trackingUrl } : {}), state: p.state }));
+  }
+  if (order.delivery && isPickup(order) && news.delivery && pickupReady(news.delivery)) order.delivery.readyForPickup = true;
   if (news.event === 'done') order.deliveredAt = now;
   touch(order, now, false);
-  return [entry(now, `delivery_${news.event}`, DELIVERY_MESSAGES[news.event](news), { deliveryId: news.deliveryId, step: news.step, state: news.state })];
+  const message = news.event === 'done' && isPickup(order) ? 'Handed over to the customer at the shop' : DELIVERY_MESSAGES[news.event](news);
+  return [entry(now, `delivery_${news.event}`, message, { deliveryId: news.deliveryId, step: news.step, state: news.state })];
 }
 
 export function applyDeliveryCreated(order: Order, delivery: NonNullable<Order['delivery']>, now: string): void {
   order.delivery = delivery;
   if (order.deliveryState === DeliveryState.none) order.deliveryState = DeliveryState.waiting;
   touch(order, now, false);
+}
+
+/** Goods to deliver: storable or consumable lines; services only are rendered, not shipped. */
+export function hasGoodsToDeliver(order: Pick<Order, 'lines'>): boolean {
+  return order.lines.some((l) => l.type !== 'service');
+}
+
+/**
+ * A sales order of services only: no delivery, no label. It counts as
+ * delivered now, so its return window (nothing in it is returnable) closes
+ * the run as it does for goods.
+ */
+export function applyNothingToDeliver(order: Order, now: string): TimelineEntry[] {
+  order.deliveredAt = now;
+  touch(order, now, false);
+  return [entry(now, 'delivery_not_needed', 'Services only: nothing to deliver')];
 }
 
 /** A delivery still open: cancelling the order must go through it. */

@@ -17,6 +17,8 @@ export interface DeliveryInput {
   steps: StepName[];
   lines: DeliveryLine[];
   recipient: Recipient;
+  /** In-store pickup: no carrier label at the label step; the last step is the hand-over. */
+  pickup?: boolean | undefined;
   /** Set when a waiting delivery continued as new: where the previous run left it. */
   carried?: CarriedDelivery | undefined;
 }
@@ -32,6 +34,9 @@ export type DeliveryWorkflow = (input: DeliveryInput) => Promise<Delivery>;
 
 /** The warehouse's "Validate" button: answers with the delivery after the step. */
 export const validateStepUpdate = defineUpdate<Delivery, [Validate]>('validateStep');
+/** Voids a parcel's label before the goods leave; relabels a voided parcel. Both answer with the delivery. */
+export const voidParcelUpdate = defineUpdate<Delivery, [{ parcelId: string }]>('voidParcel');
+export const relabelParcelUpdate = defineUpdate<Delivery, [{ parcelId: string }]>('relabelParcel');
 /** The stock allocation reserved this delivery's goods (stock arrived, or another order freed some). */
 export const stockReservedSignal = defineSignal('stockReserved');
 /** The order was cancelled: release the goods unless they have left. */

@@ -16,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DeliveryActivities } from '../activities/delivery.js';
+import type { ParcelActivities } from '../activities/parcels.js';
 import type { ReservationStatus } from '../db/stock.js';
 import {
   applyDeliveryCancel,
@@ -30,20 +31,22 @@ import {
   type Delivery,
 } from '../domain/delivery.js';
 import { DomainError } from '../domain/errors.js';
+import { findParcel, mustVoid, nextLabelAttempt, planParcels, shippedParcels, type Parcel } from '../domain/parcels.js';
 import {
   cancelDeliverySignal,
   deliveryQuery,
+  relabelParcelUpdate,
   stockReservedSignal,
   validateStepUpdate,
+  voidParcelUpdate,
   type DeliveryInput,
   type DeliveryProgress,
   type DeliveryWorkflow,
 } from './delivery-contract.js';
 import { deliveryProgressSignal } from './order-contract.js';
-
 import { now, reject, RETRIED_UNTIL_DONE, SHORT_WRITE, wakeDeliveriesWaitingForStock } from './support.js';
 
-const activities = proxyActivities<DeliveryActivities>(RETRIED_UNTIL_DONE);
+const activities = proxyActivities<DeliveryActivities & ParcelActivities>(RETRIED_UNTIL_DONE);
 /** The stock writes as local activities (runs since {@link SHORT_WRITES_LOCAL}). */
 const local = proxyLocalActivities<Pick<DeliveryActivities, 'requestStock' | 'shipStock'>>(SHORT_WRITE);
 
@@ -107,10 +110,28 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
       stepInFlight = true;
       try {
         const step = currentStep(delivery)!;
-        if (step.name === labelStep(input.steps) && !delivery.trackingNumber) {
-          applyLabel(delivery, await activities.createShippingLabel({ deliveryId: delivery.id, orderNumber: delivery.orderNumber, recipient: delivery.recipient, lines: delivery.lines }), now());
+        // Pickup buys no label (the input says so only for pickup orders: recorded runs replay as before).
+        if (step.name === labelStep(input.steps) && !delivery.trackingNumber && !input.pickup) {
+          // Runs from before parcels replay their single label; new runs label each parcel.
+          if (patched('parcel-labels')) {
+            const labelled = await activities.labelParcels({
+              deliveryId: delivery.id,
+              orderNumber: delivery.orderNumber,
+              recipient: delivery.recipient,
+              lines: delivery.lines,
+              split: request.parcels ? { parcels: request.parcels } : undefined,
+            });
+            delivery.parcels = labelled;
+            applyLabel(delivery, { trackingNumber: labelled[0]!.trackingNumber, carrier: labelled[0]!.carrier }, now());
+          } else {
+            applyLabel(delivery, await activities.createShippingLabel({ deliveryId: delivery.id, orderNumber: delivery.orderNumber, recipient: delivery.recipient, lines: delivery.lines }), now());
+          }
         }
         const isLast = delivery.steps.at(-1) === step;
+        if (isLast && delivery.parcels) {
+          await activities.shipParcels(delivery.id);
+          delivery.parcels = shippedParcels(delivery.parcels);
+        }
         if (isLast) await (shortWritesLocal ? local.shipStock : activities.shipStock)(delivery.orderId);
         applyStepDone(delivery, now());
         const told = tellOrder(isLast ? 'done' : 'step_done', { step: step.name });
@@ -127,8 +148,68 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
         if (cancelRequested) reject(new DomainError('delivery_closed', `Delivery for ${delivery.orderNumber} is being cancelled.`));
         const problem = checkValidate(delivery, request);
         if (problem instanceof DomainError) reject(problem);
+        if (problem === 'already_done') return;
+        const step = currentStep(delivery);
+        if (request.parcels && input.pickup) reject(new DomainError('parcel_split_invalid', 'An in-store pickup has no parcels: nothing goes through a carrier.'));
+        const labelling = step?.name === labelStep(input.steps) && !delivery.trackingNumber;
+        if (request.parcels && !labelling) reject(new DomainError('parcel_split_invalid', 'Parcels are given at the step that prints the labels (pack, or ship without a pack step).'));
+        try {
+          // The split's rule needs no weights: a wrong split is refused before anything runs.
+          if (labelling && request.parcels) planParcels(delivery.lines, { parcels: request.parcels }, new Map());
+          if (step && delivery.steps.at(-1) === step && delivery.parcels) shippedParcels(delivery.parcels);
+        } catch (error) {
+          if (error instanceof DomainError) reject(error);
+          throw error;
+        }
       },
     },
+  );
+
+  /** A parcel's label changed (void, relabel); the order hears of it with the next step (its progress events are steps). */
+  const parcelChanged = (parcel: Parcel) => {
+    delivery.parcels = delivery.parcels!.map((p) => (p.id === parcel.id ? parcel : p));
+    if (parcel.id === delivery.parcels[0]!.id) delivery.trackingNumber = parcel.trackingNumber;
+    delivery.updatedAt = now();
+    delivery.version += 1;
+    return delivery;
+  };
+  const parcelValidator = (request: { parcelId: string }, check: (parcel: Parcel) => void) => {
+    if (stepInFlight) reject(new DomainError('step_in_progress', 'A step of this delivery is being validated: try again in a moment.'));
+    if (delivery.state === DeliveryStatus.cancel || cancelRequested) reject(new DomainError('delivery_closed', `Delivery for ${delivery.orderNumber} is cancelled.`));
+    if (!delivery.parcels) return reject(new DomainError('parcel_not_found', 'This delivery has no parcels yet: they are made at the label step.'));
+    try {
+      check(findParcel(delivery.parcels, request.parcelId));
+    } catch (error) {
+      if (error instanceof DomainError) reject(error);
+      throw error;
+    }
+  };
+  setHandler(
+    voidParcelUpdate,
+    async ({ parcelId }) => {
+      const parcel = findParcel(delivery.parcels!, parcelId);
+      if (!mustVoid(parcel)) return delivery;
+      stepInFlight = true;
+      try {
+        return parcelChanged(await activities.voidParcelLabel(delivery.id, parcelId, parcel.labelAttempt));
+      } finally {
+        stepInFlight = false;
+      }
+    },
+    { validator: (request) => parcelValidator(request, (parcel) => void mustVoid(parcel)) },
+  );
+  setHandler(
+    relabelParcelUpdate,
+    async ({ parcelId }) => {
+      const parcel = findParcel(delivery.parcels!, parcelId);
+      stepInFlight = true;
+      try {
+        return parcelChanged(await activities.relabelParcel(delivery.id, parcelId, nextLabelAttempt(parcel)));
+      } finally {
+        stepInFlight = false;
+      }
+    },
+    { validator: (request) => parcelValidator(request, (parcel) => void nextLabelAttempt(parcel)) },
   );
 
   // A continued run is still waiting: its stock was requested, and its order told, by the first run.

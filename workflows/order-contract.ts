@@ -8,6 +8,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReminderPolicy } from '../domain/abandoned-cart.js';
 import type { Refund, RefundOutcome, RefundRequest, ReturnRecord, ReturnRequest } from '../domain/refunds.js';
 import type { DeliveryProgress } from './delivery-contract.js';
+import type { ChosenShipping } from '../domain/shipping.js';
 import { formatMoney } from '../domain/money.js';
 import { contactEmail } from '../domain/order.js';
 import type {
@@ -72,6 +73,8 @@ export const addLineUpdate = defineUpdate<Order, [AddLine]>('addLine');
 export const setLineQuantityUpdate = defineUpdate<Order, [SetLineQuantity]>('setLineQuantity');
 export const removeLineUpdate = defineUpdate<Order, [{ sku: string }]>('removeLine');
 export const setContactUpdate = defineUpdate<Order, [Contact]>('setContact');
+/** The storefront's choice of shipping method (read from the shop's methods by the API): the fee joins the total. */
+export const setShippingMethodUpdate = defineUpdate<Order, [ChosenShipping]>('setShippingMethod');
 export const checkoutUpdate = defineUpdate<CheckoutResult, [Checkout]>('checkout');
 export const confirmUpdate = defineUpdate<Order, [Confirm]>('confirm');
 export const cancelUpdate = defineUpdate<Order, [Cancel]>('cancel');

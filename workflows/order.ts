@@ -47,10 +47,12 @@ import {
   applyDeliveryCreated,
   applyDeliveryNews,
   applyEmailSent,
+  applyNothingToDeliver,
   applyPaymentEvent,
   applyRemoveLine,
   applySetContact,
   applySetLineQuantity,
+  applySetShippingMethod,
   checkAddLine,
   checkCancel,
   checkCheckout,
@@ -58,9 +60,12 @@ import {
   checkRemoveLine,
   checkSetContact,
   checkSetLineQuantity,
+  checkSetShippingMethod,
   contactEmail,
   deliveryOpen,
   DeliveryState,
+  hasGoodsToDeliver,
+  isPickup,
   LIMITS,
   newQuotation,
   nextEmailSeq,
@@ -95,6 +100,8 @@ import {
   type ReturnRequest,
 } from '../domain/refunds.js';
 import type { ReminderPolicy } from '../domain/abandoned-cart.js';
+import type { ChosenShipping } from '../domain/shipping.js';
+import { trackingEmailValues } from '../domain/parcels.js';
 import { cancelDeliverySignal, DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, type DeliveryProgress, type DeliveryWorkflow } from './delivery-contract.js';
 import {
   addLineUpdate,
@@ -116,6 +123,7 @@ import {
   searchAttributesOf,
   setContactUpdate,
   setLineQuantityUpdate,
+  setShippingMethodUpdate,
   type CarriedOrder,
   type CheckoutResult,
   type OrderWorkflow,
@@ -142,6 +150,8 @@ const DELIVERY_ANSWER_TIMEOUT = '30 seconds';
 const PATCHES = {
   /** The cancel handler's wait for the delivery got a bound (a timer). */
   boundedDeliveryCancel: 'order-cancel-bounded-wait',
+  /** A sales order of services only starts no delivery (it used to start one with nothing to ship). */
+  noDeliveryForServices: 'order-no-delivery-for-services',
   /**
    * Cheaper orders: the projection and the delivery plan run as local
    * activities, and the in-between delivery states (ready, in progress) are
@@ -271,6 +281,14 @@ class OrderRun {
   }
   validateSetContact(contact: Contact): void {
     reject(this.notDuringCheckout() ?? checkSetContact(this.order, contact));
+  }
+
+  setShippingMethod(choice: ChosenShipping): Order {
+    this.record(applySetShippingMethod(this.order, choice, now()));
+    return this.order;
+  }
+  validateSetShippingMethod(choice: ChosenShipping): void {
+    reject(this.notDuringCheckout() ?? checkSetShippingMethod(this.order, choice));
   }
 
   /** Asks the provider for a payment; the quotation is sent once it answers. */
@@ -439,6 +457,10 @@ class OrderRun {
   /** The sales order's delivery: a child that outlives this run (continue-as-new), told apart by its id. */
   private async startDelivery(): Promise<void> {
     const { order } = this;
+    if (!hasGoodsToDeliver(order) && patched(PATCHES.noDeliveryForServices)) {
+      this.record(applyNothingToDeliver(order, now()));
+      return;
+    }
     this.inFlight.deliveryStart = true;
     try {
       const plan = await (this.shortWritesLocal ? local.planDelivery() : planDelivery());
@@ -455,6 +477,8 @@ class OrderRun {
             steps: plan.steps,
             lines: order.lines.map((l) => ({ sku: l.sku, name: l.name, type: l.type, quantity: l.quantity })),
             recipient: { name: contact?.name ?? order.customer.name ?? null, email: contactEmail(order), address: contact?.shippingAddress ?? null },
+            // Only when true: the start of a carrier order's delivery stays as recorded runs have it.
+            ...(isPickup(order) ? { pickup: true } : {}),
           },
         ],
         parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -472,9 +496,16 @@ class OrderRun {
   /** A quotation's edits wait for its next milestone: a busy cart costs one action per edit. */
   private projectionDue = () => this.unprojected() && (this.order.state !== OrderState.draft || this.projectDraftNow);
   private confirmationDue = () => this.order.state === OrderState.sale && !this.order.emailsSent.order_confirmation;
-  private deliveryDue = () => this.order.state === OrderState.sale && !this.order.delivery;
+  private deliveryDue = () => this.order.state === OrderState.sale && !this.order.delivery && this.order.deliveredAt === undefined;
+  /** Pickup: the customer took the goods at the shop, no "shipped" email (they had "ready for pickup"). */
   private deliveryDoneEmailDue = () =>
-    this.order.deliveryState === DeliveryState.done && this.order.delivery?.doneEmail === true && !this.order.emailsSent.delivery_done;
+    this.order.deliveryState === DeliveryState.done && this.order.delivery?.doneEmail === true && !this.order.emailsSent.delivery_done && !isPickup(this.order);
+  /**
+   * No patch: only pickup orders come to it, and no run recorded before
+   * pickup existed can have one (a patch would guard nothing).
+   */
+  private readyForPickupEmailDue = () =>
+    isPickup(this.order) && this.order.delivery?.readyForPickup === true && !this.order.emailsSent.ready_for_pickup && this.order.state === OrderState.sale;
   private returnDecisionDue = () => this.receivedReturns.length > 0;
   private succeededRefunds = () => (this.order.refunds ?? []).filter((r) => r.status === 'succeeded');
   private refundEmailDue = () => this.succeededRefunds().length > (this.order.emailsSent.refund ?? 0);
@@ -519,8 +550,10 @@ class OrderRun {
     {
       name: 'delivery done email',
       due: this.deliveryDoneEmailDue,
-      run: () => this.notify('delivery_done', { values: { tracking_number: this.order.delivery?.trackingNumber ?? '', tracking_link: '' } }),
+      // Only the activity's input changes with parcels (their numbers and links): the same command, recorded runs replay.
+      run: () => this.notify('delivery_done', { values: trackingEmailValues(this.order.delivery?.parcels, this.order.delivery?.trackingNumber) }),
     },
+    { name: 'ready for pickup email', due: this.readyForPickupEmailDue, run: () => this.notify('ready_for_pickup') },
     { name: 'return decision', due: this.returnDecisionDue, run: () => this.decideReturn() },
     { name: 'return email', due: this.returnEmailDue, run: () => this.sendReturnEmail() },
     { name: 'refund email', due: this.refundEmailDue, run: () => this.sendRefundEmail() },
@@ -708,6 +741,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   setHandler(paymentEventSignal, (event) => run.paymentEvent(event));
   setHandler(reminderPolicySignal, (policy) => run.reminderPolicy(policy));
   void run.watchIdleQuotation();
+  // A handler is no command: registered last, recorded runs replay unchanged.
+  setHandler(setShippingMethodUpdate, (choice) => run.setShippingMethod(choice), { validator: (choice) => run.validateSetShippingMethod(choice) });
   run.takeStartingSearchAttributes();
 
   for (;;) {

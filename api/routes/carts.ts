@@ -1,5 +1,6 @@
 import { findPayment } from '../../db/payments.js';
 import { getSettings } from '../../db/settings.js';
+import { listShippingMethods } from '../../db/shipping-methods.js';
 import { acceptedPaymentMethods, effectivePaymentMethods } from '../../domain/payment-methods.js';
 import * as orders from '../orders.js';
 import type { AppDeps } from '../app.js';
@@ -94,7 +95,8 @@ export function cartRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void 
     handler: async ({ params, body }) => {
       const settings = await getSettings(gateway.db);
       const accepted = acceptedPaymentMethods(effectivePaymentMethods(settings.paymentMethods, config.payments.cardProvider));
-      const { order, payment } = await orders.checkout(gateway, params.id, body.paymentMethod, accepted);
+      const offeredShipping = (await listShippingMethods(gateway.db, { enabledOnly: true })).map((m) => m.id);
+      const { order, payment } = await orders.checkout(gateway, params.id, body.paymentMethod, accepted, offeredShipping);
       // The provider's redirect URL and client secret are on the payment record, never in the workflow's history.
       const opened = await findPayment(gateway.db, payment.reference);
       return { body: { order: orderView(order), payment: checkoutPaymentView(config, payment, opened) } };

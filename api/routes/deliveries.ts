@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parcelLabelsPdf } from '../../activities/parcels.js';
 import { getDelivery, getLabel, listDeliveries, projectDelivery, type DeliverySummary } from '../../db/deliveries.js';
 import { DeliveryStatus, isStepDone, type Delivery } from '../../domain/delivery.js';
 import { DomainError } from '../../domain/errors.js';
@@ -88,12 +89,14 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     method: 'get',
     path: '/api/deliveries/{id}/label',
     access: 'operator',
-    summary: 'The shipping label (A6 PDF), once the label step has run',
+    summary: 'The shipping labels (A6 PDF), a page per parcel with a live label, once the label step has run',
     tags: ['Deliveries'],
     params: IdParam,
     responses: { 200: { description: 'The label', schema: z.string().openapi({ format: 'binary' }), contentType: 'application/pdf' }, 404: { description: 'No label yet' } },
     handler: async ({ params, res }) => {
-      const label = await getLabel(db, params.id);
+      // A page per parcel; a delivery labelled before parcels has its single stored label.
+      const parcels = await parcelLabelsPdf(db, params.id);
+      const label = parcels ? { trackingNumber: parcels.name, pdf: parcels.pdf } : await getLabel(db, params.id);
       if (!label) throw new DomainError('label_not_found', 'This delivery has no label yet: it is printed at the pack step (or at ship when there is no pack step).');
       res
         .type('application/pdf')

@@ -1,6 +1,7 @@
 /** How deliveries leave the API: the steps' names and states, and the label's URL once there is one. */
 import type { DeliverySummary } from '../../db/deliveries.js';
 import type { Delivery, DeliveryStep } from '../../domain/delivery.js';
+import type { Parcel } from '../../domain/parcels.js';
 
 /** A delivery live from its workflow, or as the projection stored it. */
 export type DeliveryLike = Pick<Delivery, 'id' | 'orderId' | 'orderNumber' | 'state' | 'createdAt' | 'updatedAt'> & {
@@ -8,6 +9,7 @@ export type DeliveryLike = Pick<Delivery, 'id' | 'orderId' | 'orderNumber' | 'st
   trackingNumber?: string | null | undefined;
   carrier?: string | null | undefined;
   doneAt?: string | null | undefined;
+  parcels?: Parcel[] | undefined;
 };
 
 export function deliveryView(d: DeliveryLike | DeliverySummary, publicUrl: string) {
@@ -20,6 +22,20 @@ export function deliveryView(d: DeliveryLike | DeliverySummary, publicUrl: strin
     steps,
     ...(d.trackingNumber ? { trackingNumber: d.trackingNumber, labelUrl: `${publicUrl}/api/deliveries/${d.id}/label` } : {}),
     ...(d.carrier ? { carrier: d.carrier } : {}),
+    ...('parcels' in d && d.parcels
+      ? {
+          parcels: d.parcels.map((p) => ({
+            id: p.id,
+            lines: p.lines,
+            weightGrams: p.weightGrams,
+            carrier: p.carrier,
+            trackingNumber: p.trackingNumber,
+            ...(p.trackingUrl ? { trackingUrl: p.trackingUrl } : {}),
+            labelUrl: `${publicUrl}/api/deliveries/${d.id}/parcels/${p.id}/label`,
+            state: p.state,
+          })),
+        }
+      : {}),
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
     ...(d.doneAt ? { doneAt: d.doneAt } : {}),

@@ -32,6 +32,7 @@ export function orderView(order: Order) {
     confirmedAt: order.confirmedAt ?? null,
     invoice: order.invoice ?? null,
     creditNotes: order.creditNotes ?? [],
+    ...(order.shipping ? { shipping: { methodId: order.shipping.methodId, name: order.shipping.name, kind: order.shipping.kind, amount: order.shipping.amount } } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Carrier } from '../../activities/shipping.js';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -22,6 +23,8 @@ export interface TemporalHarness {
 export interface WorkerOptions {
   paymentProviders?: PaymentProviders;
   emailTransport?: EmailTransport;
+  /** The carrier the worker buys labels from (default: the demo carrier). */
+  carrier?: (db: Db) => Carrier;
 }
 
 /** A real worker on a task queue of this test file's own, against the shared dev server. */
@@ -54,6 +57,7 @@ export async function runOrderWorker(
       email: { transport: options.emailTransport ?? outboxTransport, from: 'Test Shop <shop@example.com>', publicUrl: PUBLIC_URL },
       paymentProviders: options.paymentProviders ?? paymentProvidersOf({ url: 'http://127.0.0.1:9/no-provider-in-this-test', apiKey: 'unused-key' }),
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      ...(options.carrier ? { carrier: options.carrier(db) } : {}),
       dataConverter: testDataConverter,
     });
   let worker = await make();

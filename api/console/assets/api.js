@@ -88,6 +88,14 @@ export const listDeliveries = (state) => call('GET', `/api/deliveries?state=${at
 export const validateDelivery = (id, body) => call('POST', `/api/deliveries/${at(id)}/validate`, body);
 /** @param {string} id */
 export const labelUrl = (id) => `/api/deliveries/${at(id)}/label`;
+/** @param {string} id @returns {Promise<Delivery>} */
+export const getDelivery = (id) => call('GET', `/api/deliveries/${at(id)}`);
+/** @param {string} id @param {string} parcelId */
+export const parcelLabelUrl = (id, parcelId) => `/api/deliveries/${at(id)}/parcels/${at(parcelId)}/label`;
+/** @param {string} id @param {string} parcelId @returns {Promise<Delivery>} */
+export const voidParcel = (id, parcelId) => call('POST', `/api/deliveries/${at(id)}/parcels/${at(parcelId)}/void`);
+/** @param {string} id @param {string} parcelId @returns {Promise<Delivery>} */
+export const relabelParcel = (id, parcelId) => call('POST', `/api/deliveries/${at(id)}/parcels/${at(parcelId)}/label`);
 /** @param {Return['state']} state @returns {Promise<Items<Return>>} */
 export const listReturns = (state) => call('GET', `/api/returns?state=${at(state)}`);
 /** @param {string} id @returns {Promise<Return>} */
