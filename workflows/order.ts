@@ -361,6 +361,7 @@ class OrderRun {
       if (late.lateRefund.status !== 'pending') return;
       late.lateRefund.status = outcome.status;
       this.order.version += 1;
+      this.paymentNews += 1;
       this.record([
         {
           at: now(),
@@ -581,6 +582,7 @@ class OrderRun {
     payment.providerCancelled = true;
     const answer = await cancelPayment(payment.reference);
     this.order.version += 1;
+    this.paymentNews += 1;
     this.record([
       answer.status === 'already_paid'
         ? { at: now(), type: 'payment_cancel_too_late', message: `Payment ${payment.reference} was already paid at the provider: it will be refunded`, data: { reference: payment.reference } }
@@ -595,6 +597,7 @@ class OrderRun {
     const id = `rfd_late_${payment.reference}`;
     payment.lateRefund = { id, status: 'pending' };
     this.order.version += 1;
+    this.paymentNews += 1;
     this.record([
       { at: now(), type: 'refund_requested', message: `Refund of ${formatMoney(payment.amount, payment.currency)} requested: payment ${payment.reference} arrived after it was cancelled`, data: { refundId: id, reference: payment.reference } },
     ]);
