@@ -79,8 +79,8 @@ export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry
       for (const p of order.payments) {
         await tx
           .update(payments)
-          .set({ status: p.status, updatedAt: order.updatedAt })
-          .where(and(eq(payments.reference, p.reference), sql`${payments.status} <> ${p.status}`));
+          .set({ status: recordedStatus(p), updatedAt: order.updatedAt })
+          .where(and(eq(payments.reference, p.reference), sql`${payments.status} <> ${recordedStatus(p)}`));
       }
     }
     if (applied) {
@@ -263,4 +263,9 @@ export async function customerOrderedSince(db: Db, email: string, since: string,
 export async function listOpenQuotationIds(db: Db): Promise<string[]> {
   const rows = await db.select({ id: orders.id }).from(orders).where(eq(orders.state, 'draft'));
   return rows.map((r) => r.id);
+}
+
+/** A payment the customer paid after the order had cancelled it was captured all the same: its record says so (and it is refunded). */
+function recordedStatus(p: Order['payments'][number]): string {
+  return p.paidLate ? 'succeeded' : p.status;
 }

@@ -10,6 +10,8 @@ export const EmailKind = {
   ready_for_pickup: 'ready_for_pickup',
   refund: 'refund',
   return: 'return',
+  payment_instructions: 'payment_instructions',
+  order_cancelled: 'order_cancelled',
 } as const;
 export type EmailKind = (typeof EmailKind)[keyof typeof EmailKind];
 
@@ -24,6 +26,8 @@ export const PLACEHOLDERS = {
   tracking_number: "the parcel's tracking number",
   tracking_link: "the carrier's tracking page",
   amount: 'the amount of a refund',
+  payment_instructions: 'how to pay a wire transfer (the shop\'s instructions, with the order reference)',
+  cancel_reason: 'why the order was cancelled',
 } as const;
 export type Placeholder = keyof typeof PLACEHOLDERS;
 
@@ -122,5 +126,13 @@ export const DEFAULT_TEMPLATES: Record<EmailKind, EmailTemplate> = {
   return: {
     subject: 'We received your return request for {{order_number}}',
     body: 'Hello {{customer_name}},\n\nWe received your return request for order {{order_number}}:\n{{lines}}\n\nWe will refund you once the goods arrive.',
+  },
+  payment_instructions: {
+    subject: 'How to pay for your order {{order_number}}',
+    body: 'Hello {{customer_name}},\n\nThank you for your order {{order_number}} at {{shop_name}}:\n{{lines}}\n\nTotal: {{total}}\n\n{{payment_instructions}}\n\nWe will confirm your order once the money has arrived.',
+  },
+  order_cancelled: {
+    subject: 'Your order {{order_number}} is cancelled',
+    body: 'Hello {{customer_name}},\n\nYour order {{order_number}} at {{shop_name}} has been cancelled{{cancel_reason}}.\n\nIf you paid for it, the money is on its way back to you.',
   },
 };

@@ -108,6 +108,14 @@ export interface Payment {
   instructions?: string | undefined;
   /** What the payment's provider can refund (set when the payment is created). */
   supportRefund?: SupportRefund | undefined;
+  /** Opened under the brief's card rules (draft until the customer went through payment): cancelled at the provider when it closes. */
+  untilPaid?: true | undefined;
+  /** The provider was told to cancel this payment (set once the cancel answered). */
+  providerCancelled?: true | undefined;
+  /** Paid after it was cancelled or replaced: the money goes back, the order is not confirmed by it. */
+  paidLate?: true | undefined;
+  /** The automatic refund of a late payment: one per payment, keyed by its reference. */
+  lateRefund?: { id: string; status: 'pending' | 'succeeded' | 'failed' } | undefined;
 }
 
 export interface Order {
@@ -144,6 +152,8 @@ export interface Order {
   emailsSent: Partial<Record<string, number>>;
   /** The shipping method chosen on the cart and its fee, part of `total` (absent: a shop without methods, no fee). */
   shipping?: ChosenShipping | undefined;
+  /** Emails the order owes its customer (payment instructions, cancellation), sent once each by the workflow. */
+  emailsOwed?: string[] | undefined;
   /** The delivery order, once the sales order has one. */
   delivery?:
     | {
@@ -519,6 +529,17 @@ export function applySetShippingMethod(order: Order, choice: ChosenShipping, now
 
 export function planCheckout(order: Order, input: Checkout): CheckoutPlan {
   const current = currentPayment(order);
+  // A card quotation whose payment is still open for the same cart: the same payment page again.
+  if (
+    order.state === OrderState.draft &&
+    input.paymentMethod === PaymentMethod.card &&
+    current?.untilPaid &&
+    current.status === PaymentStatus.pending &&
+    current.method === PaymentMethod.card &&
+    current.amount === order.total
+  ) {
+    return { kind: 'repeat', payment: current };
+  }
   if (order.state === OrderState.sent && order.paymentMethod === input.paymentMethod && current) {
     return { kind: 'repeat', payment: current };
   }
@@ -803,7 +824,7 @@ export interface CardPaymentEffects {
   cancelAtProvider: string[];
 }
 
-function cancelOpenPayments(order: Order, now: string, why: string): CardPaymentEffects {
+export function cancelOpenPayments(order: Order, now: string, why: string): CardPaymentEffects {
   const timeline: TimelineEntry[] = [];
   const cancelAtProvider: string[] = [];
   for (const p of order.payments) {
@@ -863,10 +884,11 @@ export function applyCardPaymentEvent(order: Order, event: PaymentEvent, now: st
   if (payment.status === PaymentStatus.cancelled || payment.status === PaymentStatus.failed) {
     const was = payment.status;
     touch(order, now, false);
-    if (event.type !== PaymentEventType.succeeded) {
+    if (event.type !== PaymentEventType.succeeded || payment.paidLate) {
       return { outcome: 'ignored', timeline: [entry(now, 'payment_event_ignored', `${event.type} for the closed payment ${payment.reference}: ignored`, { ...data, outcome: 'ignored' })] };
     }
-    payment.status = PaymentStatus.succeeded;
+    // The payment stays closed for the order (it confirms nothing, counts for no refund of the order): only its own refund follows.
+    payment.paidLate = true;
     return {
       outcome: 'paid_stale',
       refundDue: { reference: payment.reference, amount: event.amount, currency: event.currency },

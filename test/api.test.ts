@@ -61,12 +61,15 @@ describe('a storefront takes a cart to a sales order', () => {
 
     const checkout = await api.storefront('POST', `/api/carts/${id}/checkout`, { paymentMethod: 'card' });
     expect(checkout.status).toBe(200);
-    expect(checkout.body.order).toMatchObject({ state: 'sent', paymentState: 'pending' });
+    // The payment page is open; the order stays a quotation until the customer went through payment.
+    expect(checkout.body.order).toMatchObject({ state: 'draft', paymentState: 'not_paid' });
     expect(checkout.body.payment).toMatchObject({ method: 'card', amount: 2580, currency: 'EUR' });
+    expect(checkout.body.payment.redirectUrl).toContain(checkout.body.payment.reference);
     const again = await api.storefront('POST', `/api/carts/${id}/checkout`, { paymentMethod: 'card' });
     expect(again.body.payment).toEqual(checkout.body.payment);
 
-    await projected(id, { state: 'sent' });
+    await api.webhook({ id: `evt_pending_${id}`, type: 'payment.pending', data: { reference: checkout.body.payment.reference, amount: 2580, currency: 'EUR' } });
+    await projected(id, { state: 'sent', paymentState: 'pending' });
     const unpaid = await api.operator('GET', '/api/orders?state=sent');
     expect(unpaid.body.items.map((o: { id: string }) => o.id)).toContain(id);
 
@@ -88,20 +91,25 @@ describe('a storefront takes a cart to a sales order', () => {
     expect(detail.body.accessToken).toMatch(/^[\w-]{32}$/);
     expect(detail.body.returnUrl).toContain(`/returns/${id}?token=${detail.body.accessToken}`);
     expect(detail.body.temporalUrl).toContain(encodeURIComponent(orderWorkflowId(id)));
-    expect(detail.body.payments).toMatchObject([{ method: 'card', status: 'succeeded', events: [{ id: `evt_${id}`, type: 'payment.succeeded' }] }]);
+    expect(detail.body.payments).toMatchObject([{ method: 'card', status: 'succeeded' }]);
+    expect(detail.body.payments[0].events.map((e: { id: string; type: string }) => [e.id, e.type]).sort()).toEqual([
+      [`evt_${id}`, 'payment.succeeded'],
+      [`evt_pending_${id}`, 'payment.pending'],
+    ]);
     expect(detail.body.emails).toMatchObject([{ kind: 'order_confirmation' }]);
     const email = await api.operator('GET', `/api/emails/${detail.body.emails[0].id}`);
     expect(email.body.text).toContain(detail.body.returnUrl);
     expect(email.body.subject).toBe(`Your order ${detail.body.number} is confirmed`);
     await eventually(async () => {
       const types: string[] = (await api.operator('GET', `/api/orders/${id}`)).body.timeline.map((e: { type: string }) => e.type);
-      expect(types.slice(0, 8)).toEqual([
+      expect(types.slice(0, 9)).toEqual([
         'quotation_created',
         'line_added',
         'line_added',
         'line_changed',
         'line_removed',
         'contact_set',
+        'payment_opened',
         'quotation_sent',
         'payment_received',
       ]);
@@ -144,7 +152,7 @@ describe('payment webhooks', () => {
     expect(stale.body.error.message).toContain('older than 5 minutes');
     const unsigned = await api.call('POST', '/api/webhooks/payments', { body: event });
     expect(unsigned.status).toBe(400);
-    expect((await api.storefront('GET', `/api/carts/${id}`)).body.state).toBe('sent');
+    expect((await api.storefront('GET', `/api/carts/${id}`)).body.state).toBe('draft');
     // The same event, properly signed, is then accepted: the refusals left no trace of its id.
     expect((await api.webhook(event)).body.duplicate).toBe(false);
   });
@@ -169,7 +177,7 @@ describe('payment webhooks', () => {
       expect(detail.body.timeline.at(-1).type).toBe('payment_amount_mismatch');
       expect(detail.body.payments[0].events).toHaveLength(1);
     });
-    expect((await api.storefront('GET', `/api/carts/${id}`)).body).toMatchObject({ state: 'sent', paymentState: 'pending' });
+    expect((await api.storefront('GET', `/api/carts/${id}`)).body).toMatchObject({ state: 'draft', paymentState: 'not_paid' });
   });
 
   it('an event for an unknown reference is acknowledged and recorded', async () => {
@@ -221,7 +229,7 @@ describe('bad input gets a clear error and changes nothing', () => {
     expect((await api.operator('GET', '/api/orders/ord_does_not_exist')).status).toBe(404);
     expect((await api.storefront('POST', '/api/carts/ord_does_not_exist/lines', { sku: 'MUG-BLUE', quantity: 1 })).status).toBe(404);
 
-    const { id } = await paidCartOf('card');
+    const { id } = await paidCartOf('wire_transfer');
     const late = await api.storefront('POST', `/api/carts/${id}/lines`, { sku: 'MUG-BLUE', quantity: 1 });
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('cart_not_editable');

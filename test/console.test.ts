@@ -176,7 +176,9 @@ describe.runIf(browserTestsRun)('the back-office console, in Chromium', () => {
     await page.getByRole('heading', { name: 'Actions' }).waitFor();
     await shot(page, 'order-quotation-sent');
 
-    await act(page, 'Confirm: wire transfer received', /is a sales order/);
+    // A wire transfer's confirmation says the money arrived unless the operator unticks it.
+    await expect(page.getByLabel('Wire transfer received').isChecked()).resolves.toBe(true);
+    await act(page, 'Confirm the order', /is a sales order/);
     await expect(page.locator('main h1 .badge').textContent()).resolves.toBe('Sales order');
 
     // The warehouse's to-do list: pick, pack (the label), ship.
@@ -220,8 +222,8 @@ describe.runIf(browserTestsRun)('the back-office console, in Chromium', () => {
     await api.operator('PATCH', '/api/settings', { deliverySteps: 'ship_only' });
     const order = await unpaidOrder('card.customer@example.com', 'card', 3);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(page, '/console/unpaid');
-    await page.getByRole('link', { name: order.number }).click();
+    // A card checkout leaves a quotation until the customer went through payment: it is not in Unpaid orders yet.
+    await signIn(page, `/console/orders/${order.id}`);
     await page.getByText('Waiting for the card payment').waitFor();
     await expect(page.getByRole('button', { name: /Confirm/ }).count()).resolves.toBe(0);
 

@@ -140,9 +140,9 @@ describe('continue-as-new', () => {
     await projection.reached;
 
     // The last projection of the run is held (a local activity: the workflow task stays open meanwhile)
-    // and a checkout is sent now. Whether the run takes it in before it continues or hands it to the
+    // and a checkout is sent now (pay in store: it owes no email, which a wire transfer's instructions would). Whether the run takes it in before it continues or hands it to the
     // next run (the server passes an update not yet taken in to the new run), it is done exactly once.
-    const checkout = orders.checkout(gateway, cart.id, 'wire_transfer');
+    const checkout = orders.checkout(gateway, cart.id, 'pay_in_store');
     projection.open();
     const { order: sent } = await checkout;
     expect(sent).toMatchObject({ state: 'sent', paymentState: 'pending' });
@@ -164,7 +164,7 @@ describe('continue-as-new', () => {
     expect((await handle.describe()).runId).not.toBe(firstRunId);
     const now = await orders.getOrder(gateway, cart.id);
     expect(now).toMatchObject({ state: 'sent', version: sent.version, lines: [{ sku: 'MUG-BLUE', quantity: 1 + edits }] });
-    expect(now.payments.map((p) => p.method)).toEqual(['wire_transfer']);
+    expect(now.payments.map((p) => p.method)).toEqual(['pay_in_store']);
     await eventually(async () => expect(await getOrderSummary(database.db, cart.id)).toMatchObject({ state: 'sent', version: sent.version }));
     const timeline = await getTimeline(database.db, cart.id);
     expect(timeline.filter((e) => e.type === 'line_added')).toHaveLength(edits);

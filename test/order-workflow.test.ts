@@ -82,14 +82,17 @@ describe('a cart becomes a quotation, then a quotation sent, then a sales order'
     expect(order.total).toBe(0);
   });
 
-  it('a card order: checkout sends the quotation, the payment confirms it as a sales order', async () => {
+  it('a card order: checkout opens the payment (still a quotation), going through payment sends it, the payment confirms it as a sales order', async () => {
     const cart = await cartWithContact();
     const { order, payment } = await orders.checkout(gateway, cart.id, 'card');
-    expect(order).toMatchObject({ state: 'sent', paymentState: 'pending', paymentMethod: 'card' });
+    expect(order).toMatchObject({ state: 'draft', paymentState: 'not_paid', paymentMethod: 'card' });
     expect(payment).toMatchObject({ method: 'card', amount: 2580, currency: 'EUR' });
 
     const again = await orders.checkout(gateway, cart.id, 'card');
     expect(again.payment.reference).toBe(payment.reference);
+
+    await orders.forwardPaymentEvent(gateway, cart.id, { eventId: 'evt_0', type: 'payment.pending', reference: payment.reference, amount: 2580, currency: 'EUR' });
+    await eventually(async () => expect(await orders.getOrder(gateway, cart.id)).toMatchObject({ state: 'sent', paymentState: 'pending' }));
 
     await orders.forwardPaymentEvent(gateway, cart.id, {
       eventId: 'evt_1',
@@ -103,7 +106,7 @@ describe('a cart becomes a quotation, then a quotation sent, then a sales order'
     await eventually(async () => {
       const timeline = await getTimeline(database.db, cart.id);
       const types = timeline.map((e) => e.type);
-      expect(types.slice(0, 4)).toEqual(['quotation_created', 'contact_set', 'quotation_sent', 'payment_received']);
+      expect(types.slice(0, 5)).toEqual(['quotation_created', 'contact_set', 'payment_opened', 'quotation_sent', 'payment_received']);
       expect(types).toEqual(expect.arrayContaining(['email_sent', 'delivery_created', 'delivery_reserved']));
     });
   });
@@ -129,14 +132,18 @@ describe('a cart becomes a quotation, then a quotation sent, then a sales order'
       const timeline = await getTimeline(database.db, cart.id);
       expect(timeline.at(-1)?.type).toBe('payment_amount_mismatch');
     });
-    expect(await orders.getOrder(gateway, cart.id)).toMatchObject({ state: 'sent', paymentState: 'pending' });
+    expect(await orders.getOrder(gateway, cart.id)).toMatchObject({ state: 'draft', paymentState: 'not_paid' });
   });
 
-  it('a failed payment leaves the quotation sent and lets the customer pay another way', async () => {
+  it('a failed payment gives the cart back: editable, and checked out again (another way)', async () => {
     const cart = await cartWithContact('card');
     const reference = cart.payments[0]!.reference;
+    await orders.forwardPaymentEvent(gateway, cart.id, { eventId: 'evt_pend', type: 'payment.pending', reference, amount: 2580, currency: 'EUR' });
+    await eventually(async () => expect((await orders.getOrder(gateway, cart.id)).state).toBe('sent'));
     await orders.forwardPaymentEvent(gateway, cart.id, { eventId: 'evt_fail', type: 'payment.failed', reference, amount: 2580, currency: 'EUR' });
-    await eventually(async () => expect((await orders.getOrder(gateway, cart.id)).paymentState).toBe('not_paid'));
+    await eventually(async () => expect(await orders.getOrder(gateway, cart.id)).toMatchObject({ state: 'draft', paymentState: 'not_paid' }));
+    const edited = await orders.addLine(gateway, cart.id, { sku: 'MUG-BLUE', quantity: 1 });
+    expect(edited.total).toBeGreaterThan(2580);
     const { order, payment } = await orders.checkout(gateway, cart.id, 'wire_transfer');
     expect(payment.reference).not.toBe(reference);
     expect(payment.instructions).toContain(order.number);
@@ -174,11 +181,12 @@ describe('rejected updates change nothing and never reach the history', () => {
   it('a logged-in customer with an email needs no separate contact', async () => {
     const cart = await orders.openCart(gateway, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }], customer: { email: 'bob@example.com', loggedIn: true } });
     const { order } = await orders.checkout(gateway, cart.id, 'card');
-    expect(order.state).toBe('sent');
+    expect(order).toMatchObject({ state: 'draft', paymentMethod: 'card' });
+    expect(order.payments).toHaveLength(1);
   });
 
-  it('lines cannot change after checkout', async () => {
-    const cart = await cartWithContact('card');
+  it('lines cannot change once the quotation is sent', async () => {
+    const cart = await cartWithContact('wire_transfer');
     const before = await historyEventCount(cart.id);
     expect((await rejection(orders.addLine(gateway, cart.id, { sku: 'TEE-M', quantity: 1 }))).code).toBe('cart_not_editable');
     expect((await rejection(orders.setLineQuantity(gateway, cart.id, 'MUG-BLUE', 5))).code).toBe('cart_not_editable');
@@ -253,7 +261,7 @@ describe('long-lived carts', () => {
 
     // And the cart still works in its new run.
     await orders.setContact(gateway, cart.id, { email: 'long@example.com' });
-    const { order: sent } = await orders.checkout(gateway, cart.id, 'card');
+    const { order: sent } = await orders.checkout(gateway, cart.id, 'wire_transfer');
     expect(sent).toMatchObject({ state: 'sent', total: (1 + edits) * 1290 });
 
     // The projection and the timeline went on across runs: every edit once, in order.

@@ -42,7 +42,11 @@ import { formatMoney } from '../domain/money.js';
 import {
   applyAddLine,
   applyCancel,
+  applyCardCheckout,
+  applyCardPaymentEvent,
+  applyCartEditedAfterCheckout,
   applyCheckout,
+  cancelOpenPayments,
   applyConfirm,
   applyDeliveryCreated,
   applyDeliveryNews,
@@ -68,6 +72,7 @@ import {
   isPickup,
   LIMITS,
   newQuotation,
+  PaymentMethod,
   nextEmailSeq,
   OrderState,
   PaymentStatus,
@@ -134,6 +139,7 @@ import { REFUND_WORKFLOW_TYPE, refundWorkflowId, RETURN_WORKFLOW_TYPE, returnWor
 import { now, reject, RETRIED_UNTIL_DONE, SHORT_WRITE } from './support.js';
 
 const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActivities>(RETRIED_UNTIL_DONE);
+const { cancelPayment } = proxyActivities<Pick<OrderActivities, 'cancelPayment'>>(RETRIED_UNTIL_DONE);
 const { planDelivery } = proxyActivities<Pick<DeliveryActivities, 'planDelivery'>>(RETRIED_UNTIL_DONE);
 /** The same writes as local activities (runs since {@link PATCHES.shortWritesLocal}). */
 const local = proxyLocalActivities<Pick<OrderActivities, 'projectOrder'> & Pick<DeliveryActivities, 'planDelivery'>>(SHORT_WRITE);
@@ -161,6 +167,10 @@ const PATCHES = {
   shortWritesLocal: 'order-short-writes-local',
   /** Paid orders get their invoice, succeeded refunds their credit note. */
   invoices: 'invoices',
+  /** Card checkout keeps the quotation a draft until the customer went through payment (issue 13). */
+  cardDraftUntilPaid: 'card-draft-until-paid',
+  /** Wire-transfer instructions and cancellation emails (issue 13). */
+  paymentEmails: 'payment-emails',
 } as const;
 
 // ==================================================================== state
@@ -192,6 +202,12 @@ class OrderRun {
   private readonly pending: NumberedEntry[] = [];
   /** A quotation is projected when created, when its idle timer fires, and when it leaves the draft state. */
   private projectDraftNow = true;
+  /**
+   * News of a card payment on a quotation (opened, cancelled, answered), counted so that news arriving during a write is
+   * written too (`projectDraftNow` is cleared after each write, which would lose it).
+   */
+  private paymentNews = 0;
+  private paymentNewsProjected = 0;
   /** The delivery's latest state, as it told us: projected with the order. */
   private deliverySnapshot: Delivery | undefined;
   /** Returns received whose refund is still to be decided (decided before the run may continue). */
@@ -199,6 +215,8 @@ class OrderRun {
   private returnWindowOver = false;
   /** A run recorded before invoices existed replays without them (patched). */
   private invoicesOff = false;
+  /** The idle watcher is running (it stops when the quotation leaves the draft state). */
+  private watchingIdle = false;
   private searchAttributes: SearchAttributeValues;
   /** {@link PATCHES.shortWritesLocal}, as the run's first task found it. */
   private readonly shortWritesLocal = patched(PATCHES.shortWritesLocal);
@@ -253,6 +271,7 @@ class OrderRun {
 
   addLine(line: AddLine): Order {
     this.record(applyAddLine(this.order, line, now()));
+    this.cartEdited();
     return this.order;
   }
   validateAddLine(line: AddLine): void {
@@ -261,6 +280,7 @@ class OrderRun {
 
   setLineQuantity(change: SetLineQuantity): Order {
     this.record(applySetLineQuantity(this.order, change, now()));
+    this.cartEdited();
     return this.order;
   }
   validateSetLineQuantity(change: SetLineQuantity): void {
@@ -269,10 +289,22 @@ class OrderRun {
 
   removeLine(line: { sku: string }): Order {
     this.record(applyRemoveLine(this.order, line, now()));
+    this.cartEdited();
     return this.order;
   }
   validateRemoveLine(line: { sku: string }): void {
     reject(this.notDuringCheckout() ?? checkRemoveLine(this.order, line));
+  }
+
+  /**
+   * A card payment opened for the cart as it was no longer matches it: closed
+   * here (no command, so the edit stays fast); the provider is told by the
+   * 'provider cancel' reaction.
+   */
+  private cartEdited(): void {
+    const { timeline } = applyCartEditedAfterCheckout(this.order, now());
+    this.record(timeline);
+    if (timeline.length) this.paymentNews += 1;
   }
 
   setContact(contact: Contact): Order {
@@ -309,7 +341,15 @@ class OrderRun {
         instructions: created.instructions,
         supportRefund: created.supportRefund,
       };
+      if (request.paymentMethod === PaymentMethod.card && patched(PATCHES.cardDraftUntilPaid)) {
+        // The brief: the quotation is sent once the customer went through payment, not when the payment page opens.
+        const opened = { ...payment, untilPaid: true as const };
+        this.record(applyCardCheckout(order, opened, now()).timeline);
+        this.paymentNews += 1;
+        return { order, payment: opened };
+      }
       this.record(applyCheckout(order, payment, now()));
+      if (request.paymentMethod === PaymentMethod.wire_transfer && patched(PATCHES.paymentEmails)) this.oweEmail('payment_instructions');
       return { order, payment };
     } finally {
       this.inFlight.checkout = false;
@@ -343,6 +383,7 @@ class OrderRun {
       reject(checkCancel(this.order, request));
     }
     this.record(applyCancel(this.order, request, now()));
+    if (patched(PATCHES.paymentEmails)) this.oweEmail('order_cancelled');
     return this.order;
   }
   validateCancel(request: Cancel): void {
@@ -363,6 +404,25 @@ class OrderRun {
   }
 
   refundSettled(outcome: RefundOutcome): void {
+    const late = this.order.payments.find((p) => p.lateRefund?.id === outcome.refundId);
+    if (late?.lateRefund) {
+      if (late.lateRefund.status !== 'pending') return;
+      late.lateRefund.status = outcome.status;
+      this.order.version += 1;
+      this.paymentNews += 1;
+      this.record([
+        {
+          at: now(),
+          type: outcome.status === 'succeeded' ? 'refund_succeeded' : 'refund_failed',
+          message:
+            outcome.status === 'succeeded'
+              ? `Late payment ${late.reference} refunded (${outcome.providerRefundId})`
+              : `Refund of the late payment ${late.reference} refused by the provider: ${outcome.reason}`,
+          data: { refundId: outcome.refundId, reference: late.reference },
+        },
+      ]);
+      return;
+    }
     this.record(applyRefundSettled(this.order, outcome, now()));
   }
 
@@ -395,7 +455,16 @@ class OrderRun {
     if (this.processedEventIds.includes(event.eventId)) return; // a provider's redelivery
     this.processedEventIds.push(event.eventId);
     if (this.processedEventIds.length > LIMITS.maxProcessedEvents) this.processedEventIds.shift();
-    this.record(applyPaymentEvent(this.order, event, now()).timeline);
+    const payment = this.order.payments.find((p) => p.reference === event.reference);
+    // Payments opened under the card rules follow them; older ones (recorded histories) keep the old rules.
+    const result = payment?.untilPaid ? applyCardPaymentEvent(this.order, event, now()) : applyPaymentEvent(this.order, event, now());
+    this.record(result.timeline);
+    // News from the payment page is a milestone for a quotation: the lists show it at once.
+    if (payment?.untilPaid) this.paymentNews += 1;
+  }
+
+  private oweEmail(kind: EmailKind): void {
+    this.order.emailsOwed = [...(this.order.emailsOwed ?? []), kind];
   }
 
   reminderPolicy(policy: ReminderPolicy): void {
@@ -494,7 +563,8 @@ class OrderRun {
   // What is due, as questions on the state.
   private unprojected = () => this.projectedVersion < this.order.version || this.pending.length > 0;
   /** A quotation's edits wait for its next milestone: a busy cart costs one action per edit. */
-  private projectionDue = () => this.unprojected() && (this.order.state !== OrderState.draft || this.projectDraftNow);
+  private projectionDue = () =>
+    this.unprojected() && (this.order.state !== OrderState.draft || this.projectDraftNow || this.paymentNews > this.paymentNewsProjected);
   private confirmationDue = () => this.order.state === OrderState.sale && !this.order.emailsSent.order_confirmation;
   private deliveryDue = () => this.order.state === OrderState.sale && !this.order.delivery && this.order.deliveredAt === undefined;
   /** Pickup: the customer took the goods at the shop, no "shipped" email (they had "ready for pickup"). */
@@ -528,6 +598,17 @@ class OrderRun {
     this.creditNoteDue();
   private invoiceDue = () => !this.invoicesOff && invoiceDue(this.order);
   private creditNoteDue = () => !this.invoicesOff && refundsToCredit(this.order).length > 0;
+    this.providerCancelDue() ||
+    this.lateRefundDue() ||
+    this.order.payments.some((p) => p.lateRefund?.status === 'pending') ||
+    this.owedEmailDue();
+  /** Card payments closed on the order (edit, replacement, cancel, expiry) that the provider has not been told about. */
+  private providerCancelDue = () => this.order.payments.some((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentStatus.cancelled);
+  /** A payment that succeeded after it was cancelled: refunded once. */
+  private lateRefundDue = () => this.order.payments.some((p) => p.paidLate && !p.lateRefund);
+  private owedEmailDue = () => (this.order.emailsOwed ?? []).some((kind) => !this.order.emailsSent[kind]);
+  /** A card payment failed: the cart is a quotation again, and idle again from now on. */
+  private idleWatchDue = () => this.order.state === OrderState.draft && !this.watchingIdle && this.policy !== undefined && this.order.payments.some((p) => p.untilPaid);
   private closeDue = () => (this.order.state === OrderState.cancel || this.returnWindowOver) && !this.busy();
   private nothingInFlight = () => !this.inFlight.checkout && this.inFlight.emails === 0 && !this.inFlight.deliveryStart && this.inFlight.childStarts === 0;
   /** Continue as new when the history grows long, but never in the middle of a checkout, an email or a child's start. */
@@ -558,9 +639,59 @@ class OrderRun {
     { name: 'return email', due: this.returnEmailDue, run: () => this.sendReturnEmail() },
     { name: 'refund email', due: this.refundEmailDue, run: () => this.sendRefundEmail() },
     { name: 'cancel refund', due: this.cancelRefundDue, run: () => this.startRefund(refundableAmount(this.order), 'order cancelled') },
+    { name: 'provider cancel', due: this.providerCancelDue, run: () => this.cancelAtProvider() },
+    { name: 'late payment refund', due: this.lateRefundDue, run: () => this.refundLatePayment() },
+    { name: 'owed email', due: this.owedEmailDue, run: () => this.sendOwedEmail() },
+    { name: 'idle watch', due: this.idleWatchDue, run: async () => void this.watchIdleQuotation() },
     { name: 'close', due: this.closeDue, run: () => this.close() },
     { name: 'continue as new', due: this.continueAsNewDue, run: () => this.continueAsNew() },
   ];
+
+  /** Tells the provider a closed card payment is cancelled; one it already took is refunded when its success arrives (a late payment). */
+  private async cancelAtProvider(): Promise<void> {
+    const payment = this.order.payments.find((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentStatus.cancelled)!;
+    payment.providerCancelled = true;
+    const answer = await cancelPayment(payment.reference);
+    this.order.version += 1;
+    this.paymentNews += 1;
+    this.record([
+      answer.status === 'already_paid'
+        ? { at: now(), type: 'payment_cancel_too_late', message: `Payment ${payment.reference} was already paid at the provider: it will be refunded`, data: { reference: payment.reference } }
+        : { at: now(), type: 'payment_cancelled_at_provider', message: `Payment ${payment.reference} cancelled at the provider`, data: { reference: payment.reference } },
+    ]);
+  }
+
+  /** The refund of a late payment is keyed by the payment's reference: one refund per payment, whatever happens. */
+  private async refundLatePayment(): Promise<void> {
+    const { order } = this;
+    const payment = order.payments.find((p) => p.paidLate && !p.lateRefund)!;
+    const id = `rfd_late_${payment.reference}`;
+    payment.lateRefund = { id, status: 'pending' };
+    this.order.version += 1;
+    this.paymentNews += 1;
+    this.record([
+      { at: now(), type: 'refund_requested', message: `Refund of ${formatMoney(payment.amount, payment.currency)} requested: payment ${payment.reference} arrived after it was cancelled`, data: { refundId: id, reference: payment.reference } },
+    ]);
+    await this.startChild(() =>
+      startChild<RefundWorkflow>(REFUND_WORKFLOW_TYPE, {
+        workflowId: refundWorkflowId(id),
+        args: [{ refundId: id, orderId: order.id, paymentReference: payment.reference, method: payment.method, amount: payment.amount, currency: payment.currency, reason: 'payment after cancellation', orderWorkflowId: workflowInfo().workflowId }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `Refund of the late payment ${payment.reference} for ${order.number}`,
+      }),
+    );
+  }
+
+  private async sendOwedEmail(): Promise<void> {
+    const { order } = this;
+    const kind = (order.emailsOwed ?? []).find((k) => !order.emailsSent[k]) as EmailKind;
+    if (kind === 'payment_instructions') {
+      const payment = order.payments.findLast((p) => p.method === PaymentMethod.wire_transfer);
+      await this.notify(kind, { values: { payment_instructions: payment?.instructions ?? '' } });
+    } else {
+      await this.notify(kind, { values: { cancel_reason: order.cancelReason ? `: ${order.cancelReason}` : '' } });
+    }
+  }
 
   /** Writes the order (and the timeline entries since the last write) to the lists, until nothing is left. */
   private async project({ force = false, once = false } = {}): Promise<void> {
@@ -569,7 +700,9 @@ class OrderRun {
       this.syncSearchAttributes();
       const batch = this.pending.splice(0);
       const version = this.order.version;
+      const news = this.paymentNews;
       await (this.shortWritesLocal ? local.projectOrder : projectOrder)(this.order, batch, this.deliverySnapshot);
+      this.paymentNewsProjected = news;
       this.projectedVersion = Math.max(this.projectedVersion, version);
       this.projectDraftNow = false;
       if (once) return;
@@ -689,6 +822,15 @@ class OrderRun {
    * was passed over for lack of one.
    */
   async watchIdleQuotation(): Promise<void> {
+    this.watchingIdle = true;
+    try {
+      await this.watchIdle();
+    } finally {
+      this.watchingIdle = false;
+    }
+  }
+
+  private async watchIdle(): Promise<void> {
     const { order } = this;
     while (order.state === OrderState.draft && this.policy) {
       const step = nextIdleStep(order, this.policy);
@@ -704,6 +846,8 @@ class OrderRun {
       if (due.at > Date.now()) continue; // the customer came back: arm for the new time
       if (due.kind === 'expire') {
         this.record(applyExpiry(order, now()));
+        // A card payment left open at the payment page closes with the quotation (the provider is told by a reaction).
+        this.record(cancelOpenPayments(order, now(), 'the quotation expired').timeline);
         return;
       }
       const blocker = reminderBlocker(order);

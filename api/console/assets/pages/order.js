@@ -13,7 +13,9 @@ import { returnsTable } from './returns.js';
 function actionsOf(o) {
   const actions = [];
   const payPage = o.payments.find((p) => p.paymentUrl);
-  if (o.state === 'sent' && o.paymentMethod === 'card') {
+  // A card quotation whose payment page is open waits for the customer, like one sent (the brief: sent once they went through payment).
+  const cardOpen = o.paymentMethod === 'card' && (o.state === 'sent' || (o.state === 'draft' && o.payments.some((p) => p.status === 'pending')));
+  if (cardOpen) {
     actions.push(
       h(
         'p',
@@ -25,9 +27,17 @@ function actionsOf(o) {
   } else if (o.state === 'sent') {
     actions.push(
       action({
-        name: 'Confirm the payment',
-        button: `Confirm: ${label(o.paymentMethod).toLowerCase()} received`,
-        send: () => confirmOrder(o.id, { paymentReceived: true }),
+        name: 'Confirm the order',
+        button: 'Confirm the order',
+        // Pay in store is often paid at pickup: the operator says whether the money is already here.
+        fields: [
+          h(
+            'p',
+            { class: 'field' },
+            h('label', {}, input('payment-received', { type: 'checkbox', name: 'paymentReceived', checked: o.paymentMethod === 'wire_transfer' }), ` ${label(o.paymentMethod)} received`),
+          ),
+        ],
+        send: (values) => confirmOrder(o.id, { paymentReceived: values.paymentReceived === 'on' }),
         done: (r) => `${r.number} is a sales order: stock reserved, delivery created.`,
       }),
     );
