@@ -595,13 +595,13 @@ class OrderRun {
     this.refundEmailDue() ||
     this.returnEmailDue() ||
     this.cancelRefundDue() ||
-    this.creditNoteDue();
-  private invoiceDue = () => !this.invoicesOff && invoiceDue(this.order);
-  private creditNoteDue = () => !this.invoicesOff && refundsToCredit(this.order).length > 0;
+    this.creditNoteDue() ||
     this.providerCancelDue() ||
     this.lateRefundDue() ||
     this.order.payments.some((p) => p.lateRefund?.status === 'pending') ||
     this.owedEmailDue();
+  private invoiceDue = () => !this.invoicesOff && invoiceDue(this.order);
+  private creditNoteDue = () => !this.invoicesOff && refundsToCredit(this.order).length > 0;
   /** Card payments closed on the order (edit, replacement, cancel, expiry) that the provider has not been told about. */
   private providerCancelDue = () => this.order.payments.some((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentStatus.cancelled);
   /** A payment that succeeded after it was cancelled: refunded once. */
