@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ProductType } from '../domain/catalog.js';
 import { isDuration } from '../domain/duration.js';
 import { EmailStatus } from '../db/emails.js';
-import { DeliveryStatus, StepName, StepState } from '../domain/delivery.js';
+import { DeliveryPhase, StepName, StepState } from '../domain/delivery.js';
 import { DeliveryState, LIMITS, OrderState, PaymentEventType, PaymentMethod, PaymentState } from '../domain/order.js';
 import { RefundStatus, ReturnState } from '../domain/refunds.js';
 import { Assignment } from '../domain/sales.js';
@@ -410,7 +410,7 @@ export const DeliverySchema = z
     id: z.string(),
     orderId: z.string(),
     orderNumber: z.string(),
-    state: z.enum(values(DeliveryStatus)),
+    state: z.enum(values(DeliveryPhase)),
     steps: z.array(z.object({ name: StepNameSchema, state: z.enum(values(StepState)), doneAt: z.string().optional() })),
     trackingNumber: z.string().optional(),
     carrier: z.string().optional(),
@@ -423,7 +423,7 @@ export const DeliverySchema = z
   .openapi('Delivery');
 
 export const DeliveryListQuery = z
-  .object({ state: z.enum(values(DeliveryStatus)).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) })
+  .object({ state: z.enum(values(DeliveryPhase)).optional(), limit: z.coerce.number().int().min(1).max(500).default(200) })
   .strict();
 
 export const ParcelSchema = z
@@ -570,5 +570,5 @@ export const DeliveryEventSchema = z.object({
   orderId: z.string(),
   deliveryId: z.string(),
   version: z.number().int(),
-  state: z.enum(values(DeliveryStatus)),
+  state: z.enum(values(DeliveryPhase)),
 });

@@ -11,8 +11,9 @@ import { DeliverySteps } from './settings.js';
 export const StepName = { pick: 'pick', pack: 'pack', ship: 'ship' } as const;
 export type StepName = (typeof StepName)[keyof typeof StepName];
 
-export const DeliveryStatus = { waiting: 'waiting', ready: 'ready', in_progress: 'in_progress', done: 'done', cancel: 'cancel' } as const;
-export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus];
+/** Where a delivery order stands in its own workflow (not the order's `DeliveryState`, which also says `none`). */
+export const DeliveryPhase = { waiting: 'waiting', ready: 'ready', in_progress: 'in_progress', done: 'done', cancel: 'cancel' } as const;
+export type DeliveryPhase = (typeof DeliveryPhase)[keyof typeof DeliveryPhase];
 
 /** A step's own progress, inside its delivery's. */
 export const StepState = { waiting: 'waiting', ready: 'ready', done: 'done' } as const;
@@ -57,7 +58,7 @@ export interface Delivery {
   id: string;
   orderId: string;
   orderNumber: string;
-  state: DeliveryStatus;
+  state: DeliveryPhase;
   steps: DeliveryStep[];
   lines: DeliveryLine[];
   recipient: Recipient;
@@ -91,7 +92,7 @@ export function newDelivery(input: NewDelivery, now: string): Delivery {
     id: input.id,
     orderId: input.orderId,
     orderNumber: input.orderNumber,
-    state: DeliveryStatus.waiting,
+    state: DeliveryPhase.waiting,
     steps: input.steps.map((name) => ({ name, state: 'waiting' })),
     lines: input.lines,
     recipient: input.recipient,
@@ -107,8 +108,8 @@ export function currentStep(d: Delivery): DeliveryStep | undefined {
 
 /** The goods are reserved: the first step can be done. */
 export function applyReserved(d: Delivery, now: string): void {
-  if (d.state !== DeliveryStatus.waiting) return;
-  d.state = DeliveryStatus.ready;
+  if (d.state !== DeliveryPhase.waiting) return;
+  d.state = DeliveryPhase.ready;
   d.steps[0]!.state = 'ready';
   touch(d, now);
 }
@@ -130,15 +131,15 @@ export function isStepDone(d: { steps: ReadonlyArray<Pick<DeliveryStep, 'name' |
 
 /** null: validate the current step; 'already_done': a repeat of a step done, no effect. */
 export function checkValidate(d: Delivery, input: Validate): DomainError | 'already_done' | null {
-  if (d.state === DeliveryStatus.cancel) return new DomainError('delivery_closed', `Delivery for ${d.orderNumber} is cancelled.`);
+  if (d.state === DeliveryPhase.cancel) return new DomainError('delivery_closed', `Delivery for ${d.orderNumber} is cancelled.`);
   if (input.step) {
     if (!d.steps.some((s) => s.name === input.step)) {
       return new DomainError('step_out_of_order', `Delivery for ${d.orderNumber} has no ${input.step} step (steps: ${d.steps.map((s) => s.name).join(', ')}).`);
     }
     if (isStepDone(d, input.step)) return 'already_done';
   }
-  if (d.state === DeliveryStatus.done) return new DomainError('delivery_closed', `Delivery for ${d.orderNumber} is done.`);
-  if (d.state === DeliveryStatus.waiting) {
+  if (d.state === DeliveryPhase.done) return new DomainError('delivery_closed', `Delivery for ${d.orderNumber} is done.`);
+  if (d.state === DeliveryPhase.waiting) {
     return new DomainError('stock_not_reserved', `Delivery for ${d.orderNumber} is waiting for stock: nothing can be validated until the goods are reserved.`);
   }
   const current = currentStep(d)!;
@@ -155,9 +156,9 @@ export function applyStepDone(d: Delivery, now: string): DeliveryStep {
   const next = currentStep(d);
   if (next) {
     next.state = 'ready';
-    d.state = DeliveryStatus.in_progress;
+    d.state = DeliveryPhase.in_progress;
   } else {
-    d.state = DeliveryStatus.done;
+    d.state = DeliveryPhase.done;
     d.doneAt = now;
   }
   touch(d, now);
@@ -171,7 +172,7 @@ export function applyLabel(d: Delivery, label: { trackingNumber: string; carrier
 }
 
 export function applyDeliveryCancel(d: Delivery, reason: string | undefined, now: string): void {
-  d.state = DeliveryStatus.cancel;
+  d.state = DeliveryPhase.cancel;
   d.cancelReason = reason;
   touch(d, now);
 }

@@ -45,13 +45,14 @@ export function isOfflineMethod(method: PaymentMethod): boolean {
   return method === PaymentMethod.wire_transfer || method === PaymentMethod.pay_in_store;
 }
 
-export const PaymentStatus = {
+/** Where one payment at the provider stands (not the order's `PaymentState`, which sums up all its payments and refunds). */
+export const PaymentOutcome = {
   pending: 'pending',
   succeeded: 'succeeded',
   failed: 'failed',
   cancelled: 'cancelled',
 } as const;
-export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
+export type PaymentOutcome = (typeof PaymentOutcome)[keyof typeof PaymentOutcome];
 
 export const PaymentEventType = {
   succeeded: 'payment.succeeded',
@@ -104,7 +105,7 @@ export interface Payment {
   method: PaymentMethod;
   amount: number;
   currency: string;
-  status: PaymentStatus;
+  status: PaymentOutcome;
   instructions?: string | undefined;
   /** What the payment's provider can refund (set when the payment is created). */
   supportRefund?: SupportRefund | undefined;
@@ -267,7 +268,7 @@ export function findPayment(order: Order, reference: string): Payment | undefine
 }
 
 function currentPayment(order: Order): Payment | undefined {
-  return order.payments.findLast((p) => p.status !== PaymentStatus.cancelled);
+  return order.payments.findLast((p) => p.status !== PaymentOutcome.cancelled);
 }
 
 function isEditable(order: Order): boolean {
@@ -484,7 +485,7 @@ export function checkCheckout(order: Order, input: Checkout): DomainError | null
   if (order.state === OrderState.sent) {
     const current = currentPayment(order);
     if (order.paymentMethod === input.paymentMethod && current) return null;
-    if (order.payments.some((p) => p.status === PaymentStatus.succeeded)) {
+    if (order.payments.some((p) => p.status === PaymentOutcome.succeeded)) {
       return new DomainError('payment_method_locked', `Order ${order.number} is already paid.`);
     }
     return null; // switching method while the payment is still pending
@@ -534,7 +535,7 @@ export function planCheckout(order: Order, input: Checkout): CheckoutPlan {
     order.state === OrderState.draft &&
     input.paymentMethod === PaymentMethod.card &&
     current?.untilPaid &&
-    current.status === PaymentStatus.pending &&
+    current.status === PaymentOutcome.pending &&
     current.method === PaymentMethod.card &&
     current.amount === order.total
   ) {
@@ -550,8 +551,8 @@ export function planCheckout(order: Order, input: Checkout): CheckoutPlan {
 export function applyCheckout(order: Order, payment: Payment, now: string): TimelineEntry[] {
   const timeline: TimelineEntry[] = [];
   for (const p of order.payments) {
-    if (p.status === PaymentStatus.pending) {
-      p.status = PaymentStatus.cancelled;
+    if (p.status === PaymentOutcome.pending) {
+      p.status = PaymentOutcome.cancelled;
       timeline.push(entry(now, 'payment_cancelled', `Payment ${p.reference} (${p.method}) replaced`, { reference: p.reference }));
     }
   }
@@ -603,7 +604,7 @@ export function applyPaymentEvent(
     return { outcome, timeline: [entry(now, type, message, { ...data, outcome })] };
   };
   if (!payment) return done('unknown_reference', 'payment_unmatched', `Payment event for unknown reference ${event.reference}`);
-  if (payment.status === PaymentStatus.succeeded) {
+  if (payment.status === PaymentOutcome.succeeded) {
     return done('ignored', 'payment_event_ignored', `${event.type} after the payment ${payment.reference} succeeded: ignored`);
   }
 
@@ -616,7 +617,7 @@ export function applyPaymentEvent(
           `Payment ${payment.reference} reported ${event.amount} ${event.currency}, expected ${payment.amount} ${payment.currency}: order not confirmed`,
         );
       }
-      payment.status = PaymentStatus.succeeded;
+      payment.status = PaymentOutcome.succeeded;
       order.paymentState = PaymentState.paid;
       if (order.state === OrderState.sent) {
         order.state = OrderState.sale;
@@ -629,12 +630,12 @@ export function applyPaymentEvent(
       return done('paid', 'payment_received', `Payment ${payment.reference} received`);
     }
     case PaymentEventType.failed: {
-      payment.status = PaymentStatus.failed;
+      payment.status = PaymentOutcome.failed;
       if (order.paymentState === PaymentState.pending) order.paymentState = PaymentState.not_paid;
       return done('failed', 'payment_failed', `Payment ${payment.reference} failed: the customer may check out again`);
     }
     case PaymentEventType.pending: {
-      if (payment.status === PaymentStatus.pending && order.paymentState === PaymentState.not_paid) {
+      if (payment.status === PaymentOutcome.pending && order.paymentState === PaymentState.not_paid) {
         order.paymentState = PaymentState.pending;
       }
       return done('pending', 'payment_pending', `Payment ${payment.reference} pending at the provider`);
@@ -671,7 +672,7 @@ export function applyConfirm(order: Order, input: Confirm, now: string): Timelin
   order.confirmedAt = now;
   const payment = currentPayment(order);
   if (input.paymentReceived && payment) {
-    payment.status = PaymentStatus.succeeded;
+    payment.status = PaymentOutcome.succeeded;
     order.paymentState = PaymentState.paid;
   }
   touch(order, now, false);
@@ -703,7 +704,7 @@ export function checkCancel(order: Order, _input: Cancel): DomainError | null {
 export function applyCancel(order: Order, input: Cancel, now: string): TimelineEntry[] {
   order.state = OrderState.cancel;
   order.cancelReason = input.reason;
-  for (const p of order.payments) if (p.status === PaymentStatus.pending) p.status = PaymentStatus.cancelled;
+  for (const p of order.payments) if (p.status === PaymentOutcome.pending) p.status = PaymentOutcome.cancelled;
   if (order.paymentState === PaymentState.pending) order.paymentState = PaymentState.not_paid;
   touch(order, now, false);
   const refundDue = order.paymentState === PaymentState.paid;
@@ -828,8 +829,8 @@ export function cancelOpenPayments(order: Order, now: string, why: string): Card
   const timeline: TimelineEntry[] = [];
   const cancelAtProvider: string[] = [];
   for (const p of order.payments) {
-    if (p.status !== PaymentStatus.pending) continue;
-    p.status = PaymentStatus.cancelled;
+    if (p.status !== PaymentOutcome.pending) continue;
+    p.status = PaymentOutcome.cancelled;
     if (p.method === PaymentMethod.card) cancelAtProvider.push(p.reference);
     timeline.push(entry(now, 'payment_cancelled', `Payment ${p.reference} (${p.method}) cancelled: ${why}`, { reference: p.reference }));
   }
@@ -874,14 +875,14 @@ export interface CardPaymentEventResult {
 export function applyCardPaymentEvent(order: Order, event: PaymentEvent, now: string): CardPaymentEventResult {
   const payment = findPayment(order, event.reference);
   const data = { eventId: event.eventId, reference: event.reference, amount: event.amount, currency: event.currency };
-  if (!payment || payment.method !== PaymentMethod.card || order.state === OrderState.cancel || payment.status === PaymentStatus.succeeded) {
+  if (!payment || payment.method !== PaymentMethod.card || order.state === OrderState.cancel || payment.status === PaymentOutcome.succeeded) {
     return applyPaymentEvent(order, event, now);
   }
   // A declined attempt may be retried on the same provider payment (Stripe's PaymentIntent): still the cart's payment if nothing replaced it.
   const retriedAfterFailure =
-    payment.status === PaymentStatus.failed && order.state === OrderState.draft && order.payments.at(-1) === payment && payment.amount === order.total;
-  if (retriedAfterFailure) payment.status = PaymentStatus.pending;
-  if (payment.status === PaymentStatus.cancelled || payment.status === PaymentStatus.failed) {
+    payment.status === PaymentOutcome.failed && order.state === OrderState.draft && order.payments.at(-1) === payment && payment.amount === order.total;
+  if (retriedAfterFailure) payment.status = PaymentOutcome.pending;
+  if (payment.status === PaymentOutcome.cancelled || payment.status === PaymentOutcome.failed) {
     const was = payment.status;
     touch(order, now, false);
     if (event.type !== PaymentEventType.succeeded || payment.paidLate) {
@@ -917,7 +918,7 @@ export function applyCardPaymentEvent(order: Order, event: PaymentEvent, now: st
       return { outcome: confirmed.outcome, timeline: [sent, ...confirmed.timeline] };
     }
     case PaymentEventType.failed: {
-      payment.status = PaymentStatus.failed;
+      payment.status = PaymentOutcome.failed;
       order.state = OrderState.draft;
       order.paymentState = PaymentState.not_paid;
       touch(order, now, false);

@@ -5,7 +5,7 @@
  */
 import { DomainError } from './errors.js';
 // Types only: domain/order.ts calls this module from its checkout rule.
-import type { Order, PaymentMethod, PaymentStatus } from './order.js';
+import type { Order, PaymentMethod, PaymentOutcome } from './order.js';
 import type { CardProvider, PaymentMethodSettings } from './settings.js';
 
 /**
@@ -55,7 +55,7 @@ export function checkPaymentMethodAccepted(
   accepted: readonly PaymentMethod[] | undefined,
 ): DomainError | null {
   if (!accepted || accepted.includes(method)) return null;
-  if (order.paymentMethod === method && order.payments.some((p) => p.method === method && p.status === ('pending' satisfies PaymentStatus))) return null;
+  if (order.paymentMethod === method && order.payments.some((p) => p.method === method && p.status === ('pending' satisfies PaymentOutcome))) return null;
   const others = accepted.length ? `Accepted: ${accepted.map((m) => m.replaceAll('_', ' ')).join(', ')}.` : 'The shop accepts no payment method right now.';
   return new DomainError('payment_method_disabled', `The shop does not take ${method.replaceAll('_', ' ')} payments. ${others}`, { paymentMethod: method, accepted });
 }

@@ -5,7 +5,7 @@
 import { returnableByDefault } from './catalog.js';
 import { DomainError } from './errors.js';
 import { formatMoney } from './money.js';
-import { DeliveryState, OrderState, PaymentState, PaymentStatus, type Order, type Payment, type TimelineEntry } from './order.js';
+import { DeliveryState, OrderState, PaymentState, PaymentOutcome, type Order, type Payment, type TimelineEntry } from './order.js';
 import { returnWindowDaysOf } from './settings.js';
 
 export const SupportRefund = { none: 'none', full_only: 'full_only', partial: 'partial' } as const;
@@ -56,7 +56,7 @@ export interface ReturnRecord {
 }
 
 function paidPayment(order: Order): Payment | undefined {
-  return order.payments.find((p) => p.status === PaymentStatus.succeeded);
+  return order.payments.find((p) => p.status === PaymentOutcome.succeeded);
 }
 
 function sum(values: number[]): number {

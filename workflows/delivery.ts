@@ -25,7 +25,7 @@ import {
   applyStepDone,
   checkValidate,
   currentStep,
-  DeliveryStatus,
+  DeliveryPhase,
   labelStep,
   newDelivery,
   type Delivery,
@@ -175,7 +175,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   };
   const parcelValidator = (request: { parcelId: string }, check: (parcel: Parcel) => void) => {
     if (stepInFlight) reject(new DomainError('step_in_progress', 'A step of this delivery is being validated: try again in a moment.'));
-    if (delivery.state === DeliveryStatus.cancel || cancelRequested) reject(new DomainError('delivery_closed', `Delivery for ${delivery.orderNumber} is cancelled.`));
+    if (delivery.state === DeliveryPhase.cancel || cancelRequested) reject(new DomainError('delivery_closed', `Delivery for ${delivery.orderNumber} is cancelled.`));
     if (!delivery.parcels) return reject(new DomainError('parcel_not_found', 'This delivery has no parcels yet: they are made at the label step.'));
     try {
       check(findParcel(delivery.parcels, request.parcelId));
@@ -237,9 +237,9 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   if (!cancelRequested) {
     applyReserved(delivery, now());
     await tellOrder('reserved');
-    await condition(() => delivery.state === DeliveryStatus.done || (cancelRequested !== null && !stepInFlight));
+    await condition(() => delivery.state === DeliveryPhase.done || (cancelRequested !== null && !stepInFlight));
   }
-  if (delivery.state !== DeliveryStatus.done) {
+  if (delivery.state !== DeliveryPhase.done) {
     await wakeDeliveriesWaitingForStock(await activities.releaseStock(delivery.orderId));
     applyDeliveryCancel(delivery, (cancelRequested as { reason?: string } | null)?.reason, now());
     await tellOrder('cancelled');

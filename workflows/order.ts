@@ -75,7 +75,7 @@ import {
   PaymentMethod,
   nextEmailSeq,
   OrderState,
-  PaymentStatus,
+  PaymentOutcome,
   planCheckout,
   type AddLine,
   type Cancel,
@@ -337,7 +337,7 @@ class OrderRun {
         method: request.paymentMethod,
         amount: plan.amount,
         currency: plan.currency,
-        status: PaymentStatus.pending,
+        status: PaymentOutcome.pending,
         instructions: created.instructions,
         supportRefund: created.supportRefund,
       };
@@ -476,7 +476,7 @@ class OrderRun {
   /** Each refund is a child workflow, recorded on the order before it starts so no path refunds more than was paid. */
   private async startRefund(amount: number, reason: string | undefined, returnId?: string): Promise<Refund> {
     const { order } = this;
-    const payment = order.payments.find((p) => p.status === PaymentStatus.succeeded)!;
+    const payment = order.payments.find((p) => p.status === PaymentOutcome.succeeded)!;
     const refund: Refund = {
       id: `rfd_${uuid4().replaceAll('-', '').slice(0, 24)}`,
       amount,
@@ -603,7 +603,7 @@ class OrderRun {
   private invoiceDue = () => !this.invoicesOff && invoiceDue(this.order);
   private creditNoteDue = () => !this.invoicesOff && refundsToCredit(this.order).length > 0;
   /** Card payments closed on the order (edit, replacement, cancel, expiry) that the provider has not been told about. */
-  private providerCancelDue = () => this.order.payments.some((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentStatus.cancelled);
+  private providerCancelDue = () => this.order.payments.some((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentOutcome.cancelled);
   /** A payment that succeeded after it was cancelled: refunded once. */
   private lateRefundDue = () => this.order.payments.some((p) => p.paidLate && !p.lateRefund);
   private owedEmailDue = () => (this.order.emailsOwed ?? []).some((kind) => !this.order.emailsSent[kind]);
@@ -649,7 +649,7 @@ class OrderRun {
 
   /** Tells the provider a closed card payment is cancelled; one it already took is refunded when its success arrives (a late payment). */
   private async cancelAtProvider(): Promise<void> {
-    const payment = this.order.payments.find((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentStatus.cancelled)!;
+    const payment = this.order.payments.find((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentOutcome.cancelled)!;
     payment.providerCancelled = true;
     const answer = await cancelPayment(payment.reference);
     this.order.version += 1;

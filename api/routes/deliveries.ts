@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parcelLabelsPdf } from '../../activities/parcels.js';
 import { getDelivery, getLabel, listDeliveries, projectDelivery, type DeliverySummary } from '../../db/deliveries.js';
-import { DeliveryStatus, isStepDone, type Delivery } from '../../domain/delivery.js';
+import { DeliveryPhase, isStepDone, type Delivery } from '../../domain/delivery.js';
 import { DomainError } from '../../domain/errors.js';
 import { getDeliveryLive, validateDeliveryStep } from '../deliveries.js';
 import type { AppDeps } from '../app.js';
@@ -19,7 +19,7 @@ import { deliveryView, type DeliveryLike } from '../views/deliveries.js';
  * (a billed query). The API's own change, the Validate button, writes the row
  * from its answer (see below).
  */
-const FINAL_STATES: ReadonlySet<string> = new Set([DeliveryStatus.done, DeliveryStatus.cancel]);
+const FINAL_STATES: ReadonlySet<string> = new Set([DeliveryPhase.done, DeliveryPhase.cancel]);
 
 export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   const { db } = gateway;
@@ -75,7 +75,7 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
           const stored = await getDeliveryLive(gateway, params.id).catch(() => getDelivery(db, params.id));
           if (!stored) return null;
           if (isStepDone(stored as Pick<Delivery, 'steps'>, body.step)) return stored;
-          throw new DomainError('delivery_closed', `Delivery for ${stored.orderNumber} is ${stored.state === DeliveryStatus.done ? 'done' : 'cancelled'}.`);
+          throw new DomainError('delivery_closed', `Delivery for ${stored.orderNumber} is ${stored.state === DeliveryPhase.done ? 'done' : 'cancelled'}.`);
         },
       );
       // The answer is the delivery after the step: written to the lists now (only ever forward in version),
