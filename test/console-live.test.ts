@@ -38,7 +38,11 @@ async function unpaidCardOrder(email: string) {
   });
   const checkout = await api.storefront('POST', `/api/carts/${id}/checkout`, { paymentMethod: 'card' });
   expect(checkout.status).toBe(200);
-  return { id, number: checkout.body.order.number as string, payment: checkout.body.payment as { reference: string; amount: number } };
+  const payment = checkout.body.payment as { reference: string; amount: number };
+  // The customer went through the provider's page; the payment is not confirmed yet: a quotation sent (Unpaid orders).
+  const pending = await api.webhook({ id: `evt_pending_${id}`, type: 'payment.pending', data: { reference: payment.reference, amount: payment.amount, currency: 'EUR' } });
+  expect(pending.status).toBe(200);
+  return { id, number: checkout.body.order.number as string, payment };
 }
 
 const pay = (order: Awaited<ReturnType<typeof unpaidCardOrder>>) =>

@@ -74,11 +74,15 @@ async function render() {
 }
 
 /**
- * Whether the operator is writing in the page: a field has the focus or
- * holds something typed. Drawing the page again then would lose it, so a
+ * Whether the operator is writing in the page (a field has the focus or
+ * holds something typed) or reading an answer (an alert is shown). Drawing the page again then would lose it, so a
  * change only shows the "updated" hint until they ask for it (or act).
  */
 function busy() {
+  // An answer the operator has not read yet (a refusal beside its button) stays until they act.
+  for (const el of main.querySelectorAll('[role="alert"]')) {
+    if ((el.textContent ?? '').trim() !== '') return true;
+  }
   const active = document.activeElement;
   if (active && main.contains(active) && active.matches('input:not([readonly]), textarea, select')) return true;
   for (const el of main.querySelectorAll('input, textarea')) {
