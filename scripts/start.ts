@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   const workerDone = worker.run();
   const api = await serveApi({ config, database, client, logger });
   const demo = firstStart
-    ? await createDemoOrder({ client, taskQueue: config.temporal.taskQueue, db: database.db }).catch((error: unknown) => {
+    ? await createDemoOrder({ client, taskQueue: config.temporal.taskQueue, db: database.db }, logger).catch((error: unknown) => {
         logger.warn({ err: error }, 'the demo order could not be created');
         return null;
       })
