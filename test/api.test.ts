@@ -115,7 +115,7 @@ describe('a storefront takes a cart to a sales order', () => {
       ]);
       // Then, in the order they happen: the invoice, the confirmation email and the delivery order with its reservation.
       expect(types).toEqual(expect.arrayContaining(['invoice_issued', 'email_sent', 'delivery_created', 'delivery_reserved']));
-      expect(types).toHaveLength(12);
+      expect(types).toHaveLength(13);
     });
   });
 
