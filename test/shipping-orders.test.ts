@@ -38,11 +38,17 @@ afterAll(async () => {
 const ADDRESS = { line1: '3 Quai Voltaire', city: 'Paris', postalCode: '75007', country: 'FR' };
 type Email = { id: string; kind: string };
 
-async function cart(lines: Array<{ sku: string; quantity: number }>, method?: string) {
+async function cart(lines: Array<{ sku: string; quantity: number }>) {
   const created = await api.storefront('POST', '/api/carts', { lines });
   const id = created.body.id as string;
   expect((await api.storefront('PUT', `/api/carts/${id}/contact`, { email: `${id.slice(-6)}@example.com`, name: 'Rita', shippingAddress: ADDRESS })).status).toBe(200);
-  if (method) expect((await api.storefront('PUT', `/api/carts/${id}/shipping-method`, { id: method })).status).toBe(200);
+  return id;
+}
+
+/** A cart with its contact and the shipping method chosen. */
+async function cartShippedBy(method: string, lines: Array<{ sku: string; quantity: number }>) {
+  const id = await cart(lines);
+  expect((await api.storefront('PUT', `/api/carts/${id}/shipping-method`, { id: method })).status).toBe(200);
   return id;
 }
 
@@ -124,7 +130,7 @@ describe('shipping fee on the order', () => {
 
 describe('delivery emails and pickup', () => {
   it('the delivery-done email carries the parcel tracking link', async () => {
-    const id = await cart([{ sku: 'MUG-BLUE', quantity: 1 }], colissimo);
+    const id = await cartShippedBy(colissimo, [{ sku: 'MUG-BLUE', quantity: 1 }]);
     await paid(id);
     const delivery = await shipped(id);
     const parcel = delivery.parcels[0];
@@ -138,7 +144,7 @@ describe('delivery emails and pickup', () => {
 
   it('delivery-done email switched off: no email (the refund email that follows it in line is sent)', async () => {
     await withSettings(api, { deliveryDoneEmail: false }, async () => {
-      const id = await cart([{ sku: 'MUG-BLUE', quantity: 1 }], colissimo);
+      const id = await cartShippedBy(colissimo, [{ sku: 'MUG-BLUE', quantity: 1 }]);
       await paid(id);
       await shipped(id);
       expect((await api.operator('POST', `/api/orders/${id}/refunds`, { amount: 100 })).status).toBe(202);
@@ -149,7 +155,7 @@ describe('delivery emails and pickup', () => {
   });
 
   it('a pickup order: no label, a "ready for pickup" email, validating the last step hands it over', async () => {
-    const id = await cart([{ sku: 'TEE-M', quantity: 1 }], pickup);
+    const id = await cartShippedBy(pickup, [{ sku: 'TEE-M', quantity: 1 }]);
     expect((await api.storefront('GET', `/api/carts/${id}`)).body).toMatchObject({ shipping: { kind: 'pickup', amount: 0 }, total: 2490 });
     await paid(id);
     await eventually(async () => expect((await emails(id)).map((e) => e.kind)).toContain('ready_for_pickup'), 15_000);
