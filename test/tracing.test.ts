@@ -9,8 +9,6 @@ import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { outboxTransport } from '../activities/email.js';
-import { paymentProvidersOf } from '../activities/payment-providers.js';
 import { createApp } from '../api/app.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/index.js';
@@ -21,6 +19,7 @@ import { OPERATOR, STOREFRONT } from './support/api.js';
 import { createTestDatabase } from './support/database.js';
 import { eventually } from './support/eventually.js';
 import { testDataConverter } from './support/payload-key.js';
+import { testWorkerOptions } from './support/temporal.js';
 
 interface ReceivedSpan {
   traceId: string;
@@ -83,17 +82,7 @@ beforeAll(async () => {
   nativeConnection = await NativeConnection.connect({ address });
   // As api/server.ts builds it: the client's calls become spans under the current (HTTP) span.
   const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter, interceptors: { workflow: tracing.clientInterceptors() } });
-  worker = await createOrderWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    db: database.db,
-    email: { transport: outboxTransport, from: 'Test Shop <shop@example.com>', publicUrl: 'http://shop.test' },
-    paymentProviders: paymentProvidersOf({ url: 'http://127.0.0.1:9/unused', apiKey: 'unused-key' }),
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    dataConverter: testDataConverter,
-    tracing,
-  });
+  worker = await createOrderWorker({ ...testWorkerOptions({ connection: nativeConnection, namespace: 'default', taskQueue, db: database.db }), tracing });
   running = worker.run();
   const app = createApp({ gateway: { client, taskQueue, db: database.db }, database, config, logger: createLogger('warn') });
   api = app.listen(0, '127.0.0.1');

@@ -8,8 +8,6 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { outboxTransport } from '../activities/email.js';
-import { paymentProvidersOf } from '../activities/payment-providers.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { Database } from '../db/index.js';
 import { createOrderWorker } from '../worker.js';
@@ -17,6 +15,7 @@ import { cancelDeliverySignal, DELIVERY_WORKFLOW_TYPE, type DeliveryInput } from
 import { createTestDatabase } from './support/database.js';
 import { eventually } from './support/eventually.js';
 import { testDataConverter } from './support/payload-key.js';
+import { testWorkerOptions } from './support/temporal.js';
 
 const deploymentName = `orders-${randomUUID().slice(0, 8)}`;
 const taskQueue = `test-${randomUUID()}`;
@@ -29,17 +28,7 @@ const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
 async function startVersion(buildId: string): Promise<void> {
   // As worker.ts configures it from TEMPORAL_DEPLOYMENT_NAME and TEMPORAL_WORKER_BUILD_ID.
   const config = loadConfig({ ...process.env, TEMPORAL_DEPLOYMENT_NAME: deploymentName, TEMPORAL_WORKER_BUILD_ID: buildId });
-  const worker = await createOrderWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    db: database.db,
-    email: { transport: outboxTransport, from: 'Test Shop <shop@example.com>', publicUrl: 'http://shop.test' },
-    paymentProviders: paymentProvidersOf({ url: 'http://127.0.0.1:9/unused', apiKey: 'unused-key' }),
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-    dataConverter: testDataConverter,
-    deployment: config.workerDeployment,
-  });
+  const worker = await createOrderWorker({ ...testWorkerOptions({ connection: nativeConnection, namespace: 'default', taskQueue, db: database.db }), deployment: config.workerDeployment });
   workers.push({ worker, running: worker.run() });
 }
 

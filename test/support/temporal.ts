@@ -30,6 +30,18 @@ export interface WorkerOptions {
 /** A real worker on a task queue of this test file's own, against the shared dev server. */
 export const PUBLIC_URL = 'http://shop.test';
 
+/** What every test worker runs with: outbox emails, no card provider, the run's bundle, the suite's codec. */
+export function testWorkerOptions(target: { connection: NativeConnection; namespace: string; taskQueue: string; db: Db }, options: WorkerOptions = {}) {
+  return {
+    ...target,
+    email: { transport: options.emailTransport ?? outboxTransport, from: 'Test Shop <shop@example.com>', publicUrl: PUBLIC_URL },
+    paymentProviders: options.paymentProviders ?? paymentProvidersOf({ url: 'http://127.0.0.1:9/no-provider-in-this-test', apiKey: 'unused-key' }),
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    ...(options.carrier ? { carrier: options.carrier(target.db) } : {}),
+    dataConverter: testDataConverter,
+  };
+}
+
 export async function startTemporal(db: Db, options: WorkerOptions = {}): Promise<TemporalHarness> {
   const address = inject('temporalAddress');
   const nativeConnection = await NativeConnection.connect({ address });
@@ -49,17 +61,7 @@ export async function runOrderWorker(
   const { db, client, nativeConnection, namespace, options } = target;
   const taskQueue = `test-${randomUUID()}`;
   const make = () =>
-    createOrderWorker({
-      connection: nativeConnection,
-      namespace,
-      taskQueue,
-      db,
-      email: { transport: options.emailTransport ?? outboxTransport, from: 'Test Shop <shop@example.com>', publicUrl: PUBLIC_URL },
-      paymentProviders: options.paymentProviders ?? paymentProvidersOf({ url: 'http://127.0.0.1:9/no-provider-in-this-test', apiKey: 'unused-key' }),
-      workflowBundle: { codePath: inject('workflowBundlePath') },
-      ...(options.carrier ? { carrier: options.carrier(db) } : {}),
-      dataConverter: testDataConverter,
-    });
+    createOrderWorker(testWorkerOptions({ connection: nativeConnection, namespace, taskQueue, db }, options));
   let worker = await make();
   let running: Promise<void> = worker.run();
   const harness: TemporalHarness = {
