@@ -45,8 +45,13 @@ const PAGES = [
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 
 let rendering = 0;
-/** Draws the page the address names; a later draw wins over one still loading. */
-async function render() {
+/**
+ * Draws the page the address names; a later draw wins over one still loading.
+ * A draw the live stream asked for (`live`) reads the page first and then
+ * looks again: if the operator started writing while it loaded, it offers the
+ * change instead of drawing over what they typed.
+ */
+async function render(live = false) {
   const mine = ++rendering;
   for (const [pattern, page, nav] of PAGES) {
     const match = pattern.exec(location.pathname);
@@ -64,6 +69,10 @@ async function render() {
       content = [h('h1', {}, notFound ? 'Not found' : 'Something went wrong'), h('p', { class: 'error', role: 'alert' }, e instanceof Error ? e.message : String(e))];
     }
     if (mine !== rendering) return;
+    if (live && busy()) {
+      offerChanges();
+      return;
+    }
     fill(main, content);
     main.dataset.ready = 'true';
     hint.hidden = true;
@@ -104,10 +113,10 @@ hint.addEventListener('click', (event) => {
  * Draws the page again, keeping the focus on the same link or button when it
  * is still there (a keyboard user does not start over at the top).
  */
-async function redraw() {
+async function redraw(live = false) {
   const active = document.activeElement;
   const again = active && main.contains(active) && (active.tagName === 'A' || active.tagName === 'BUTTON') ? [active.tagName, active.textContent] : null;
-  await render();
+  await render(live);
   if (!again) return;
   const same = [...main.querySelectorAll(again[0] ?? '')].find((el) => el.textContent === again[1]);
   if (same instanceof HTMLElement) same.focus({ preventScroll: true });
@@ -129,13 +138,18 @@ followChanges((change) => {
   pending = setTimeout(() => {
     pending = undefined;
     if (!busy()) {
-      redraw();
+      redraw(true);
       return;
     }
-    fill(hint, h('p', { class: 'notice notice-live' }, 'This page has changed since it was drawn. ', h('button', { type: 'button' }, 'Show the changes')));
-    hint.hidden = false;
+    offerChanges();
   }, SETTLE_MS);
 });
+
+/** The "updated" hint: the operator draws the page again when they are ready. */
+function offerChanges() {
+  fill(hint, h('p', { class: 'notice notice-live' }, 'This page has changed since it was drawn. ', h('button', { type: 'button' }, 'Show the changes')));
+  hint.hidden = false;
+}
 
 redrawWith(render);
 render();
