@@ -6,9 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import postgres from 'postgres';
 import { loadConfig } from '../config.js';
@@ -81,10 +81,14 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
   const meantToStop = new WeakSet<ChildProcess>();
   const unexpectedExits: string[] = [];
   const spawnNode = (script: string, args: string[] = [], env: Record<string, string> = {}): ChildProcess => {
+    // SHAPE_LOG_DIR keeps each process's log (warnings and errors, JSON) in a file of its own, to read after a run.
+    const logDir = process.env.SHAPE_LOG_DIR;
+    const log = logDir ? openSync(join(logDir, `${basename(script, '.ts')}-${Date.now()}.log`), 'a') : 'ignore';
     const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_DIR, script), ...args], {
       env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', log, 'inherit'],
     });
+    if (typeof log === 'number') closeSync(log);
     children.add(child);
     child.once('exit', (code, signal) => {
       children.delete(child);

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation.js';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApp } from '../api/app.js';
@@ -15,6 +16,7 @@ import type { Database } from '../db/index.js';
 import { createLogger } from '../logger.js';
 import { installTracing, type Tracing } from '../operations/tracing.js';
 import { createOrderWorker } from '../worker.js';
+import { orderWorkflowId } from '../workflows/order-contract.js';
 import { OPERATOR, STOREFRONT } from './support/api.js';
 import { createTestDatabase } from './support/database.js';
 import { eventually } from './support/eventually.js';
@@ -37,6 +39,9 @@ const received: ReceivedSpan[] = [];
 const requests: Array<{ path: string; contentType: string | undefined }> = [];
 let api: Server;
 let apiUrl = '';
+/** The same API with a client that does not trace (tracing off in the API, on in the worker). */
+let untracedApi: Server;
+let untracedApiUrl = '';
 let tracing: Tracing;
 let worker: Worker;
 let running: Promise<void>;
@@ -88,10 +93,15 @@ beforeAll(async () => {
   api = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => api.once('listening', resolve));
   apiUrl = `http://127.0.0.1:${(api.address() as { port: number }).port}`;
+  const plainClient = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
+  untracedApi = createApp({ gateway: { client: plainClient, taskQueue, db: database.db }, database, config, logger: createLogger('warn') }).listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => untracedApi.once('listening', resolve));
+  untracedApiUrl = `http://127.0.0.1:${(untracedApi.address() as { port: number }).port}`;
 });
 
 afterAll(async () => {
   await new Promise<void>((resolve) => api?.close(() => resolve()));
+  await new Promise<void>((resolve) => untracedApi?.close(() => resolve()));
   worker?.shutdown();
   await running;
   await tracing?.shutdown();
@@ -155,5 +165,57 @@ describe('tracing (OTLP endpoint configured)', () => {
     expect(requests.every((r) => r.path === '/v1/traces' && r.contentType?.startsWith('application/json'))).toBe(true);
     expect(new Set(trace.map((s) => s.service))).toEqual(new Set(['orders-under-test']));
     console.log(`trace ${root.traceId}:\n  ${chain.join('\n  → ')}\n  (all spans: ${[...new Set(trace.map((s) => s.name))].join(', ')})`);
+  });
+
+  it('only a run started within a trace is traced: the same worker leaves a run started without one untraced', async () => {
+    const runSpans = () => received.filter((s) => s.name === 'RunWorkflow:orderWorkflow');
+    const before = runSpans().length;
+    const open = async (base: string) => {
+      const response = await fetch(`${base}/api/carts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${STOREFRONT}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ lines: [{ sku: 'MUG-BLUE', quantity: 1 }] }),
+      });
+      expect(response.status).toBe(201);
+      return ((await response.json()) as { id: string }).id;
+    };
+    const cancel = async (base: string, id: string) => {
+      const response = await fetch(`${base}/api/orders/${id}/cancel`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${OPERATOR}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'trace test' }),
+      });
+      expect(response.status).toBe(200);
+    };
+    const untraced = await open(untracedApiUrl);
+    const traced = await open(apiUrl);
+    await cancel(untracedApiUrl, untraced);
+    await cancel(apiUrl, traced);
+
+    // What each run decided is in its history: the start's trace header and the patch marker.
+    const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
+    const decisionOf = async (id: string) => {
+      const { events = [] } = await client.workflow.getHandle(orderWorkflowId(id)).fetchHistory();
+      const patches = events.flatMap((e) => {
+        const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+        return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+      });
+      return { startHeader: Object.keys(events[0]?.workflowExecutionStartedEventAttributes?.header?.fields ?? {}), patches };
+    };
+    const [tracedRun, untracedRun] = [await decisionOf(traced), await decisionOf(untraced)];
+    expect(tracedRun.startHeader).toContain(TRACE_HEADER);
+    expect(untracedRun.startHeader).not.toContain(TRACE_HEADER);
+    for (const run of [tracedRun, untracedRun]) {
+      expect(run.patches).toContain('otel-tracing-in-trace');
+      expect(run.patches).not.toContain('otel-tracing');
+    }
+
+    // Both runs are closed; the worker exports a run's span when it ends, the untraced one first: only the traced one arrives.
+    await eventually(async () => {
+      await tracing.flush();
+      expect(runSpans().length).toBe(before + 1);
+    }, 30_000, 250);
+    const roots = received.filter((s) => s.name === 'POST /api/carts');
+    expect(roots.map((r) => r.traceId)).toContain(runSpans().at(-1)!.traceId);
   });
 });
