@@ -195,7 +195,7 @@ describe('tracing (OTLP endpoint configured)', () => {
     // What each run decided is in its history: the start's trace header and the patch marker.
     const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
     const decisionOf = async (id: string) => {
-      const { events = [] } = await client.workflow.getHandle(orderWorkflowId(id)).fetchHistory();
+      const events = (await client.workflow.getHandle(orderWorkflowId(id)).fetchHistory()).events ?? [];
       const patches = events.flatMap((e) => {
         const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
         return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
