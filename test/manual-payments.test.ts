@@ -100,7 +100,7 @@ describe('POST /api/orders/:id/payments: money received by hand', () => {
     expect(onSent.status).toBe(409);
     expect(onSent.body.error).toMatchObject({ code: 'order_not_confirmed', message: expect.stringContaining('confirm it') });
 
-    const cancelled = await order([{ sku: 'MUG-BLUE', quantity: 1 }], 'wire_transfer');
+    const cancelled = await order([{ sku: 'MUG-BLUE', quantity: 1 }], 'wire_transfer', { confirm: false });
     expect((await api.operator('POST', `/api/orders/${cancelled.id}/cancel`, { reason: 'customer changed their mind' })).status).toBe(200);
     expect((await api.operator('POST', `/api/orders/${cancelled.id}/payments`, { amount: 100 })).body.error.code).toBe('order_not_confirmed');
 
