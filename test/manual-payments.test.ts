@@ -43,7 +43,7 @@ async function detail(id: string) {
   return (await api.operator('GET', `/api/orders/${id}`)).body;
 }
 
-const types = (d: { timeline: Array<{ type: string }> }, type: string) => d.timeline.filter((e) => e.type === type);
+const types = (d: { timeline: Array<{ type: string; message: string }> }, type: string) => d.timeline.filter((e) => e.type === type);
 
 describe('POST /api/orders/:id/payments: money received by hand', () => {
   it('confirmed first, paid at pickup in two parts: the amounts add up, the order is paid and invoiced once', async () => {
