@@ -89,6 +89,21 @@ describe('POST /api/orders/:id/payments: money received by hand', () => {
     expect((await api.operator('GET', `/api/orders/${o.id}/invoices`)).body.items).toMatchObject([{ kind: 'invoice', amount: 2580 }]);
   });
 
+  it('the same full payment recorded twice at once counts once; so does the same manual refund', async () => {
+    const o = await order([{ sku: 'TEE-M', quantity: 1 }], 'wire_transfer');
+    const twice = await Promise.all([1, 2].map(() => api.operator('POST', `/api/orders/${o.id}/payments`, { amount: o.total })));
+    expect(twice.map((r) => r.status).sort()).toEqual([201, 422]);
+    const refunds = await Promise.all([1, 2].map(() => api.operator('POST', `/api/orders/${o.id}/refunds`, { manual: true })));
+    expect(refunds.map((r) => r.status).sort()).toEqual([201, 422]);
+    await eventually(async () => {
+      const d = await detail(o.id);
+      expect(d.receipts).toHaveLength(1);
+      expect(d.payments[0].events).toHaveLength(1);
+      expect(d.refunds).toMatchObject([{ amount: o.total, manual: true }]);
+      expect(d.paymentState).toBe('refunded');
+    });
+  });
+
   it('refused, changing nothing: a card order, a quotation sent, a cancelled order, bad input, no operator', async () => {
     const card = await order([{ sku: 'MUG-BLUE', quantity: 1 }], 'card');
     const onCard = await api.operator('POST', `/api/orders/${card.id}/payments`, { amount: 100 });
