@@ -20,6 +20,7 @@ import {
   type Order,
   type PaymentEvent,
   type PaymentMethod,
+  type RecordPayment,
 } from '../domain/order.js';
 import type { ChosenShipping } from '../domain/shipping.js';
 import type { Db } from '../db/index.js';
@@ -38,6 +39,7 @@ import {
   orderQuery,
   orderWorkflowId,
   paymentEventSignal,
+  recordPaymentUpdate,
   reminderPolicySignal,
   removeLineUpdate,
   setContactUpdate,
@@ -159,6 +161,11 @@ export function setShippingMethod(gateway: TemporalGateway, orderId: string, cho
 
 export function confirm(gateway: TemporalGateway, orderId: string, request: Confirm): Promise<Order> {
   return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(confirmUpdate, { args: [request] }));
+}
+
+/** Money received by hand on a confirmed offline order (the workflow applies domain/order.ts checkRecordPayment). */
+export function recordPayment(gateway: TemporalGateway, orderId: string, request: RecordPayment): Promise<Order> {
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(recordPaymentUpdate, { args: [request] }));
 }
 
 export function cancel(gateway: TemporalGateway, orderId: string, request: Cancel): Promise<Order> {

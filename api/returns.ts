@@ -5,7 +5,7 @@ import { getSettings } from '../db/settings.js';
 import { DomainError } from '../domain/errors.js';
 import { DeliveryState } from '../domain/order.js';
 import { ReturnState, type Refund, type ReturnRecord, type ReturnRequest } from '../domain/refunds.js';
-import { orderWorkflowId, requestRefundUpdate, requestReturnUpdate } from '../workflows/order-contract.js';
+import { orderWorkflowId, recordManualRefundUpdate, requestRefundUpdate, requestReturnUpdate } from '../workflows/order-contract.js';
 import { receiveReturnUpdate, returnWorkflowId, type ReturnStatus } from '../workflows/returns-contract.js';
 import { getOrder, updateOrder } from './orders.js';
 import { sendOrExplainClosed, sendToWorkflow, type TemporalGateway } from './temporal-gateway.js';
@@ -14,6 +14,13 @@ import { returnView } from './views/returns.js';
 export function requestRefund(gateway: TemporalGateway, orderId: string, request: { amount?: number | undefined; reason?: string | undefined }): Promise<Refund> {
   return updateOrder(gateway, orderId, () =>
     gateway.client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(requestRefundUpdate, { args: [{ ...request, by: 'operator' }] }),
+  );
+}
+
+/** A refund the shop made by hand (bank transfer): recorded, no provider call. */
+export function recordManualRefund(gateway: TemporalGateway, orderId: string, request: { amount?: number | undefined; reason?: string | undefined }): Promise<Refund> {
+  return updateOrder(gateway, orderId, () =>
+    gateway.client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(recordManualRefundUpdate, { args: [{ ...request, by: 'operator' }] }),
   );
 }
 

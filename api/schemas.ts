@@ -182,6 +182,11 @@ export const OrderSchema = z
       .object({ methodId: z.string(), name: z.string(), kind: z.enum(['carrier', 'pickup']), amount: z.number().int() })
       .optional()
       .openapi({ description: 'The shipping method chosen on the cart and its fee (included in total).' }),
+    receipts: z
+      .array(z.lazy(() => ReceiptSchema))
+      .optional()
+      .openapi({ description: 'v1.1: money an operator recorded by hand (POST /api/orders/:id/payments), oldest first' }),
+    amountDue: Money.optional().openapi({ description: 'v1.1: what is still owed: 0 once paid, else the total minus the receipts' }),
   })
   .openapi('Order');
 
@@ -461,11 +466,37 @@ export const ValidateBody = z
 
 export const ParcelParams = z.object({ id: z.string().min(1).max(100), parcelId: z.string().min(1).max(20) });
 
+// ---------------------------------------------------------------- payments recorded by hand (v1.1)
+export const RecordPaymentBody = z
+  .object({
+    amount: z.number().int().min(1).max(100_000_000).openapi({ description: 'Minor units received' }),
+    method: z.enum([PaymentMethod.pay_in_store, PaymentMethod.wire_transfer]).optional().openapi({ description: "How the money came; absent: the order's method" }),
+    note: z.string().trim().max(500).optional(),
+  })
+  .strict();
+
+export const ReceiptSchema = z
+  .object({
+    id: z.string(),
+    reference: z.string(),
+    amount: Money,
+    currency: Currency,
+    method: z.enum(values(PaymentMethod)),
+    note: z.string().optional(),
+    by: z.string().optional(),
+    at: z.string(),
+  })
+  .openapi('Receipt');
+
 // ---------------------------------------------------------------- refunds and returns
 export const RefundBody = z
   .object({
     amount: z.number().int().min(1).max(100_000_000).optional().openapi({ description: 'Minor units; absent: everything still refundable.' }),
     reason: z.string().trim().max(500).optional(),
+    manual: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'v1.1: true records a refund the shop made by hand (bank transfer), for a payment its provider cannot refund: no provider call, 201 succeeded' }),
   })
   .strict();
 
@@ -479,6 +510,7 @@ export const RefundSchema = z
     returnId: z.string().nullable().optional(),
     providerRefundId: z.string().nullable().optional(),
     failureReason: z.string().nullable().optional(),
+    manual: z.boolean().optional().openapi({ description: 'Made by hand (bank transfer) and recorded by an operator' }),
   })
   .openapi('Refund');
 

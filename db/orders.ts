@@ -5,7 +5,7 @@ import type { Db } from './index.js';
 import { iso } from './index.js';
 import { notifyProjection } from './projection-events.js';
 import { projectReturn } from './returns.js';
-import { orderEvents, orderLines, orderNumberSeq, orders, paymentEvents, payments } from './schema.js';
+import { orderEvents, orderLines, orderNumberSeq, orders, paymentEvents, payments, refunds } from './schema.js';
 
 type OrderRow = typeof orders.$inferSelect;
 
@@ -84,6 +84,48 @@ export async function projectOrder(db: Db, order: Order, timeline: NumberedEntry
       }
     }
     if (applied) {
+      // Money an operator recorded by hand: one event on the order's payment each (keyed by the receipt: written once).
+      const receipts = (order.receipts ?? []).filter((r) => r.reference);
+      if (receipts.length) {
+        await tx
+          .insert(paymentEvents)
+          .values(
+            receipts.map((r) => ({
+              id: r.id,
+              type: 'payment.recorded',
+              reference: r.reference,
+              amount: r.amount,
+              currency: r.currency,
+              orderId: order.id,
+              payload: { method: r.method, note: r.note ?? null, by: r.by ?? null },
+              receivedAt: r.at,
+              forwardedAt: r.at,
+            })),
+          )
+          .onConflictDoNothing();
+      }
+      // Refunds made by hand have no refund workflow to write them: the order does (keyed by the refund).
+      const manual = (order.refunds ?? []).filter((r) => r.manual);
+      if (manual.length) {
+        await tx
+          .insert(refunds)
+          .values(
+            manual.map((r) => ({
+              id: r.id,
+              orderId: order.id,
+              paymentReference: r.paymentReference,
+              provider: 'manual',
+              amount: r.amount,
+              currency: r.currency,
+              reason: r.reason ?? null,
+              returnId: r.returnId ?? null,
+              status: r.status,
+              createdAt: r.requestedAt,
+              settledAt: r.settledAt ?? r.requestedAt,
+            })),
+          )
+          .onConflictDoNothing();
+      }
       for (const r of order.returns ?? []) {
         await projectReturn(tx as unknown as Db, { ...r, orderId: order.id, orderNumber: order.number, currency: order.currency, version: order.version });
       }

@@ -42,6 +42,7 @@ export async function listRefunds(db: Db, orderId: string) {
     attempts: r.attempts,
     createdAt: iso(r.createdAt),
     settledAt: r.settledAt ? iso(r.settledAt) : null,
+    ...(r.provider === 'manual' ? { manual: true } : {}),
   }));
 }
 

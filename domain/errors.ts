@@ -43,6 +43,8 @@ export const ErrorStatus = {
   parcel_shipped: 409,
   parcel_labelled: 409,
   parcel_label_voided: 409,
+  payment_not_recordable: 409,
+  order_not_confirmed: 409,
   // 422: well-formed but not allowed
   unknown_product: 422,
   currency_mismatch: 422,
@@ -60,6 +62,8 @@ export const ErrorStatus = {
   refund_not_supported: 422,
   refund_exceeds_paid: 422,
   partial_refund_not_supported: 422,
+  payment_exceeds_due: 422,
+  refund_through_provider: 422,
   payment_method_disabled: 422,
   order_not_delivered: 422,
   return_window_closed: 422,

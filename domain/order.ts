@@ -9,7 +9,7 @@
  */
 import type { ProductSnapshot, ProductType } from './catalog.js';
 import { DomainError } from './errors.js';
-import { lineSubtotal } from './money.js';
+import { formatMoney, lineSubtotal } from './money.js';
 import { taxOrder, type TaxAmount, type TaxBreakdown } from './tax.js';
 import { checkPaymentMethodAccepted } from './payment-methods.js';
 import type { Refund, ReturnRecord, SupportRefund } from './refunds.js';
@@ -185,6 +185,21 @@ export interface Order {
   creditNotes?: Array<{ refundId: string; id: string; number: string }> | undefined;
   /** Succeeded refunds whose credit note was refused for good (see domain/invoicing.ts). */
   uncreditedRefunds?: string[] | undefined;
+  /** Money an operator recorded by hand on a confirmed offline order (paid at pickup, a late wire); they add up to the total. */
+  receipts?: Receipt[] | undefined;
+}
+
+/** Money received outside any provider, recorded by an operator (POST /api/orders/:id/payments). */
+export interface Receipt {
+  id: string;
+  /** The order's payment it counts towards (the one opened at checkout). */
+  reference: string;
+  amount: number;
+  currency: string;
+  method: PaymentMethod;
+  note?: string | undefined;
+  by?: string | undefined;
+  at: string;
 }
 
 export interface TimelineEntry {
@@ -684,6 +699,95 @@ export function applyConfirm(order: Order, input: Confirm, now: string): Timelin
       { paymentReceived: input.paymentReceived ?? false },
     ),
   ];
+}
+
+/** What is still owed on the order: nothing once its payment succeeded, else the total minus what operators recorded. */
+export function amountDue(order: Pick<Order, 'payments' | 'receipts' | 'total'>): number {
+  if (order.payments.some((p) => p.status === PaymentOutcome.succeeded)) return 0;
+  const received = (order.receipts ?? []).reduce((sum, r) => sum + r.amount, 0);
+  return Math.max(0, order.total - received);
+}
+
+export interface RecordPayment {
+  /** Minor units received. */
+  amount: number;
+  /** How the money came (absent: the order's method). */
+  method?: PaymentMethod | undefined;
+  note?: string | undefined;
+  by?: string | undefined;
+}
+
+/**
+ * Money received by hand counts only on a confirmed order paid offline (wire
+ * transfer, pay in store): a card order's payments are the provider's word; a
+ * quotation sent is confirmed (with the money, if it came) rather than paid
+ * piecemeal; and nothing beyond what is due is taken.
+ */
+export function checkRecordPayment(order: Order, input: RecordPayment): DomainError | null {
+  if (order.paymentMethod === PaymentMethod.card) {
+    return new DomainError('payment_not_recordable', `Order ${order.number} is paid by card: its payments come from the provider, not by hand.`, {
+      paymentMethod: order.paymentMethod,
+    });
+  }
+  if (order.state !== OrderState.sale || !order.paymentMethod || !isOfflineMethod(order.paymentMethod)) {
+    return new DomainError(
+      'order_not_confirmed',
+      `Order ${order.number} is ${describeState(order.state)}: money is recorded on a confirmed order${order.state === OrderState.sent ? ' (confirm it, saying whether the payment was received)' : ''}.`,
+      { state: order.state },
+    );
+  }
+  if (input.method !== undefined && !isOfflineMethod(input.method)) {
+    return new DomainError('invalid_request', 'Money recorded by hand came by wire transfer or in store.', { method: input.method });
+  }
+  if (!Number.isInteger(input.amount) || input.amount <= 0) return new DomainError('invalid_request', 'A payment amount is a positive whole number of cents.');
+  const due = amountDue(order);
+  if (input.amount > due) {
+    return new DomainError(
+      'payment_exceeds_due',
+      due === 0
+        ? `Order ${order.number} is paid in full already.`
+        : `Only ${formatMoney(due, order.currency)} is still due on ${order.number}, not ${formatMoney(input.amount, order.currency)}.`,
+      { due },
+    );
+  }
+  return null;
+}
+
+/** Records the money; once the receipts cover the total, the order's payment succeeded and the order is paid (its invoice follows). */
+export function applyRecordPayment(order: Order, id: string, input: RecordPayment, now: string): { receipt: Receipt; timeline: TimelineEntry[] } {
+  const payment = currentPayment(order);
+  const method = input.method ?? order.paymentMethod ?? PaymentMethod.wire_transfer;
+  const receipt: Receipt = {
+    id,
+    reference: payment?.reference ?? '',
+    amount: input.amount,
+    currency: order.currency,
+    method,
+    at: now,
+    ...(input.note ? { note: input.note } : {}),
+    ...(input.by ? { by: input.by } : {}),
+  };
+  order.receipts = [...(order.receipts ?? []), receipt];
+  const due = amountDue(order);
+  if (due === 0) {
+    if (payment) payment.status = PaymentOutcome.succeeded;
+    order.paymentState = PaymentState.paid;
+  }
+  touch(order, now, false);
+  const how = method === PaymentMethod.pay_in_store ? 'in store' : 'by wire transfer';
+  return {
+    receipt,
+    timeline: [
+      entry(
+        now,
+        'payment_recorded',
+        `${formatMoney(input.amount, order.currency)} received ${how}, recorded by ${input.by ?? 'an operator'}${input.note ? ` (${input.note})` : ''}: ${
+          due === 0 ? 'paid in full' : `${formatMoney(due, order.currency)} still due`
+        }`,
+        { receiptId: id, amount: input.amount, method, due, note: input.note },
+      ),
+    ],
+  };
 }
 
 export interface Cancel {

@@ -26,6 +26,9 @@ export interface Refund {
   failureReason?: string | undefined;
   requestedAt: string;
   settledAt?: string | undefined;
+  /** Made by the shop by hand (a bank transfer) and recorded by an operator: no provider call. */
+  manual?: true | undefined;
+  by?: string | undefined;
 }
 
 export interface ReturnLine {
@@ -147,6 +150,97 @@ export function applyRefundSettled(order: Order, outcome: RefundOutcome, now: st
       ? { at: now, type: 'refund_succeeded', message: `Refunded ${formatMoney(refund.amount, refund.currency)} (${outcome.providerRefundId})`, data: { refundId: refund.id } }
       : { at: now, type: 'refund_failed', message: `Refund of ${formatMoney(refund.amount, refund.currency)} refused by the provider: ${outcome.reason}`, data: { refundId: refund.id } },
   ];
+}
+
+// ---------------------------------------------------------------- refunds made by hand
+
+export interface ManualRefund {
+  amount?: number | undefined;
+  reason?: string | undefined;
+  by?: string | undefined;
+}
+
+/**
+ * A refund the shop made itself (a bank transfer) is recorded where the
+ * provider cannot make it: a payment whose provider does not refund, or not
+ * this amount. One the provider can make goes through it, so the money and
+ * the books never part. Never more than is left to refund.
+ */
+export function checkManualRefund(order: Order, request: ManualRefund): DomainError | null {
+  const payment = paidPayment(order);
+  if (!payment) return new DomainError('nothing_to_refund', `Order ${order.number} has no payment received to refund.`);
+  const remaining = refundableAmount(order);
+  if (remaining <= 0) return new DomainError('nothing_to_refund', `Order ${order.number} has been refunded in full already.`);
+  const amount = request.amount ?? remaining;
+  if (!Number.isInteger(amount) || amount <= 0) return new DomainError('invalid_request', 'A refund amount is a positive whole number of cents.');
+  if (amount > remaining) {
+    return new DomainError('refund_exceeds_paid', `At most ${formatMoney(remaining, payment.currency)} can still be refunded on ${order.number}.`, { remaining });
+  }
+  if (checkRefund(order, { amount }) === null) {
+    return new DomainError(
+      'refund_through_provider',
+      `Order ${order.number} was paid by ${payment.method.replace('_', ' ')} and its provider refunds this amount: refund it through the provider (without "manual").`,
+      { method: payment.method },
+    );
+  }
+  return null;
+}
+
+/** Returns waiting for a refund by hand, oldest first. */
+export function returnsToRefundManually(order: Order): ReturnRecord[] {
+  return (order.returns ?? []).filter((r) => r.state === ReturnState.to_refund_manually);
+}
+
+/**
+ * Records the refund as made (succeeded), moves the payment state, and
+ * settles the returns it covers: oldest first while the amount covers each
+ * (what is left of a return's value to refund: all of it once nothing is left
+ * to refund on the order).
+ */
+export function applyManualRefund(order: Order, id: string, request: ManualRefund, now: string): { refund: Refund; timeline: TimelineEntry[] } {
+  const payment = paidPayment(order)!;
+  const amount = request.amount ?? refundableAmount(order);
+  const refund: Refund = {
+    id,
+    amount,
+    currency: payment.currency,
+    paymentReference: payment.reference,
+    status: RefundStatus.succeeded,
+    reason: request.reason,
+    requestedAt: now,
+    settledAt: now,
+    manual: true,
+    ...(request.by ? { by: request.by } : {}),
+  };
+  const waiting = returnsToRefundManually(order);
+  order.refunds = [...(order.refunds ?? []), refund];
+  const nothingLeft = refundableAmount(order) <= 0;
+  let left = amount;
+  const settled: string[] = [];
+  for (const ret of waiting) {
+    if (!nothingLeft && ret.amount > left) break;
+    left -= ret.amount;
+    ret.state = ReturnState.refunded;
+    ret.refundId = id;
+    settled.push(ret.id);
+  }
+  if (settled.length === 1) refund.returnId = settled[0];
+  const refunded = sum((order.refunds ?? []).filter((r) => r.status === RefundStatus.succeeded).map((r) => r.amount));
+  order.paymentState = refunded >= payment.amount ? PaymentState.refunded : PaymentState.partially_refunded;
+  touch(order, now);
+  return {
+    refund,
+    timeline: [
+      {
+        at: now,
+        type: 'refund_recorded',
+        message: `Refund of ${formatMoney(amount, refund.currency)} made by hand (bank transfer), recorded by ${request.by ?? 'an operator'}${request.reason ? `: ${request.reason}` : ''}${
+          settled.length ? ` — settles ${settled.length === 1 ? 'the return' : `${settled.length} returns`} waiting for it` : ''
+        }`,
+        data: { refundId: id, amount, manual: true, returnIds: settled },
+      },
+    ],
+  };
 }
 
 // ---------------------------------------------------------------- returns

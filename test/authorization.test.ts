@@ -59,6 +59,7 @@ describe('authorization matrix', () => {
   it('public pages reveal nothing without the right token; the webhook needs its signature', async () => {
     expect((await api.call('GET', '/returns/no_such_id?token=x')).status).toBe(404);
     expect((await api.call('GET', '/cart/no_such_id?token=x')).status).toBe(404);
+    expect((await api.call('POST', '/cart/no_such_id/checkout?token=x')).status).toBe(404);
     const unsigned = await api.call('POST', '/api/webhooks/payments', { body: { id: 'evt', type: 'payment.succeeded', data: { reference: 'r', amount: 1, currency: 'EUR' } } });
     expect(unsigned.status).toBe(400);
     expect((await api.call('POST', '/demo-provider/v1/refunds', { token: OPERATOR, body: { payment: 'p', amount: 1, currency: 'EUR' } })).status).toBe(401);

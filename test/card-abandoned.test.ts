@@ -75,4 +75,38 @@ describe('a card quotation left at the payment page is an abandoned cart', () =>
     expect(emailsScheduled).toBe(1);
     expect(activities.filter((a) => a === 'cancelPayment')).toHaveLength(1);
   });
+
+  it("the reminder's link offers paying again: the same open payment while the cart is unchanged, a new checkout once it failed", async () => {
+    const { id } = await cart();
+    await api.storefront('PUT', `/api/carts/${id}/contact`, { email: 'payagain@example.com', name: 'Pia' });
+    const checkout = await api.storefront('POST', `/api/carts/${id}/checkout`, { paymentMethod: 'card' });
+    const first = checkout.body.payment.reference as string;
+    await skip(10 * HOUR + MINUTE);
+    await eventually(async () => expect(await remindersOf(id)).toHaveLength(1));
+    const email = await api.operator('GET', `/api/emails/${(await remindersOf(id))[0]!.id}`);
+    const link = new URL(/https?:\/\/\S+\/cart\/\S+/.exec(email.body.text)![0]);
+
+    const payAgain = async () => {
+      const page = await api.call('GET', link.pathname + link.search);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('You stopped at the payment page');
+      const action = /<form method="post" action="([^"]+)"/.exec(page.body)![1]!.replaceAll('&amp;', '&');
+      const response = await fetch(`${api.baseUrl}${action}`, { method: 'POST', redirect: 'manual' });
+      expect(response.status).toBe(303);
+      return /\/pay\/(pay_\w+)$/.exec(response.headers.get('location')!)![1]!;
+    };
+    expect(await payAgain()).toBe(first);
+    const wrongToken = await fetch(`${api.baseUrl}/cart/${id}/checkout?token=guess`, { method: 'POST', redirect: 'manual' });
+    expect(wrongToken.status).toBe(404);
+
+    await api.webhook({ id: `evt_fail_${id}`, type: 'payment.failed', data: { reference: first, amount: checkout.body.payment.amount, currency: 'EUR' } });
+    await eventually(async () => expect((await timelineTypes(id)).filter((t) => t === 'payment_failed')).toHaveLength(1));
+    const second = await payAgain();
+    expect(second).not.toBe(first);
+    await api.webhook({ id: `evt_paid_${id}`, type: 'payment.succeeded', data: { reference: second, amount: checkout.body.payment.amount, currency: 'EUR' } });
+    await eventually(async () => expect((await api.storefront('GET', `/api/carts/${id}`)).body).toMatchObject({ state: 'sale', paymentState: 'paid' }));
+    const page = await api.call('GET', link.pathname + link.search);
+    expect(page.body).not.toContain('<form');
+    expect(await remindersOf(id)).toHaveLength(1);
+  });
 });

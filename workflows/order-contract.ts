@@ -6,7 +6,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReminderPolicy } from '../domain/abandoned-cart.js';
-import type { Refund, RefundOutcome, RefundRequest, ReturnRecord, ReturnRequest } from '../domain/refunds.js';
+import type { ManualRefund, Refund, RefundOutcome, RefundRequest, ReturnRecord, ReturnRequest } from '../domain/refunds.js';
 import type { DeliveryProgress } from './delivery-contract.js';
 import type { ChosenShipping } from '../domain/shipping.js';
 import { formatMoney } from '../domain/money.js';
@@ -21,6 +21,7 @@ import type {
   Order,
   PaymentEvent,
   PaymentMethod,
+  RecordPayment,
   SetLineQuantity,
   TimelineEntry,
 } from '../domain/order.js';
@@ -96,6 +97,10 @@ export const returnReceivedSignal = defineSignal<[{ returnId: string }]>('return
 export const requestRefundUpdate = defineUpdate<Refund, [RefundRequest & { by?: string | undefined }]>('requestRefund');
 /** The customer's return form; answers with the return requested. */
 export const requestReturnUpdate = defineUpdate<ReturnRecord, [ReturnRequest]>('requestReturn');
+/** The operator records money received by hand on a confirmed offline order; answers with the order. */
+export const recordPaymentUpdate = defineUpdate<Order, [RecordPayment]>('recordPayment');
+/** The operator records a refund the shop made by hand (bank transfer); answers with the refund, succeeded. */
+export const recordManualRefundUpdate = defineUpdate<Refund, [ManualRefund]>('recordManualRefund');
 
 export const orderQuery = defineQuery<Order>('order');
 

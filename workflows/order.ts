@@ -53,6 +53,7 @@ import {
   applyEmailSent,
   applyNothingToDeliver,
   applyPaymentEvent,
+  applyRecordPayment,
   applyRemoveLine,
   applySetContact,
   applySetLineQuantity,
@@ -61,6 +62,7 @@ import {
   checkCancel,
   checkCheckout,
   checkConfirm,
+  checkRecordPayment,
   checkRemoveLine,
   checkSetContact,
   checkSetLineQuantity,
@@ -84,20 +86,24 @@ import {
   type Contact,
   type Order,
   type PaymentEvent,
+  type RecordPayment,
   type SetLineQuantity,
   type TimelineEntry,
 } from '../domain/order.js';
 import {
+  applyManualRefund,
   applyRefundRequested,
   applyRefundSettled,
   applyReturnNeedsManualRefund,
   applyReturnReceived,
   applyReturnRequested,
   canRefundAutomatically,
+  checkManualRefund,
   checkRefund,
   checkReturn,
   refundableAmount,
   returnWindowEnd,
+  type ManualRefund,
   type Refund,
   type RefundOutcome,
   type RefundRequest,
@@ -119,6 +125,8 @@ import {
   orderQuery,
   OrderSearchAttributes,
   paymentEventSignal,
+  recordManualRefundUpdate,
+  recordPaymentUpdate,
   refundSettledSignal,
   reminderPolicySignal,
   removeLineUpdate,
@@ -401,6 +409,25 @@ class OrderRun {
   }
   validateRequestRefund(request: RefundRequest): void {
     reject(checkRefund(this.order, request));
+  }
+
+  /** Money received by hand (no command: the invoice, when due, follows from the payment state). */
+  recordPayment(input: RecordPayment): Order {
+    this.record(applyRecordPayment(this.order, `rcv_${uuid4().replaceAll('-', '').slice(0, 24)}`, input, now()).timeline);
+    return this.order;
+  }
+  validateRecordPayment(input: RecordPayment): void {
+    reject(checkRecordPayment(this.order, input));
+  }
+
+  /** A refund the shop made by hand: recorded as succeeded (its email and credit note follow like any refund's). */
+  recordManualRefund(request: ManualRefund): Refund {
+    const { refund, timeline } = applyManualRefund(this.order, `rfd_${uuid4().replaceAll('-', '').slice(0, 24)}`, request, now());
+    this.record(timeline);
+    return refund;
+  }
+  validateRecordManualRefund(request: ManualRefund): void {
+    reject(checkManualRefund(this.order, request));
   }
 
   refundSettled(outcome: RefundOutcome): void {
@@ -887,6 +914,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<Order> {
   void run.watchIdleQuotation();
   // A handler is no command: registered last, recorded runs replay unchanged.
   setHandler(setShippingMethodUpdate, (choice) => run.setShippingMethod(choice), { validator: (choice) => run.validateSetShippingMethod(choice) });
+  setHandler(recordPaymentUpdate, (input) => run.recordPayment(input), { validator: (input) => run.validateRecordPayment(input) });
+  setHandler(recordManualRefundUpdate, (request) => run.recordManualRefund(request), { validator: (request) => run.validateRecordManualRefund(request) });
   run.takeStartingSearchAttributes();
 
   for (;;) {

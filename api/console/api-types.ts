@@ -16,6 +16,7 @@ import type {
   OrderEventSchema,
   OrderListSchema,
   OrderSchema,
+  RecordPaymentBody,
   RefundBody,
   RefundSchema,
   ReturnSchema,
@@ -61,6 +62,7 @@ export interface TemplatePreview {
 export type ConfirmRequest = z.input<typeof ConfirmBody>;
 export type CancelRequest = z.input<typeof CancelBody>;
 export type RefundRequest = z.input<typeof RefundBody>;
+export type RecordPaymentRequest = z.input<typeof RecordPaymentBody>;
 export type ValidateRequest = z.input<typeof ValidateBody>;
 export type SettingsPatch = z.input<typeof SettingsPatchBody>;
 export type SalesTeamRequest = z.input<typeof SalesTeamBody>;

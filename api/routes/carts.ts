@@ -2,6 +2,7 @@ import { findPayment } from '../../db/payments.js';
 import { getSettings } from '../../db/settings.js';
 import { listShippingMethods } from '../../db/shipping-methods.js';
 import { acceptedPaymentMethods, effectivePaymentMethods } from '../../domain/payment-methods.js';
+import type { PaymentMethod } from '../../domain/order.js';
 import * as orders from '../orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
@@ -15,6 +16,21 @@ const CART_RESPONSES = {
   409: { description: 'The order is past the quotation stage' },
   422: { description: 'Not allowed (unknown product, quantity out of range, ...)' },
 };
+
+/**
+ * A checkout under the shop's settings now (the methods it takes, the shipping
+ * methods it offers), answered with what the customer must do next: the
+ * storefront's checkout and the recovery page's "pay now" both go through it.
+ */
+export async function checkoutAsTheShopIs({ gateway, config }: Pick<AppDeps, 'gateway' | 'config'>, orderId: string, method: PaymentMethod) {
+  const settings = await getSettings(gateway.db);
+  const accepted = acceptedPaymentMethods(effectivePaymentMethods(settings.paymentMethods, config.payments.cardProvider));
+  const offeredShipping = (await listShippingMethods(gateway.db, { enabledOnly: true })).map((m) => m.id);
+  const { order, payment } = await orders.checkout(gateway, orderId, method, accepted, offeredShipping);
+  // The provider's redirect URL and client secret are on the payment record, never in the workflow's history.
+  const opened = await findPayment(gateway.db, payment.reference);
+  return { order: orderView(order), payment: checkoutPaymentView(config, payment, opened) };
+}
 
 export function cartRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   api.route({
@@ -92,14 +108,6 @@ export function cartRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void 
     params: IdParam,
     body: CheckoutBody,
     responses: { ...CART_RESPONSES, 200: { description: 'The order and its payment', schema: CheckoutResultSchema } },
-    handler: async ({ params, body }) => {
-      const settings = await getSettings(gateway.db);
-      const accepted = acceptedPaymentMethods(effectivePaymentMethods(settings.paymentMethods, config.payments.cardProvider));
-      const offeredShipping = (await listShippingMethods(gateway.db, { enabledOnly: true })).map((m) => m.id);
-      const { order, payment } = await orders.checkout(gateway, params.id, body.paymentMethod, accepted, offeredShipping);
-      // The provider's redirect URL and client secret are on the payment record, never in the workflow's history.
-      const opened = await findPayment(gateway.db, payment.reference);
-      return { body: { order: orderView(order), payment: checkoutPaymentView(config, payment, opened) } };
-    },
+    handler: async ({ params, body }) => ({ body: await checkoutAsTheShopIs({ gateway, config }, params.id, body.paymentMethod) }),
   });
 }

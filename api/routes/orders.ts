@@ -4,7 +4,7 @@ import { abandonedCartCriteria } from '../../domain/abandoned-cart.js';
 import * as orders from '../orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
-import { AbandonedCartQuery, CancelBody, ConfirmBody, IdParam, OrderDetailSchema, OrderListQuery, OrderListSchema, OrderSchema } from '../schemas.js';
+import { AbandonedCartQuery, CancelBody, ConfirmBody, IdParam, OrderDetailSchema, OrderListQuery, OrderListSchema, OrderSchema, RecordPaymentBody } from '../schemas.js';
 import { orderDetail } from '../views/order-detail.js';
 import { orderView, summaryView } from '../views/orders.js';
 
@@ -61,6 +61,24 @@ export function orderRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void
     body: ConfirmBody,
     responses: { 200: { description: 'The sales order', schema: OrderSchema }, 404: { description: 'Unknown order' }, 409: { description: 'Not a quotation sent paid offline' } },
     handler: async ({ params, body }) => ({ body: orderView(await orders.confirm(gateway, params.id, { ...body, by: 'operator' })) }),
+  });
+
+  api.route({
+    method: 'post',
+    path: '/api/orders/{id}/payments',
+    access: 'operator',
+    summary:
+      'v1.1: record money received by hand on a confirmed wire-transfer or pay-in-store order (paid at pickup, a late wire); partial amounts add up, the order is paid once they cover the total',
+    tags: ['Orders'],
+    params: IdParam,
+    body: RecordPaymentBody,
+    responses: {
+      201: { description: 'The order, with the receipt recorded (receipts, amountDue, paymentState)', schema: OrderSchema },
+      404: { description: 'Unknown order' },
+      409: { description: 'A card order (its provider reports its payments), or an order not confirmed (a quotation, cancelled)' },
+      422: { description: 'More than is still due (payment_exceeds_due)' },
+    },
+    handler: async ({ params, body }) => ({ status: 201, body: orderView(await orders.recordPayment(gateway, params.id, { ...body, by: 'operator' })) }),
   });
 
   api.route({

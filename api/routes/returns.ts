@@ -4,7 +4,7 @@ import { getReturn, listReturns } from '../../db/returns.js';
 import { DomainError } from '../../domain/errors.js';
 import type { AppDeps } from '../app.js';
 import { roleOf, sameSecret, type ApiBuilder } from '../http.js';
-import { receiveReturnAnswer, requestRefund, requestReturnOf } from '../returns.js';
+import { receiveReturnAnswer, recordManualRefund, requestRefund, requestReturnOf } from '../returns.js';
 import { IdParam, RefundBody, RefundSchema, ReturnBody, ReturnListQuery, ReturnSchema } from '../schemas.js';
 
 export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
@@ -14,17 +14,23 @@ export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
     method: 'post',
     path: '/api/orders/{id}/refunds',
     access: 'operator',
-    summary: 'Refund the customer through the payment provider: in full when no amount is given, in part where the provider allows it',
+    summary:
+      'Refund the customer through the payment provider: in full when no amount is given, in part where the provider allows it; with manual: true, record a refund the shop made by hand (bank transfer)',
     tags: ['Refunds'],
     params: IdParam,
     body: RefundBody,
     responses: {
+      201: { description: 'manual: the refund made by hand, recorded as succeeded (returns waiting to be refunded by hand are settled)', schema: RefundSchema },
       202: { description: 'The refund, started', schema: RefundSchema },
       404: { description: 'Unknown order' },
       409: { description: 'The order is closed' },
-      422: { description: 'The provider does not refund (or not in part), more than was paid, or nothing left' },
+      422: { description: 'The provider does not refund (or not in part), more than was paid, or nothing left; manual: the provider can refund this amount itself' },
     },
-    handler: async ({ params, body }) => ({ status: 202, body: await requestRefund(gateway, params.id, body) }),
+    handler: async ({ params, body }) => {
+      const { manual, ...request } = body;
+      if (manual) return { status: 201, body: { ...(await recordManualRefund(gateway, params.id, request)), manual: true } };
+      return { status: 202, body: await requestRefund(gateway, params.id, request) };
+    },
   });
 
   api.route({

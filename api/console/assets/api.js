@@ -4,7 +4,7 @@
 // and one typed function per call the pages make. The types come from the
 // contract's schemas (../api-types.ts), so a renamed field fails the typecheck.
 /**
- * @import { ApiErrorBody, CancelRequest, ConfirmRequest, Delivery, Items, Order, OrderDetail, OrderList, Refund, RefundRequest, Return,
+ * @import { ApiErrorBody, CancelRequest, ConfirmRequest, Delivery, Items, Order, OrderDetail, OrderList, RecordPaymentRequest, Refund, RefundRequest, Return,
  *   Salesperson, SalespersonPatch, SalespersonRequest, SalesTeam, SalesTeamPatch, SalesTeamRequest, Settings, SettingsPatch,
  *   TemplatePreview, TemplatePreviewRequest, ValidateRequest } from '../api-types.js'
  */
@@ -80,6 +80,8 @@ export const confirmOrder = (id, body) => call('POST', `/api/orders/${at(id)}/co
 export const cancelOrder = (id, body) => call('POST', `/api/orders/${at(id)}/cancel`, body);
 /** @param {string} id @param {RefundRequest} body @returns {Promise<Refund>} */
 export const refundOrder = (id, body) => call('POST', `/api/orders/${at(id)}/refunds`, body);
+/** Money received by hand on a confirmed offline order. @param {string} id @param {RecordPaymentRequest} body @returns {Promise<Order>} */
+export const recordPayment = (id, body) => call('POST', `/api/orders/${at(id)}/payments`, body);
 
 // ------------------------------------------------------------------ warehouse
 /** @param {Delivery['state']} state @returns {Promise<Items<Delivery>>} */

@@ -3,8 +3,8 @@
 // (lines, payments, deliveries, returns, refunds, emails, timeline).
 /** @import { OrderDetail } from '../../api-types.js' */
 /** @import { Child } from '../../dom-types.js' */
-import { cancelOrder, confirmOrder, getOrder, getOrderInvoices, refundOrder } from '../api.js';
-import { action, field, h, input, section, table } from '../dom.js';
+import { cancelOrder, confirmOrder, getOrder, getOrderInvoices, recordPayment, refundOrder } from '../api.js';
+import { action, chosen, field, h, input, section, select, table } from '../dom.js';
 import { badge, customerOf, label, minorUnits, money, when } from '../format.js';
 import { deliveryBlock } from './deliveries.js';
 import { returnsTable } from './returns.js';
@@ -55,6 +55,42 @@ function actionsOf(o) {
       }),
     );
   }
+  // A confirmed order paid offline whose money has not all come (paid at pickup, a late wire): the operator records what arrives.
+  if (o.state === 'sale' && o.amountDue !== undefined && o.amountDue > 0) {
+    /** @type {ReadonlyArray<'pay_in_store' | 'wire_transfer'>} */
+    const ways = ['pay_in_store', 'wire_transfer'];
+    actions.push(
+      action({
+        name: 'Record a payment',
+        button: 'Record the payment',
+        fields: [
+          field('payment-amount', `Amount received in ${o.currency} (${money(o.amountDue, o.currency)} due)`, input('payment-amount', { name: 'amount', inputmode: 'decimal', pattern: '\\d+([.,]\\d{1,2})?', size: 10, required: true, value: (o.amountDue / 100).toFixed(2) })),
+          field('payment-method', 'How it came', select('payment-method', ways.map((w) => /** @type {[string, string]} */ ([w, label(w)])), o.paymentMethod === 'wire_transfer' ? 'wire_transfer' : 'pay_in_store', { name: 'method' })),
+          field('payment-note', 'Note (optional)', input('payment-note', { name: 'note', maxlength: 500 })),
+        ],
+        send: (values) => recordPayment(o.id, { amount: minorUnits(values.amount) ?? 0, method: chosen(ways, values.method), note: values.note || undefined }),
+        done: (r) => (r.paymentState === 'paid' ? `${r.number} is paid in full.` : `Payment recorded: ${money(r.amountDue ?? 0, r.currency)} still due.`),
+      }),
+    );
+  }
+  // Returns the provider cannot refund wait for the shop's bank transfer: the operator records it once made.
+  const waiting = o.returns.filter((r) => r.state === 'to_refund_manually');
+  if (waiting.length) {
+    const owed = waiting.reduce((sum, r) => sum + r.amount, 0);
+    actions.push(
+      action({
+        name: 'Record a manual refund',
+        button: 'Record the refund',
+        fields: [
+          h('p', { class: 'hint' }, `${waiting.length === 1 ? 'A return waits' : `${waiting.length} returns wait`} for a refund by hand (${money(owed, o.currency)}): record it once the bank transfer is made.`),
+          field('manual-refund-amount', `Amount refunded in ${o.currency}`, input('manual-refund-amount', { name: 'amount', inputmode: 'decimal', pattern: '\\d+([.,]\\d{1,2})?', size: 10, value: (owed / 100).toFixed(2) })),
+          field('manual-refund-reason', 'Reason (optional)', input('manual-refund-reason', { name: 'reason', maxlength: 500 })),
+        ],
+        send: (values) => refundOrder(o.id, { amount: minorUnits(values.amount), reason: values.reason || undefined, manual: true }),
+        done: (r) => `Manual refund of ${money(r.amount, r.currency)} recorded.`,
+      }),
+    );
+  }
   if (o.paymentState === 'paid' || o.paymentState === 'partially_refunded') {
     actions.push(
       action({
@@ -90,7 +126,7 @@ export async function orderPage(id) {
       h('dt', {}, 'Total'),
       h('dd', {}, money(o.total, o.currency)),
       h('dt', {}, 'Payment'),
-      h('dd', {}, badge(o.paymentState), o.paymentMethod ? ` ${label(o.paymentMethod)}` : '', paid ? ` · ${money(paid, o.currency)} paid` : '', refunded ? ` · ${money(refunded, o.currency)} refunded` : ''),
+      h('dd', {}, badge(o.paymentState), o.paymentMethod ? ` ${label(o.paymentMethod)}` : '', paid ? ` · ${money(paid, o.currency)} paid` : '', refunded ? ` · ${money(refunded, o.currency)} refunded` : '', o.amountDue ? ` · ${money(o.amountDue, o.currency)} due` : ''),
       h('dt', {}, 'Delivery'),
       h('dd', {}, badge(o.deliveryState)),
       h('dt', {}, 'Sales team'),
@@ -133,6 +169,19 @@ export async function orderPage(id) {
         o.payments,
         'No payment yet.',
       ),
+      o.receipts?.length
+        ? table(
+            'Received by hand',
+            [
+              ['Date', (r) => when(r.at)],
+              ['Amount', (r) => money(r.amount, r.currency)],
+              ['Received', (r) => label(r.method)],
+              ['Note', (r) => r.note ?? ''],
+            ],
+            o.receipts,
+            '',
+          )
+        : null,
     ),
     section('deliveries', 'Deliveries', o.deliveries.length ? o.deliveries.map((d) => deliveryBlock(d)) : h('p', { class: 'empty' }, 'No delivery.')),
     section('returns', 'Returns', returnsTable(o.returns, false)),
@@ -145,7 +194,7 @@ export async function orderPage(id) {
           ['Amount', (r) => money(r.amount, r.currency)],
           ['Status', (r) => [badge(r.status), r.failureReason ? ` ${r.failureReason}` : '']],
           ['Reason', (r) => r.reason ?? ''],
-          ['Provider id', (r) => r.providerRefundId ?? '—'],
+          ['Provider id', (r) => (r.manual ? 'Made by hand' : (r.providerRefundId ?? '—'))],
         ],
         o.refunds,
         'No refund.',

@@ -1,6 +1,6 @@
 // @ts-check
-// Settings: who new orders go to, the abandoned-cart reminder, delivery and
-// returns, and the sales teams with their salespeople.
+// Settings: who new orders go to, the abandoned-cart reminder, the payment
+// methods, delivery and returns, and the sales teams with their salespeople.
 /** @import { SalesTeam, Settings } from '../../api-types.js' */
 /** @import { Child } from '../../dom-types.js' */
 import { addSalesperson, changeSalesperson, changeSalesTeam, changeSettings, createSalesTeam, getSettings, listSalesTeams, previewReminder } from '../api.js';
@@ -72,6 +72,34 @@ function cartForm(s) {
     send: (values) =>
       changeSettings({ abandonedCart: { enabled: values.enabled === 'on', delay: (values.delay ?? '').trim(), subject: values.subject, body: values.body } }),
     done: 'Reminder saved: open carts follow the new delay at once.',
+  });
+}
+
+/** The methods customers may check out with; the card provider is the server's (STRIPE_SECRET_KEY, or the demo outside production). @param {Settings} s */
+function paymentMethodsForm(s) {
+  const { card, wire_transfer: wire, pay_in_store: store } = s.paymentMethods;
+  const check = (/** @type {string} */ id, /** @type {boolean} */ checked, /** @type {string} */ text) =>
+    h('p', { class: 'field' }, h('label', {}, input(id, { type: 'checkbox', checked }), ` ${text}`));
+  return action({
+    name: 'Payment methods',
+    button: 'Save payment methods',
+    fields: [
+      check('pm-card', card.enabled, 'Card'),
+      h('p', { class: 'hint' }, `Card provider: ${card.provider === 'stripe' ? 'Stripe' : 'the demo provider (development only)'}, as configured on the server.`),
+      check('pm-wire', wire.enabled, 'Wire transfer'),
+      field('pm-wire-instructions', 'Wire transfer instructions (sent to the customer at checkout)', h('textarea', { id: 'pm-wire-instructions', name: 'pm-wire-instructions', rows: 4, cols: 60, maxlength: 2000 }, wire.instructions)),
+      check('pm-store', store.enabled, 'Pay in store'),
+      h('p', { class: 'hint' }, 'A method switched off is refused at checkout; orders that already chose it keep it.'),
+    ],
+    send: (values) =>
+      changeSettings({
+        paymentMethods: {
+          card: { enabled: values['pm-card'] === 'on' },
+          wire_transfer: { enabled: values['pm-wire'] === 'on', instructions: values['pm-wire-instructions'] ?? '' },
+          pay_in_store: { enabled: values['pm-store'] === 'on' },
+        },
+      }),
+    done: 'Payment methods saved: checkouts follow them at once.',
   });
 }
 
@@ -149,6 +177,7 @@ export async function settingsPage() {
     h('h1', {}, 'Settings'),
     section('sales', 'Sales', salesForm(s, teams)),
     section('cart', 'Abandoned-cart reminder', cartForm(s)),
+    section('payment-methods', 'Payment methods', paymentMethodsForm(s)),
     section('delivery', 'Delivery and returns', deliveryForm(s)),
     section(
       'teams',
