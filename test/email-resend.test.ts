@@ -7,6 +7,8 @@ import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resendTransport } from '../activities/email.js';
 import { paymentProvidersOf } from '../activities/payment-providers.js';
+import { deliveryIdOf } from '../domain/delivery.js';
+import { orderQuery, orderWorkflowId } from '../workflows/order-contract.js';
 import { startApi, type ApiHarness } from './support/api.js';
 import { eventually } from './support/eventually.js';
 import { startProviderFake, type ProviderFake } from './support/provider-fake.js';
@@ -96,7 +98,7 @@ describe('emails go through Resend exactly once', () => {
 async function paidByCard(email: string) {
   const cart = await api.storefront('POST', '/api/carts', { lines: [{ sku: 'MUG-BLUE', quantity: 2 }] });
   const id = cart.body.id as string;
-  await api.storefront('PUT', `/api/carts/${id}/contact`, { email, name: 'Rita' });
+  await api.storefront('PUT', `/api/carts/${id}/contact`, { email, name: 'Rita', shippingAddress: { line1: '3 Quai Voltaire', city: 'Paris', postalCode: '75007', country: 'FR' } });
   const checkout = await api.storefront('POST', `/api/carts/${id}/checkout`, { paymentMethod: 'card' });
   expect(checkout.status).toBe(200);
   const { reference, amount } = checkout.body.payment;
@@ -155,6 +157,35 @@ describe('the invoice and the credit note go with the emails, as PDF', () => {
     expect(noteText).toContain('Total: €10.00');
     expect((await emailsOf(id)).find((e) => e.kind === 'refund')!.attachment).toMatchObject({ invoiceId: note.id, number: note.number });
     expect(deliveredTo(to)).toHaveLength(2);
+  });
+
+  it('a refund that succeeds while the delivery-done email is being retried is emailed after its credit note, with it', async () => {
+    const to = 'race@example.com';
+    const { id } = await paidByCard(to);
+    await eventually(async () => expect(await emailsOf(id)).toMatchObject([{ kind: 'order_confirmation', status: 'sent' }]), 20_000);
+    const live = () => api.temporal.client.workflow.getHandle(orderWorkflowId(id)).query(orderQuery);
+    resend.setMode({ kind: 'error' });
+    try {
+      await eventually(async () => expect((await api.operator('GET', `/api/deliveries/${deliveryIdOf(id)}`)).body.state).toBe('ready'), 15_000);
+      expect((await api.operator('POST', `/api/deliveries/${deliveryIdOf(id)}/validate`, { step: 'ship' })).status).toBe(200);
+      // The delivery-done email is in flight (refused, retried): the loop waits on it while the refund succeeds.
+      await eventually(async () => expect(requestsTo(to).filter((r) => String(r.body.subject).includes('shipped')).length).toBeGreaterThan(0), 15_000);
+      expect((await api.operator('POST', `/api/orders/${id}/refunds`, { amount: 500, reason: 'scratched' })).status).toBe(202);
+      await eventually(async () => expect((await live()).refunds).toMatchObject([{ status: 'succeeded' }]), 15_000);
+      expect((await live()).emailsSent.delivery_done).toBeFalsy();
+    } finally {
+      resend.setMode({ kind: 'ok' });
+    }
+    await eventually(async () => expect((await emailsOf(id)).find((e) => e.kind === 'refund')).toMatchObject({ status: 'sent' }), 30_000);
+    // The credit note was issued before the refund email went out (without the patch, the email went first, with nothing to attach).
+    expect((await live()).creditNotes).toHaveLength(1);
+    const note = (await live()).creditNotes![0]!;
+    expect((await emailsOf(id)).find((e) => e.kind === 'refund')!.attachment).toMatchObject({ invoiceId: note.id, number: note.number });
+    const [refundEmail] = requestsTo(to).filter((r) => String(r.body.subject).toLowerCase().includes('refund'));
+    expect(String(refundEmail!.body.text)).toContain(`Your credit note: ${note.number}.`);
+    const noteText = await pdfText(attachmentsOf(refundEmail!.body)[0]!);
+    expect(noteText).toContain(`Credit note ${note.number}`);
+    expect(noteText).toContain('Total: €5.00');
   });
 
   it('an email without a document carries no attachment', async () => {
