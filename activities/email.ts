@@ -2,18 +2,25 @@
  * The one email activity, for every kind of email, and its transports:
  * Resend when an API key is set, otherwise the database outbox. Exactly once:
  * the idempotency key (workflow id / kind / sequence) is the emails table's
- * unique key and Resend's Idempotency-Key.
+ * unique key and Resend's Idempotency-Key. The confirmation carries the
+ * order's invoice and the refund email the refund's credit note, as PDF: the
+ * row keeps the document's reference, and the PDF is rendered from the
+ * stored document each time the email is handed over (the same bytes every
+ * time, so a retry sends the very same message).
  */
 import { randomBytes } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { Resend } from 'resend';
 import type { Db } from '../db/index.js';
 import { claimEmail, findEmailByKey, markEmail, type EmailRow } from '../db/emails.js';
+import { listOrderInvoices } from '../db/invoices.js';
 import { customerOrderedSince } from '../db/orders.js';
 import { getSettings } from '../db/settings.js';
 import { DEFAULT_TEMPLATES, renderEmail, type EmailKind, type TemplateValues } from '../domain/email-templates.js';
+import { invoicePdfFilename } from '../domain/invoicing.js';
 import { formatMoney } from '../domain/money.js';
 import { contactEmail, type Order } from '../domain/order.js';
+import { renderStoredInvoicePdf } from './invoices.js';
 
 export interface OutgoingEmail {
   from: string;
@@ -21,6 +28,7 @@ export interface OutgoingEmail {
   subject: string;
   text: string;
   html: string;
+  attachments?: Array<{ filename: string; content: Buffer; contentType: string }>;
 }
 
 /** A refusal that no retry can fix (a malformed address, a reused key): the email is recorded as failed. */
@@ -80,11 +88,11 @@ export interface SendEmailInput {
   values?: TemplateValues;
   /** Abandoned carts: say nothing to a customer who has bought since. */
   unlessCustomerOrderedSince?: string;
-  /** The invoice (confirmation) or credit note (refund) the email refers to, by number. */
+  /** The invoice (confirmation) or credit note (refund) the email carries, by number: issued (and committed) before the email is asked for. */
   document?: { kind: 'invoice' | 'credit_note'; number: string } | undefined;
 }
 
-/** The sentence naming the invoice or credit note; the document itself is the operator's to send (no customer download yet). */
+/** The sentence naming the invoice or credit note attached. */
 function documentSentence(document: NonNullable<SendEmailInput['document']>): string {
   return document.kind === 'invoice' ? `Your invoice: ${document.number}.` : `Your credit note: ${document.number}.`;
 }
@@ -102,11 +110,27 @@ export interface EmailDependencies {
 }
 
 export function createEmailActivities({ db, transport, from, publicUrl }: EmailDependencies) {
+  /** The stored document as PDF; it was found when the email was claimed, and documents are never deleted. */
+  async function attachmentOf(invoiceId: string): Promise<NonNullable<OutgoingEmail['attachments']>[number]> {
+    const rendered = await renderStoredInvoicePdf(db, invoiceId);
+    if (!rendered) throw new Error(`The attached document ${invoiceId} is not found`);
+    return { filename: invoicePdfFilename(rendered.invoice.number), content: rendered.pdf, contentType: 'application/pdf' };
+  }
+
+  /** The document the workflow names (it recorded it issued, so it is committed); a retry finds it if a read raced. */
+  async function documentOf(orderId: string, document: NonNullable<SendEmailInput['document']>) {
+    const found = (await listOrderInvoices(db, orderId)).find((d) => d.kind === document.kind && d.number === document.number);
+    if (!found) throw ApplicationFailure.retryable(`Order ${orderId} has no ${document.kind} ${document.number} yet`, 'invoice_not_found');
+    return found;
+  }
+
   async function deliver(row: EmailRow): Promise<SendEmailResult> {
     if (row.status === 'sent' || row.status === 'outbox') return { status: row.status, emailId: row.id, to: row.to };
     if (row.status === 'failed') return { status: 'failed', emailId: row.id, to: row.to, reason: row.error ?? 'failed' };
     try {
-      const { providerId } = await transport.deliver({ from, to: row.to, subject: row.subject, text: row.text, html: row.html }, row.idempotencyKey);
+      const attachments = row.attachmentInvoiceId ? [await attachmentOf(row.attachmentInvoiceId)] : undefined;
+      const message: OutgoingEmail = { from, to: row.to, subject: row.subject, text: row.text, html: row.html, ...(attachments ? { attachments } : {}) };
+      const { providerId } = await transport.deliver(message, row.idempotencyKey);
       await markEmail(db, row.id, { status: 'sent', providerId, error: null, sentAt: new Date().toISOString() });
       return { status: 'sent', emailId: row.id, to: row.to };
     } catch (error) {
@@ -143,6 +167,7 @@ export function createEmailActivities({ db, transport, from, publicUrl }: EmailD
         return_link: `${publicUrl}/returns/${order.id}?token=${order.accessToken}`,
         ...input.values,
       });
+      const attached = input.document ? await documentOf(order.id, input.document) : null;
       if (input.document) {
         // Numbers are letters, digits and "/": nothing to escape in the HTML.
         const sentence = documentSentence(input.document);
@@ -158,6 +183,8 @@ export function createEmailActivities({ db, transport, from, publicUrl }: EmailD
         ...rendered,
         status: transport.name === 'outbox' ? 'outbox' : 'sending',
         transport: transport.name,
+        attachmentInvoiceId: attached?.id ?? null,
+        attachmentNumber: attached?.number ?? null,
       });
       return deliver(row);
     },

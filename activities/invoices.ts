@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import PDFDocument from 'pdfkit';
 import type { Db } from '../db/index.js';
-import { CreditNotesChanged, findInvoiceByKey, invoiceKey, issueInvoice, listOrderInvoices, type Invoice, type InvoiceLine, type InvoiceParty } from '../db/invoices.js';
+import { CreditNotesChanged, findInvoiceByKey, getInvoice, invoiceKey, issueInvoice, listOrderInvoices, type Invoice, type InvoiceLine, type InvoiceParty } from '../db/invoices.js';
 import { getSettings } from '../db/settings.js';
 import { formatMoney } from '../domain/money.js';
 import type { Address } from '../domain/order.js';
@@ -154,14 +154,29 @@ function partyLines(p: InvoiceParty): string[] {
 
 const percent = (rate: number) => `${rate} %`;
 
+/** A stored invoice or credit note as PDF (with the number of the invoice a credit note credits); null when there is no such document. */
+export async function renderStoredInvoicePdf(db: Db, id: string): Promise<{ invoice: Invoice; pdf: Buffer } | null> {
+  const invoice = await getInvoice(db, id);
+  if (!invoice) return null;
+  const credited = invoice.creditedInvoiceId ? await getInvoice(db, invoice.creditedInvoiceId) : null;
+  return { invoice, pdf: await renderInvoicePdf(invoice, credited) };
+}
+
 /**
  * The document as PDF: the shop, the customer, the lines, the tax breakdown
  * per rate, the totals, the number and the date; a credit note names the
- * invoice it credits.
+ * invoice it credits. The same document always gives the same bytes (dated
+ * by its issue, not by the rendering): an email retried under its
+ * idempotency key carries the very same attachment.
  */
 export function renderInvoicePdf(invoice: Invoice, credited?: Pick<Invoice, 'number'> | null): Promise<Buffer> {
   const title = invoice.kind === 'invoice' ? 'Invoice' : 'Credit note';
-  const doc = new PDFDocument({ size: [...A4], margin: MARGIN, info: { Title: `${title} ${invoice.number}`, Subject: invoice.number, Keywords: invoice.number } });
+  const issued = new Date(invoice.issuedAt);
+  const doc = new PDFDocument({
+    size: [...A4],
+    margin: MARGIN,
+    info: { Title: `${title} ${invoice.number}`, Subject: invoice.number, Keywords: invoice.number, CreationDate: issued, ModDate: issued },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {

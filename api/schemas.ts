@@ -203,6 +203,10 @@ export const EmailSchema = z
     error: z.string().nullable(),
     createdAt: z.string(),
     sentAt: z.string().nullable(),
+    attachment: z
+      .object({ invoiceId: z.string(), number: z.string(), filename: z.string() })
+      .nullable()
+      .openapi({ description: 'The invoice (confirmation) or credit note (refund) attached as PDF; its PDF is `GET /api/invoices/{invoiceId}/pdf`.' }),
   })
   .openapi('Email');
 

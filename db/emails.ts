@@ -1,6 +1,7 @@
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { Db } from './index.js';
 import { iso } from './index.js';
+import { invoicePdfFilename } from '../domain/invoicing.js';
 import { emails } from './schema.js';
 
 export type EmailRow = typeof emails.$inferSelect;
@@ -42,6 +43,8 @@ export interface EmailView {
   error: string | null;
   createdAt: string;
   sentAt: string | null;
+  /** The invoice or credit note the email carries as PDF (rendered when it is handed over, never stored). */
+  attachment: { invoiceId: string; number: string; filename: string } | null;
 }
 
 function view(row: EmailRow): EmailView {
@@ -57,6 +60,10 @@ function view(row: EmailRow): EmailView {
     error: row.error,
     createdAt: iso(row.createdAt),
     sentAt: row.sentAt ? iso(row.sentAt) : null,
+    attachment:
+      row.attachmentInvoiceId && row.attachmentNumber
+        ? { invoiceId: row.attachmentInvoiceId, number: row.attachmentNumber, filename: invoicePdfFilename(row.attachmentNumber) }
+        : null,
   };
 }
 

@@ -173,6 +173,13 @@ export const emails = pgTable(
     error: text('error'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true, mode: 'string' }),
+    /**
+     * The invoice or credit note attached (the confirmation's invoice, the
+     * refund's credit note): a reference only, the PDF is rendered from the
+     * stored document each time the email is handed over.
+     */
+    attachmentInvoiceId: text('attachment_invoice_id'),
+    attachmentNumber: text('attachment_number'),
   },
   (t) => [index('emails_order_idx').on(t.orderId), index('emails_to_idx').on(t.to)],
 );

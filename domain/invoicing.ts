@@ -40,6 +40,11 @@ export function invoiceInputOf(order: Order): {
   };
 }
 
+/** The PDF's file name, for a download and an email attachment: `INV/2026/00001` → `INV-2026-00001.pdf`. */
+export function invoicePdfFilename(number: string): string {
+  return `${number.replaceAll('/', '-')}.pdf`;
+}
+
 export function applyInvoiceIssued(order: Order, invoice: { invoiceId: string; number: string; total: number }, now: string): TimelineEntry[] {
   order.invoice = { id: invoice.invoiceId, number: invoice.number };
   order.version += 1;

@@ -257,6 +257,16 @@ describe.runIf(browserTestsRun)('the back-office console, in Chromium', () => {
     await expect(page.getByRole('form', { name: 'Refund' }).count()).resolves.toBe(0);
     await shot(page, 'order-refunded');
 
+    // Each email names the document it carries and links its PDF: the confirmation the invoice, each refund email its credit note.
+    await eventually(async () => expect((await api.operator('GET', `/api/emails?orderId=${order.id}`)).body.items.filter((e: { kind: string }) => e.kind === 'refund')).toHaveLength(2));
+    const { invoice, creditNotes } = (await api.operator('GET', `/api/orders/${order.id}`)).body as { invoice: { id: string; number: string }; creditNotes: Array<{ id: string; number: string }> };
+    await page.reload();
+    const emails = page.getByRole('region', { name: 'Emails' });
+    for (const document of [invoice, ...creditNotes]) {
+      const link = emails.getByRole('link', { name: `${document.number.replaceAll('/', '-')}.pdf`, exact: true });
+      await expect(link.getAttribute('href')).resolves.toBe(`/api/invoices/${encodeURIComponent(document.id)}/pdf`);
+    }
+
     await page.goto(`${api.baseUrl}/console/orders?paymentState=refunded`);
     await page.getByRole('link', { name: order.number }).waitFor();
     await api.operator('PATCH', '/api/settings', { deliverySteps: 'pick_pack_ship' });

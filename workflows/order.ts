@@ -179,6 +179,14 @@ const PATCHES = {
   cardDraftUntilPaid: 'card-draft-until-paid',
   /** Wire-transfer instructions and cancellation emails (issue 13). */
   paymentEmails: 'payment-emails',
+  /**
+   * The confirmation waits for the invoice owed and the refund email for the
+   * credit note owed, so each carries its document (issue 16): a refund that
+   * succeeded while an earlier reaction of the pass was awaiting (the
+   * delivery-done email) was emailed before its credit note. Decided once, in
+   * the run's first task: a run started before it keeps the old order throughout.
+   */
+  emailsAfterTheirDocument: 'order-emails-after-their-document',
 } as const;
 
 // ==================================================================== state
@@ -228,6 +236,8 @@ class OrderRun {
   private searchAttributes: SearchAttributeValues;
   /** {@link PATCHES.shortWritesLocal}, as the run's first task found it. */
   private readonly shortWritesLocal = patched(PATCHES.shortWritesLocal);
+  /** {@link PATCHES.emailsAfterTheirDocument}, as the run's first task found it. */
+  private readonly emailsAfterTheirDocument = patched(PATCHES.emailsAfterTheirDocument);
   readonly inFlight: InFlight = { checkout: false, deliveryStart: false, childStarts: 0, emails: 0 };
 
   constructor(input: OrderWorkflowInput) {
@@ -592,7 +602,8 @@ class OrderRun {
   /** A quotation's edits wait for its next milestone: a busy cart costs one action per edit. */
   private projectionDue = () =>
     this.unprojected() && (this.order.state !== OrderState.draft || this.projectDraftNow || this.paymentNews > this.paymentNewsProjected);
-  private confirmationDue = () => this.order.state === OrderState.sale && !this.order.emailsSent.order_confirmation;
+  private confirmationDue = () =>
+    this.order.state === OrderState.sale && !this.order.emailsSent.order_confirmation && !(this.emailsAfterTheirDocument && this.invoiceDue());
   private deliveryDue = () => this.order.state === OrderState.sale && !this.order.delivery && this.order.deliveredAt === undefined;
   /** Pickup: the customer took the goods at the shop, no "shipped" email (they had "ready for pickup"). */
   private deliveryDoneEmailDue = () =>
@@ -605,7 +616,8 @@ class OrderRun {
     isPickup(this.order) && this.order.delivery?.readyForPickup === true && !this.order.emailsSent.ready_for_pickup && this.order.state === OrderState.sale;
   private returnDecisionDue = () => this.receivedReturns.length > 0;
   private succeededRefunds = () => (this.order.refunds ?? []).filter((r) => r.status === 'succeeded');
-  private refundEmailDue = () => this.succeededRefunds().length > (this.order.emailsSent.refund ?? 0);
+  private refundEmailDue = () =>
+    this.succeededRefunds().length > (this.order.emailsSent.refund ?? 0) && !(this.emailsAfterTheirDocument && this.creditNoteDue());
   private returnEmailDue = () => (this.order.returns ?? []).length > (this.order.emailsSent.return ?? 0);
   /** A paid order cancelled before delivery: the money goes back, where the provider can send it. */
   private cancelRefundDue = () =>

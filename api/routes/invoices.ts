@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { renderInvoicePdf } from '../../activities/invoices.js';
-import { getInvoice, InvalidCursor, InvoiceKind, listInvoices, listOrderInvoices, type Invoice } from '../../db/invoices.js';
+import { renderStoredInvoicePdf } from '../../activities/invoices.js';
+import { InvalidCursor, InvoiceKind, listInvoices, listOrderInvoices, type Invoice } from '../../db/invoices.js';
 import { DomainError } from '../../domain/errors.js';
+import { invoicePdfFilename } from '../../domain/invoicing.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
 import { Currency, IdParam, Money } from '../schemas.js';
@@ -90,13 +91,12 @@ export function invoiceRoutes(api: ApiBuilder, { gateway, config }: AppDeps): vo
     params: IdParam,
     responses: { 200: { description: 'The document', schema: z.string().openapi({ format: 'binary' }), contentType: 'application/pdf' }, 404: { description: 'Unknown invoice' } },
     handler: async ({ params, res }) => {
-      const invoice = await getInvoice(db, params.id);
-      if (!invoice) throw new DomainError('invoice_not_found', `No invoice ${params.id}.`);
-      const credited = invoice.creditedInvoiceId ? await getInvoice(db, invoice.creditedInvoiceId) : null;
-      const pdf = await renderInvoicePdf(invoice, credited);
+      const rendered = await renderStoredInvoicePdf(db, params.id);
+      if (!rendered) throw new DomainError('invoice_not_found', `No invoice ${params.id}.`);
+      const { invoice, pdf } = rendered;
       res
         .type('application/pdf')
-        .set('Content-Disposition', `inline; filename="${invoice.number.replaceAll('/', '-')}.pdf"`)
+        .set('Content-Disposition', `inline; filename="${invoicePdfFilename(invoice.number)}"`)
         .send(pdf);
     },
   });

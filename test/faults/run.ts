@@ -13,7 +13,10 @@
  * SQLite file; a private PostgreSQL cluster stopped and started; the email
  * and refund providers failing and timing out; Stripe failing and timing out
  * (payments opened and refunded through its SDK); webhooks delivered twice,
- * out of order and concurrently. Loopback only, bounded.
+ * out of order and concurrently; invoice numbering (paid orders refunded on
+ * two workers, a worker killed twice and PostgreSQL stopped: one unbroken
+ * sequence per series, one document per paid order and per refund).
+ * Loopback only, bounded.
  */
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
@@ -290,6 +293,155 @@ async function until(done: () => Promise<boolean>, boundMs = 180_000): Promise<b
   return false;
 }
 
+/**
+ * Invoice numbering under faults: every order paid and shipped, then refunded
+ * (half by 10.00, half in full), on two workers, while one worker is killed
+ * with SIGKILL, the private PostgreSQL cluster is stopped `immediate` for 5 s,
+ * and the worker is killed again the moment the database is back. Afterwards:
+ * per series (kind, year) the numbers run 1..n with no gap and the counter
+ * stands at n (no number allocated and lost); exactly one invoice per paid
+ * order, with the order's total, and one credit note per refund, with the
+ * refund's amount; the workflow's own record names the same documents; and
+ * the confirmation and refund emails reference them.
+ */
+async function invoiceNumberingScenario(): Promise<Outcome | null> {
+  const name = 'invoice numbering: worker killed twice and PostgreSQL stopped, paid orders refunded';
+  if (flags.only && !name.includes(flags.only)) return null;
+  const PARTIAL = 1000;
+  const partial = new Set<string>();
+  const pg = await startPrivatePostgres();
+  const provider = await startProviderFake();
+  try {
+    return await scenario(
+      name,
+      async (shape) => {
+        shape.addWorker();
+        const orderIds: string[] = [];
+        let faults = 0;
+        let lastFaultAt = Date.now();
+        const reached = (n: number) => until(async () => orderIds.length >= n, 600_000);
+        const injected = (async () => {
+          await reached(Math.floor(ORDERS / 5));
+          await shape.replaceWorker('SIGKILL');
+          faults += 1;
+          await reached(Math.floor((2 * ORDERS) / 5));
+          pg.stop('immediate');
+          await sleep(5000);
+          pg.start();
+          // The activities that met the outage are retrying: the worker holding some of them dies now.
+          await shape.replaceWorker('SIGKILL');
+          faults += 2;
+          lastFaultAt = Date.now();
+        })();
+        await pool(Array.from({ length: ORDERS }, (_, i) => i), CONCURRENCY, async (i) => {
+          const id = await customer(shape, i, (reference, amount, orderId) => webhook(shape, `evt_${orderId}`, 'payment.succeeded', reference, amount));
+          if (i % 2 === 0) partial.add(id);
+          await refundOnce(shape, id, i % 2 === 0 ? PARTIAL : undefined);
+          orderIds.push(id);
+        });
+        await injected;
+        const check = async (): Promise<string[]> => {
+          const sql = postgres(shape.databaseUrl, { max: 1, onnotice: () => {} });
+          try {
+            let problems: string[] = [];
+            // The last credit notes and emails land shortly after the refunds settle.
+            await until(async () => (problems = await invoiceViolations(shape, sql, orderIds)).length === 0, 60_000);
+            return problems;
+          } finally {
+            await sql.end();
+          }
+        };
+        return { orderIds, faults, lastFaultAt, check };
+      },
+      {
+        shape: { adminDatabaseUrl: pg.url, env: { PAYMENT_PROVIDER_URL: provider.url, PAYMENT_PROVIDER_KEY: provider.apiKey } },
+        expected: (id) => ({ paymentState: partial.has(id) ? 'partially_refunded' : 'refunded', emailKinds: ['order_confirmation', 'delivery_done', 'refund'] }),
+      },
+    );
+  } finally {
+    await provider.close();
+    pg.destroy();
+  }
+}
+
+/**
+ * One refund of the order, whatever fault meets the request: a partial refund
+ * has no idempotency key, so before every attempt the workflow's own record
+ * says whether an earlier attempt got through. A second refund would still
+ * show, as a violation.
+ */
+async function refundOnce(shape: ProductionShape, id: string, amount: number | undefined): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (let attempt = 0; ; attempt++) {
+    let refused: string | undefined;
+    try {
+      const live = await shape.client.workflow.getHandle(orderWorkflowId(id)).query(orderQuery);
+      if ((live.refunds ?? []).length > 0) return;
+      const response = await fetch(`${nextApi(shape)}/api/orders/${id}/refunds`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${shape.tokens.operator}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'fault test', ...(amount ? { amount } : {}) }),
+        // Long enough for the update to outlast a worker's restart: an answer, not a guess, says whether it got through.
+        signal: AbortSignal.timeout(90_000),
+      });
+      if (response.ok) return;
+      if (response.status < 500) refused = `${response.status} ${await response.text()}`;
+    } catch {
+      // the worker (the query) or the database (the API) is down: try again
+    }
+    if (refused) throw new Error(`refund of ${id}: ${refused}`);
+    if (Date.now() > deadline) throw new Error(`refund of ${id}: no success within 120 s`);
+    await sleep(Math.min(2000, 100 * 2 ** attempt));
+  }
+}
+
+/** The numbering's invariants over the whole database (the scenario's own): see invoiceNumberingScenario. */
+async function invoiceViolations(shape: ProductionShape, sql: postgres.Sql, orderIds: string[]): Promise<string[]> {
+  const problems: string[] = [];
+  const documents = await sql`select id, number, kind, year, sequence, order_id, refund_id, total from invoices order by kind, year, sequence`;
+  const counters = await sql`select kind, year, last from invoice_sequences`;
+  const series = new Map<string, number[]>();
+  for (const d of documents) series.set(`${d.kind} ${d.year}`, [...(series.get(`${d.kind} ${d.year}`) ?? []), d.sequence as number]);
+  for (const [key, sequences] of series) {
+    const gaps = sequences.filter((n, i) => n !== i + 1);
+    if (gaps.length) problems.push(`${key}: numbers ${sequences.join(',')} are not 1..${sequences.length}`);
+    const counter = counters.find((c) => `${c.kind} ${c.year}` === key);
+    if (counter?.last !== sequences.length) problems.push(`${key}: the counter stands at ${counter?.last ?? 'nothing'} for ${sequences.length} documents`);
+  }
+  for (const c of counters) if (!series.has(`${c.kind} ${c.year}`)) problems.push(`${c.kind} ${c.year}: the counter stands at ${c.last} with no document`);
+
+  const orders = await sql`select id, total from orders where id = any(${orderIds})`;
+  const refunds = await sql`select id, order_id, amount, status from refunds where order_id = any(${orderIds})`;
+  const emails = await sql`select order_id, kind, attachment_invoice_id from emails where order_id = any(${orderIds}) and kind in ('order_confirmation', 'refund')`;
+  for (const id of orderIds) {
+    const invoices = documents.filter((d) => d.kind === 'invoice' && d.order_id === id);
+    const order = orders.find((o) => o.id === id);
+    if (invoices.length !== 1 || invoices[0]!.total !== order?.total) {
+      problems.push(`${id}: ${invoices.length} invoices (${invoices.map((d) => `${d.number} ${d.total}`).join(', ')}), expected one of ${order?.total}`);
+      continue;
+    }
+    const orderRefunds = refunds.filter((r) => r.order_id === id);
+    if (orderRefunds.length !== 1 || orderRefunds[0]!.status !== 'succeeded') problems.push(`${id}: refunds ${JSON.stringify(orderRefunds)}, expected one succeeded`);
+    const notes = documents.filter((d) => d.kind === 'credit_note' && d.order_id === id);
+    for (const refund of orderRefunds) {
+      const mine = notes.filter((n) => n.refund_id === refund.id);
+      if (mine.length !== 1 || mine[0]!.total !== refund.amount) problems.push(`refund ${refund.id}: ${mine.length} credit notes (${mine.map((n) => `${n.number} ${n.total}`).join(', ')}), expected one of ${refund.amount}`);
+    }
+    if (notes.length !== orderRefunds.length) problems.push(`${id}: ${notes.length} credit notes for ${orderRefunds.length} refunds`);
+    // The workflow's own record names the very documents the database holds, and the emails carry them.
+    const live = await shape.client.workflow.getHandle(orderWorkflowId(id)).query(orderQuery);
+    const recorded = [live.invoice?.id, ...(live.creditNotes ?? []).map((c) => c.id)].sort();
+    const stored = [invoices[0]!.id, ...notes.map((n) => n.id)].sort();
+    if (JSON.stringify(recorded) !== JSON.stringify(stored)) problems.push(`${id}: the workflow records ${recorded.join(', ')}, the database holds ${stored.join(', ')}`);
+    const attached = emails.filter((e) => e.order_id === id).map((e) => `${e.kind}:${e.attachment_invoice_id}`).sort();
+    const expected = [`order_confirmation:${invoices[0]!.id}`, ...notes.map((n) => `refund:${n.id}`)].sort();
+    if (JSON.stringify(attached) !== JSON.stringify(expected)) problems.push(`${id}: emails attach ${attached.join(', ')}, expected ${expected.join(', ')}`);
+  }
+  const strays = documents.filter((d) => !orderIds.includes(d.order_id));
+  if (strays.length) problems.push(`${strays.length} documents for orders not in the run: ${strays.map((d) => d.number).join(', ')}`);
+  return problems;
+}
+
 async function main(): Promise<void> {
   const outcomes: Array<Outcome | null> = [];
 
@@ -413,6 +565,8 @@ async function main(): Promise<void> {
   } finally {
     pg.destroy();
   }
+
+  outcomes.push(await invoiceNumberingScenario());
 
   const returnedOrders = new Set<string>();
   const resend = await startResendFake();

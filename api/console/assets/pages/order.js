@@ -228,6 +228,8 @@ export async function orderPage(id) {
           ['To', (e) => e.to],
           ['Subject', (e) => e.subject],
           ['Status', (e) => [label(e.status), e.error ? ` (${e.error})` : '']],
+          // The PDF is rendered from the stored document: the same link as the invoices section's.
+          ['Attachment', (e) => (e.attachment ? h('a', { href: `/api/invoices/${encodeURIComponent(e.attachment.invoiceId)}/pdf`, target: '_blank', rel: 'noreferrer' }, e.attachment.filename) : '—')],
           ['Date', (e) => when(e.sentAt ?? e.createdAt)],
         ],
         o.emails,
