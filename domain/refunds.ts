@@ -132,6 +132,21 @@ export interface RefundOutcome {
   reason?: string | undefined;
 }
 
+/**
+ * The refunds that succeeded, in the order they succeeded (then as
+ * requested). A refund email goes per succeeded refund, the n-th email for the
+ * n-th of this list: a refund that succeeds later is always appended, so each
+ * gets its email once even when they succeed out of the order they were asked
+ * in (a provider answering the second before the first).
+ */
+export function refundsInSettlementOrder(order: Order): Refund[] {
+  return (order.refunds ?? [])
+    .map((refund, asked) => ({ refund, asked }))
+    .filter(({ refund }) => refund.status === RefundStatus.succeeded)
+    .sort((a, b) => (a.refund.settledAt ?? '').localeCompare(b.refund.settledAt ?? '') || a.asked - b.asked)
+    .map(({ refund }) => refund);
+}
+
 export function applyRefundSettled(order: Order, outcome: RefundOutcome, now: string): TimelineEntry[] {
   const refund = (order.refunds ?? []).find((r) => r.id === outcome.refundId);
   if (!refund || refund.status !== 'pending') return [];

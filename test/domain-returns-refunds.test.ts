@@ -20,6 +20,7 @@ import {
   checkReturn,
   isReturnable,
   refundableAmount,
+  refundsInSettlementOrder,
   returnableQuantities,
   returnAllowance,
   SupportRefund,
@@ -88,6 +89,27 @@ describe('refundableAmount', () => {
       ORDERED,
     );
     expect(refundableAmount(order)).toBe(0);
+  });
+
+  it('refund emails follow the order refunds succeed in: the n-th email is for the n-th success, whichever was asked first', () => {
+    const order = paidOrder();
+    applyRefundRequested(order, refund('rf_1', 1000), PAID);
+    applyRefundRequested(order, refund('rf_2', 500), PAID);
+    applyRefundRequested(order, refund('rf_3', 200), PAID);
+    // The provider answers the second first: the first email is for it.
+    applyRefundSettled(order, { refundId: 'rf_2', status: 'succeeded' }, '2026-11-02T10:00:00.000Z');
+    const emailed = [refundsInSettlementOrder(order)[0]!.id];
+    applyRefundSettled(order, { refundId: 'rf_3', status: 'failed', reason: 'card expired' }, '2026-11-02T10:01:00.000Z');
+    applyRefundSettled(order, { refundId: 'rf_1', status: 'succeeded' }, '2026-11-02T10:02:00.000Z');
+    emailed.push(refundsInSettlementOrder(order)[1]!.id);
+    expect(emailed).toEqual(['rf_2', 'rf_1']);
+    // Two that succeed at the same instant keep the order they were asked in.
+    const same = paidOrder();
+    applyRefundRequested(same, refund('rf_a', 100), PAID);
+    applyRefundRequested(same, refund('rf_b', 100), PAID);
+    applyRefundSettled(same, { refundId: 'rf_b', status: 'succeeded' }, DELIVERED);
+    applyRefundSettled(same, { refundId: 'rf_a', status: 'succeeded' }, DELIVERED);
+    expect(refundsInSettlementOrder(same).map((r) => r.id)).toEqual(['rf_a', 'rf_b']);
   });
 
   it('is what was paid, minus refunds pending or done, but not those the provider refused', () => {

@@ -102,6 +102,7 @@ import {
   checkRefund,
   checkReturn,
   refundableAmount,
+  refundsInSettlementOrder,
   returnWindowEnd,
   type ManualRefund,
   type Refund,
@@ -808,7 +809,7 @@ class OrderRun {
   }
 
   private async sendRefundEmail(): Promise<void> {
-    const refund = this.succeededRefunds()[this.order.emailsSent.refund ?? 0]!;
+    const refund = refundsInSettlementOrder(this.order)[this.order.emailsSent.refund ?? 0]!;
     const note = this.order.creditNotes?.find((c) => c.refundId === refund.id);
     await this.notify('refund', { values: { amount: formatMoney(refund.amount, refund.currency) }, ...(note ? { document: { kind: 'credit_note' as const, number: note.number } } : {}) });
   }
