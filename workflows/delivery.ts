@@ -9,7 +9,6 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -44,7 +43,7 @@ import {
   type DeliveryWorkflow,
 } from './delivery-contract.js';
 import { deliveryProgressSignal } from './order-contract.js';
-import { now, reject, RETRIED_UNTIL_DONE, SHORT_WRITE, wakeDeliveriesWaitingForStock } from './support.js';
+import { now, Patches, reject, RETRIED_UNTIL_DONE, SHORT_WRITE, wakeDeliveriesWaitingForStock } from './support.js';
 
 const activities = proxyActivities<DeliveryActivities & ParcelActivities>(RETRIED_UNTIL_DONE);
 /** The stock writes as local activities (runs since {@link SHORT_WRITES_LOCAL}). */
@@ -75,7 +74,8 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   let reservedSignalled = input.carried?.stockSignalled ?? false;
   let cancelRequested: { reason?: string | undefined } | null = null;
   let stepInFlight = false;
-  const shortWritesLocal = patched(SHORT_WRITES_LOCAL);
+  const patches = Patches.decide();
+  const shortWritesLocal = patches.has(SHORT_WRITES_LOCAL);
   /** Progress told to the order and not yet sent: the run waits for them before it ends. */
   const telling: Array<Promise<void>> = [];
 
@@ -113,7 +113,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
         // Pickup buys no label (the input says so only for pickup orders: recorded runs replay as before).
         if (step.name === labelStep(input.steps) && !delivery.trackingNumber && !input.pickup) {
           // Runs from before parcels replay their single label; new runs label each parcel.
-          if (patched('parcel-labels')) {
+          if (patches.has('parcel-labels')) {
             const labelled = await activities.labelParcels({
               deliveryId: delivery.id,
               orderNumber: delivery.orderNumber,
@@ -216,7 +216,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   let reservation: { status: ReservationStatus; reservedOrders: string[] } = { status: 'waiting', reservedOrders: [] };
   if (!input.carried) {
     reservation = await (shortWritesLocal ? local.requestStock : activities.requestStock)(delivery.orderId, delivery.lines);
-    await wakeDeliveriesWaitingForStock(reservation.reservedOrders);
+    await wakeDeliveriesWaitingForStock(reservation.reservedOrders, patches);
     if (reservation.status === 'waiting') await tellOrder('waiting');
   }
   let rechecks = 0;
@@ -240,7 +240,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     await condition(() => delivery.state === DeliveryPhase.done || (cancelRequested !== null && !stepInFlight));
   }
   if (delivery.state !== DeliveryPhase.done) {
-    await wakeDeliveriesWaitingForStock(await activities.releaseStock(delivery.orderId));
+    await wakeDeliveriesWaitingForStock(await activities.releaseStock(delivery.orderId), patches);
     applyDeliveryCancel(delivery, (cancelRequested as { reason?: string } | null)?.reason, now());
     await tellOrder('cancelled');
   }

@@ -12,9 +12,10 @@
  * says, and never changes:
  * - runs started before tracing existed (no patch marker): never;
  * - `otel-tracing` (the first shape): always;
- * - `otel-tracing-in-trace` (today): only a run started within a trace, i.e.
- *   whose start carries the client's trace header (an API with tracing on, or
- *   a traced parent or previous run). An untraced run never builds a tracer:
+ * - since `patches-decided-at-start` (workflows/support.ts, the marker every
+ *   run now writes in its first task): only a run started within a trace,
+ *   i.e. whose start carries the client's trace header (an API with tracing
+ *   on, or a traced parent or previous run). An untraced run never builds a tracer:
  *   the OpenTelemetry objects cost about 2.5 MB per cached workflow (measured
  *   with 700 idle carts: 1.8 GB of worker RSS with them, 470 MB without).
  *
@@ -29,11 +30,10 @@ import {
   OpenTelemetryOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/workflow/index.js';
 import { patched, type WorkflowExecuteInput, type WorkflowInterceptors } from '@temporalio/workflow';
+import { SHARED_PATCHES } from './support.js';
 
 /** Every run traced (the first shape). */
 export const TRACING_PATCH = 'otel-tracing';
-/** Only runs started within a trace are traced. */
-export const TRACING_IN_TRACE_PATCH = 'otel-tracing-in-trace';
 
 /** Inbound calls that are not part of the history (see the gate below). */
 const UNREPLAYED = new Set(['handleQuery', 'validateUpdate']);
@@ -48,7 +48,8 @@ function methodsOf(type: { prototype: object }): string[] {
 
 /** Whether this run traces: decided when the workflow function starts (patched() may not run in queries or validators). */
 function decide(input: WorkflowExecuteInput): boolean {
-  if (patched(TRACING_IN_TRACE_PATCH)) return input.headers[TRACE_HEADER] !== undefined;
+  // The same marker the workflow's own Patches.decide() reads: one marker, written here first.
+  if (patched(SHARED_PATCHES.decidedAtStart)) return input.headers[TRACE_HEADER] !== undefined;
   return patched(TRACING_PATCH);
 }
 

@@ -16,7 +16,6 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   ParentClosePolicy,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -145,7 +144,7 @@ import {
   type SearchAttributeValues,
 } from './order-contract.js';
 import { REFUND_WORKFLOW_TYPE, refundWorkflowId, RETURN_WORKFLOW_TYPE, returnWorkflowId, type RefundWorkflow, type ReturnWorkflow } from './returns-contract.js';
-import { now, reject, RETRIED_UNTIL_DONE, SHORT_WRITE } from './support.js';
+import { now, Patches, reject, RETRIED_UNTIL_DONE, SHORT_WRITE } from './support.js';
 
 const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActivities>(RETRIED_UNTIL_DONE);
 const { cancelPayment } = proxyActivities<Pick<OrderActivities, 'cancelPayment'>>(RETRIED_UNTIL_DONE);
@@ -235,10 +234,12 @@ class OrderRun {
   /** The idle watcher is running (it stops when the quotation leaves the draft state). */
   private watchingIdle = false;
   private searchAttributes: SearchAttributeValues;
+  /** Which patched paths this run takes, decided in its first task (workflows/support.ts). */
+  private readonly patches = Patches.decide();
   /** {@link PATCHES.shortWritesLocal}, as the run's first task found it. */
-  private readonly shortWritesLocal = patched(PATCHES.shortWritesLocal);
+  private readonly shortWritesLocal = this.patches.has(PATCHES.shortWritesLocal);
   /** {@link PATCHES.emailsAfterTheirDocument}, as the run's first task found it. */
-  private readonly emailsAfterTheirDocument = patched(PATCHES.emailsAfterTheirDocument);
+  private readonly emailsAfterTheirDocument = this.patches.has(PATCHES.emailsAfterTheirDocument);
   readonly inFlight: InFlight = { checkout: false, deliveryStart: false, childStarts: 0, emails: 0 };
 
   constructor(input: OrderWorkflowInput) {
@@ -360,7 +361,7 @@ class OrderRun {
         instructions: created.instructions,
         supportRefund: created.supportRefund,
       };
-      if (request.paymentMethod === PaymentMethod.card && patched(PATCHES.cardDraftUntilPaid)) {
+      if (request.paymentMethod === PaymentMethod.card && this.patches.has(PATCHES.cardDraftUntilPaid)) {
         // The brief: the quotation is sent once the customer went through payment, not when the payment page opens.
         const opened = { ...payment, untilPaid: true as const };
         this.record(applyCardCheckout(order, opened, now()).timeline);
@@ -368,7 +369,7 @@ class OrderRun {
         return { order, payment: opened };
       }
       this.record(applyCheckout(order, payment, now()));
-      if (request.paymentMethod === PaymentMethod.wire_transfer && patched(PATCHES.paymentEmails)) this.oweEmail('payment_instructions');
+      if (request.paymentMethod === PaymentMethod.wire_transfer && this.patches.has(PATCHES.paymentEmails)) this.oweEmail('payment_instructions');
       return { order, payment };
     } finally {
       this.inFlight.checkout = false;
@@ -390,7 +391,7 @@ class OrderRun {
   async cancel(request: Cancel): Promise<Order> {
     if (deliveryOpen(this.order)) {
       await getExternalWorkflowHandle(deliveryWorkflowId(this.order.delivery!.id)).signal(cancelDeliverySignal, { reason: request.reason });
-      if (patched(PATCHES.boundedDeliveryCancel)) {
+      if (this.patches.has(PATCHES.boundedDeliveryCancel)) {
         const answered = await condition(() => !deliveryOpen(this.order), DELIVERY_ANSWER_TIMEOUT);
         if (!answered) {
           // The delivery keeps the request: it cancels when it can, and a later cancel of the order then goes through.
@@ -402,7 +403,7 @@ class OrderRun {
       reject(checkCancel(this.order, request));
     }
     this.record(applyCancel(this.order, request, now()));
-    if (patched(PATCHES.paymentEmails)) this.oweEmail('order_cancelled');
+    if (this.patches.has(PATCHES.paymentEmails)) this.oweEmail('order_cancelled');
     return this.order;
   }
   validateCancel(request: Cancel): void {
@@ -564,7 +565,7 @@ class OrderRun {
   /** The sales order's delivery: a child that outlives this run (continue-as-new), told apart by its id. */
   private async startDelivery(): Promise<void> {
     const { order } = this;
-    if (!hasGoodsToDeliver(order) && patched(PATCHES.noDeliveryForServices)) {
+    if (!hasGoodsToDeliver(order) && this.patches.has(PATCHES.noDeliveryForServices)) {
       this.record(applyNothingToDeliver(order, now()));
       return;
     }
@@ -770,7 +771,7 @@ class OrderRun {
 
   /** The order's invoice, numbered once (the activity is keyed by the order: a retry gets the same number). */
   private async issueInvoice(): Promise<void> {
-    if (!patched(PATCHES.invoices)) {
+    if (!this.patches.has(PATCHES.invoices)) {
       this.invoicesOff = true;
       return;
     }
@@ -780,7 +781,7 @@ class OrderRun {
 
   /** The oldest succeeded refund's credit note (keyed by the refund); one refused for good is recorded, not retried. */
   private async issueCreditNote(): Promise<void> {
-    if (!patched(PATCHES.invoices)) {
+    if (!this.patches.has(PATCHES.invoices)) {
       this.invoicesOff = true;
       return;
     }

@@ -7,12 +7,13 @@ import { allHandlersFinished, condition, getExternalWorkflowHandle, proxyActivit
 import type { RefundActivities } from '../activities/refunds.js';
 import { returnReceivedSignal } from './order-contract.js';
 import { DomainError } from '../domain/errors.js';
-import { now, reject, RETRIED_UNTIL_DONE, wakeDeliveriesWaitingForStock } from './support.js';
+import { now, Patches, reject, RETRIED_UNTIL_DONE, wakeDeliveriesWaitingForStock } from './support.js';
 import { receiveReturnUpdate, returnQuery, type ReturnStatus, type ReturnWorkflow, type ReturnWorkflowInput } from './returns-contract.js';
 
 const { restockReturn } = proxyActivities<RefundActivities>(RETRIED_UNTIL_DONE);
 
 export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnStatus> {
+  const patches = Patches.decide();
   const status: ReturnStatus = { id: input.returnId, orderId: input.orderId, state: 'requested' };
   let receiving = false;
 
@@ -22,7 +23,7 @@ export async function returnWorkflow(input: ReturnWorkflowInput): Promise<Return
     async () => {
       receiving = true;
       const served = await restockReturn(input.returnId, input.lines);
-      await wakeDeliveriesWaitingForStock(served);
+      await wakeDeliveriesWaitingForStock(served, patches);
       status.state = 'received';
       status.receivedAt = now();
       await getExternalWorkflowHandle(input.orderWorkflowId).signal(returnReceivedSignal, { returnId: input.returnId });

@@ -51,7 +51,39 @@ export function now(): string {
 export const SHARED_PATCHES = {
   /** Deliveries waiting for stock are woken by the one activity the API also uses, not by signals sent from here. */
   wakeByActivity: 'wake-deliveries-by-activity',
+  /** Every patch a workflow checks is on for this run: decided once, in its first workflow task (see {@link Patches}). */
+  decidedAtStart: 'patches-decided-at-start',
 } as const;
+
+/**
+ * A run's patch decisions. A run started since `patches-decided-at-start`
+ * records that one marker in its first workflow task and takes every patched
+ * path without another marker. A run started before it (no such marker: its
+ * history says so from the first task) asks `patched()` where the code
+ * reaches each patch, as it did when it ran.
+ *
+ * Why: a `patched()` reached right after a local activity resolved is not
+ * replay-safe. Live, the result may arrive in a workflow task of its own, and
+ * the patch marker is written there; on replay, the result is read from the
+ * marker in the earlier task, the code reaches `patched()` one task early,
+ * before the worker has seen that task's patch marker, and the run fails with
+ * "Non-deprecated patch marker encountered" (found by the CI replay of a live
+ * namespace: the `invoices` patch after the projection, a local activity).
+ * Deciding in the first task, before any activity, cannot meet that. It also
+ * writes one marker per run instead of one per patch.
+ *
+ * Call `decide()` in the workflow's first task, before anything is awaited.
+ */
+export class Patches {
+  private constructor(private readonly current: boolean) {}
+  static decide(): Patches {
+    return new Patches(patched(SHARED_PATCHES.decidedAtStart));
+  }
+  /** Whether this run takes the patched path of `id`. */
+  has(id: string): boolean {
+    return this.current || patched(id);
+  }
+}
 
 const { wakeDeliveriesWaitingForStock: wakeByActivity } = proxyActivities<StockActivities>(RETRIED_UNTIL_DONE);
 
@@ -61,9 +93,9 @@ const { wakeDeliveriesWaitingForStock: wakeByActivity } = proxyActivities<StockA
  * find the reservation later). One rule for every caller: the delivery that
  * released stock, the return that put goods back, the API's restock.
  */
-export async function wakeDeliveriesWaitingForStock(orderIds: readonly string[]): Promise<void> {
+export async function wakeDeliveriesWaitingForStock(orderIds: readonly string[], patches: Patches): Promise<void> {
   if (orderIds.length === 0) return;
-  if (patched(SHARED_PATCHES.wakeByActivity)) {
+  if (patches.has(SHARED_PATCHES.wakeByActivity)) {
     await wakeByActivity([...orderIds]);
     return;
   }
