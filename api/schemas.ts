@@ -187,6 +187,10 @@ export const OrderSchema = z
       .optional()
       .openapi({ description: 'v1.1: money an operator recorded by hand (POST /api/orders/:id/payments), oldest first' }),
     amountDue: Money.optional().openapi({ description: 'v1.1: what is still owed: 0 once paid, else the total minus the receipts' }),
+    refundDue: Money.optional().openapi({
+      description:
+        'v1.1: on a cancelled order, the money received (its payment, or the receipts recorded by hand) not refunded yet: what the shop owes the customer. Absent when nothing is owed.',
+    }),
   })
   .openapi('Order');
 

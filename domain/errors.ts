@@ -45,6 +45,8 @@ export const ErrorStatus = {
   parcel_label_voided: 409,
   payment_not_recordable: 409,
   order_not_confirmed: 409,
+  // Money received by hand on a live order pays for it: it is refunded once the order is cancelled.
+  order_not_paid_in_full: 409,
   // 422: well-formed but not allowed
   unknown_product: 422,
   currency_mismatch: 422,

@@ -3,13 +3,19 @@
  * issued from: the order as it was priced (its lines keep their rates).
  * The documents themselves are numbered and written by db/invoices.ts.
  */
-import { contactEmail, PaymentState, shippingTaxRateOf, type Address, type Order, type TimelineEntry } from './order.js';
+import { contactEmail, PaymentOutcome, PaymentState, shippingTaxRateOf, type Address, type Order, type TimelineEntry } from './order.js';
 
 const PAID_STATES: ReadonlySet<string> = new Set([PaymentState.paid, PaymentState.partially_refunded, PaymentState.refunded]);
 
-/** Paid (a refund since does not take that back), invoicing on when the order was created, and no invoice yet. */
-export function invoiceDue(order: Pick<Order, 'paymentState' | 'autoInvoice' | 'invoice'>): boolean {
-  return PAID_STATES.has(order.paymentState) && order.autoInvoice === true && !order.invoice;
+/**
+ * Paid in full (a refund since does not take that back), invoicing on when the
+ * order was created, and no invoice yet. Paid in full means a payment
+ * succeeded: an order cancelled before its receipts covered the total is
+ * `partially_refunded`/`refunded` once that money goes back, yet was never
+ * sold, so it gets no invoice (and so no credit note: see refundsToCredit).
+ */
+export function invoiceDue(order: Pick<Order, 'paymentState' | 'autoInvoice' | 'invoice' | 'payments'>): boolean {
+  return PAID_STATES.has(order.paymentState) && order.autoInvoice === true && !order.invoice && order.payments.some((p) => p.status === PaymentOutcome.succeeded);
 }
 
 /** Succeeded refunds without their credit note (or a recorded reason why none could be issued), oldest first. Only an invoiced order gets credit notes. */

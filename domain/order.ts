@@ -187,6 +187,11 @@ export interface Order {
   uncreditedRefunds?: string[] | undefined;
   /** Money an operator recorded by hand on a confirmed offline order (paid at pickup, a late wire); they add up to the total. */
   receipts?: Receipt[] | undefined;
+  /**
+   * A cancelled order found to keep the customer's money (domain/refunds.ts applyRefundOwed): the amount and when.
+   * The run stays open until it is refunded, so the refund can be recorded.
+   */
+  refundOwed?: { amount: number; at: string } | undefined;
 }
 
 /** Money received outside any provider, recorded by an operator (POST /api/orders/:id/payments). */
@@ -701,6 +706,28 @@ export function applyConfirm(order: Order, input: Confirm, now: string): Timelin
   ];
 }
 
+/**
+ * The money the customer handed over: the payment that succeeded (paid in
+ * full), else what operators recorded by hand (an order cancelled before its
+ * receipts covered the total keeps them).
+ */
+export function amountReceived(order: Pick<Order, 'payments' | 'receipts'>): number {
+  const paid = order.payments.find((p) => p.status === PaymentOutcome.succeeded);
+  if (paid) return paid.amount;
+  return (order.receipts ?? []).reduce((sum, r) => sum + r.amount, 0);
+}
+
+/** What may still be refunded: what was received, minus what was refunded or is being refunded. */
+export function refundableAmount(order: Pick<Order, 'payments' | 'receipts' | 'refunds'>): number {
+  const refunded = (order.refunds ?? []).filter((r) => r.status !== 'failed').reduce((sum, r) => sum + r.amount, 0);
+  return amountReceived(order) - refunded;
+}
+
+/** What a cancelled order owes its customer: the money it kept (0 on any other order, whose money pays for it). */
+export function refundOwed(order: Pick<Order, 'state' | 'payments' | 'receipts' | 'refunds'>): number {
+  return order.state === OrderState.cancel ? Math.max(0, refundableAmount(order)) : 0;
+}
+
 /** What is still owed on the order: nothing once its payment succeeded, else the total minus what operators recorded. */
 export function amountDue(order: Pick<Order, 'payments' | 'receipts' | 'total'>): number {
   if (order.payments.some((p) => p.status === PaymentOutcome.succeeded)) return 0;
@@ -811,12 +838,16 @@ export function applyCancel(order: Order, input: Cancel, now: string): TimelineE
   for (const p of order.payments) if (p.status === PaymentOutcome.pending) p.status = PaymentOutcome.cancelled;
   if (order.paymentState === PaymentState.pending) order.paymentState = PaymentState.not_paid;
   touch(order, now, false);
-  const refundDue = order.paymentState === PaymentState.paid;
+  // Money kept by the order (its payment, or the receipts recorded by hand before it was paid in full) goes back.
+  const owed = refundOwed(order);
+  const refundDue = owed > 0;
   return [
-    entry(now, 'order_cancelled', `Cancelled by ${input.by ?? 'an operator'}${input.reason ? `: ${input.reason}` : ''}${refundDue ? ' (paid: refund due)' : ''}`, {
-      reason: input.reason,
-      refundDue,
-    }),
+    entry(
+      now,
+      'order_cancelled',
+      `Cancelled by ${input.by ?? 'an operator'}${input.reason ? `: ${input.reason}` : ''}${refundDue ? ` (${formatMoney(owed, order.currency)} received: refund due)` : ''}`,
+      { reason: input.reason, refundDue, ...(refundDue ? { owed } : {}) },
+    ),
   ];
 }
 

@@ -5,7 +5,7 @@
 import { returnableByDefault } from './catalog.js';
 import { DomainError } from './errors.js';
 import { formatMoney } from './money.js';
-import { DeliveryState, OrderState, PaymentState, PaymentOutcome, type Order, type Payment, type TimelineEntry } from './order.js';
+import { amountReceived, DeliveryState, OrderState, PaymentState, PaymentOutcome, refundableAmount, refundOwed, type Order, type Payment, type TimelineEntry } from './order.js';
 import { returnWindowDaysOf } from './settings.js';
 
 export const SupportRefund = { none: 'none', full_only: 'full_only', partial: 'partial' } as const;
@@ -66,11 +66,16 @@ function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-/** Paid, minus what was refunded or is being refunded. */
-export function refundableAmount(order: Order): number {
-  const paid = paidPayment(order);
-  if (!paid) return 0;
-  return paid.amount - sum((order.refunds ?? []).filter((r) => r.status !== 'failed').map((r) => r.amount));
+/** The rule lives with the order's money (domain/order.ts): received (a succeeded payment, or the receipts recorded by hand), minus what was refunded or is being refunded. */
+export { amountReceived, refundableAmount, refundOwed };
+
+/** Receipts on a live order pay for it (the customer still owes the rest): they go back once the order is cancelled. */
+function notPaidInFull(order: Order): DomainError {
+  return new DomainError(
+    'order_not_paid_in_full',
+    `Order ${order.number} is not paid in full: the ${formatMoney(amountReceived(order), order.currency)} received count towards it. Cancel the order to give them back.`,
+    { received: amountReceived(order) },
+  );
 }
 
 export interface RefundRequest {
@@ -80,6 +85,15 @@ export interface RefundRequest {
 
 export function checkRefund(order: Order, request: RefundRequest): DomainError | null {
   const payment = paidPayment(order);
+  if (!payment && amountReceived(order) > 0 && order.state !== OrderState.cancel) return notPaidInFull(order);
+  if (!payment && refundableAmount(order) > 0) {
+    // Receipts recorded by hand (an order cancelled before they covered the total): no provider ever held that money.
+    return new DomainError(
+      'refund_not_supported',
+      `The ${formatMoney(refundableAmount(order), order.currency)} received on ${order.number} was recorded by hand: refund the customer by bank transfer and record it (manual: true).`,
+      { method: order.paymentMethod },
+    );
+  }
   if (!payment) return new DomainError('nothing_to_refund', `Order ${order.number} has no payment received to refund.`);
   const support = payment.supportRefund ?? SupportRefund.none;
   if (support === SupportRefund.none) {
@@ -183,15 +197,16 @@ export interface ManualRefund {
  */
 export function checkManualRefund(order: Order, request: ManualRefund): DomainError | null {
   const payment = paidPayment(order);
-  if (!payment) return new DomainError('nothing_to_refund', `Order ${order.number} has no payment received to refund.`);
+  if (amountReceived(order) <= 0) return new DomainError('nothing_to_refund', `Order ${order.number} has no payment received to refund.`);
+  if (!payment && order.state !== OrderState.cancel) return notPaidInFull(order);
   const remaining = refundableAmount(order);
   if (remaining <= 0) return new DomainError('nothing_to_refund', `Order ${order.number} has been refunded in full already.`);
   const amount = request.amount ?? remaining;
   if (!Number.isInteger(amount) || amount <= 0) return new DomainError('invalid_request', 'A refund amount is a positive whole number of cents.');
   if (amount > remaining) {
-    return new DomainError('refund_exceeds_paid', `At most ${formatMoney(remaining, payment.currency)} can still be refunded on ${order.number}.`, { remaining });
+    return new DomainError('refund_exceeds_paid', `At most ${formatMoney(remaining, order.currency)} can still be refunded on ${order.number}.`, { remaining });
   }
-  if (checkRefund(order, { amount }) === null) {
+  if (payment && checkRefund(order, { amount }) === null) {
     return new DomainError(
       'refund_through_provider',
       `Order ${order.number} was paid by ${payment.method.replace('_', ' ')} and its provider refunds this amount: refund it through the provider (without "manual").`,
@@ -199,6 +214,30 @@ export function checkManualRefund(order: Order, request: ManualRefund): DomainEr
     );
   }
   return null;
+}
+
+/**
+ * A cancelled order that keeps the customer's money (its payment, or receipts
+ * recorded by hand before it was paid in full) owes it back: noted once, with
+ * how it goes back (through the provider where it can, else by hand and
+ * recorded as a manual refund). The order's run stays open until it is refunded.
+ */
+export function applyRefundOwed(order: Order, now: string): TimelineEntry[] {
+  const amount = refundOwed(order);
+  if (amount <= 0 || order.refundOwed) return [];
+  order.refundOwed = { amount, at: now };
+  touch(order, now);
+  const byProvider = checkRefund(order, {}) === null;
+  return [
+    {
+      at: now,
+      type: 'refund_owed',
+      message: `${formatMoney(amount, order.currency)} received on the cancelled order ${order.number} is owed to the customer: ${
+        byProvider ? 'refund it through the provider' : 'refund it by bank transfer, then record the manual refund'
+      }`,
+      data: { amount, manual: !byProvider },
+    },
+  ];
 }
 
 /** Returns waiting for a refund by hand, oldest first. */
@@ -213,13 +252,15 @@ export function returnsToRefundManually(order: Order): ReturnRecord[] {
  * to refund on the order).
  */
 export function applyManualRefund(order: Order, id: string, request: ManualRefund, now: string): { refund: Refund; timeline: TimelineEntry[] } {
-  const payment = paidPayment(order)!;
+  // The payment paid in full, or the one the receipts counted towards (an order cancelled before they covered it).
+  const payment = paidPayment(order);
+  const received = amountReceived(order);
   const amount = request.amount ?? refundableAmount(order);
   const refund: Refund = {
     id,
     amount,
-    currency: payment.currency,
-    paymentReference: payment.reference,
+    currency: payment?.currency ?? order.currency,
+    paymentReference: payment?.reference ?? order.receipts?.findLast((r) => r.reference)?.reference ?? order.payments.at(-1)?.reference ?? '',
     status: RefundStatus.succeeded,
     reason: request.reason,
     requestedAt: now,
@@ -241,7 +282,7 @@ export function applyManualRefund(order: Order, id: string, request: ManualRefun
   }
   if (settled.length === 1) refund.returnId = settled[0];
   const refunded = sum((order.refunds ?? []).filter((r) => r.status === RefundStatus.succeeded).map((r) => r.amount));
-  order.paymentState = refunded >= payment.amount ? PaymentState.refunded : PaymentState.partially_refunded;
+  order.paymentState = refunded >= received ? PaymentState.refunded : PaymentState.partially_refunded;
   touch(order, now);
   return {
     refund,

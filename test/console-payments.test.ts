@@ -3,7 +3,8 @@
  * (Debian's Chromium, headless): the settings page switches payment methods
  * and edits the wire-transfer instructions; an order paid at pickup gets its
  * payments recorded in two parts; a return waiting for a refund by hand gets
- * it recorded. Each click is checked against the API's own state.
+ * it recorded, as does the money an order cancelled before it was paid in full
+ * owes back. Each click is checked against the API's own state.
  */
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -155,6 +156,35 @@ describe.runIf(browserTestsRun)("the console's payment methods and money by hand
     await page.getByRole('heading', { name: 'Refunds' }).waitFor();
     await expect(page.getByRole('form', { name: 'Record a manual refund', exact: true }).count()).resolves.toBe(0);
     await page.locator('section', { has: page.getByRole('heading', { name: 'Refunds' }) }).getByText('Made by hand').waitFor();
+    await page.close();
+  });
+
+  it('Order: cancelled after part of the money came, it shows what it owes; the refund by hand is recorded by clicking', async () => {
+    const order = await checkedOut('deposit.back@example.com', 'pay_in_store');
+    expect((await api.operator('POST', `/api/orders/${order.id}/confirm`, { paymentReceived: false })).status).toBe(200);
+    expect((await api.operator('POST', `/api/orders/${order.id}/payments`, { amount: 1000, note: 'deposit' })).status).toBe(201);
+    await eventually(async () => expect((await api.operator('GET', `/api/deliveries/${deliveryIdOf(order.id)}`)).body.state).toBe('ready'), 15_000);
+    expect((await api.operator('POST', `/api/orders/${order.id}/cancel`, { reason: 'changed their mind' })).body).toMatchObject({ state: 'cancel', refundDue: 1000 });
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await signIn(page, `/console/orders/${order.id}`);
+    await page.locator('.facts').getByText(/€10\.00 received · €10\.00 owed to the customer/).waitFor();
+    const form = page.getByRole('form', { name: 'Record a manual refund', exact: true });
+    await form.getByText("The order was cancelled keeping €10.00 of the customer's money").waitFor();
+    await expect(form.getByLabel(/^Amount refunded in EUR/).inputValue()).resolves.toBe('10.00');
+    // No provider ever held this money: no "Refund" through one.
+    await expect(page.getByRole('form', { name: 'Refund', exact: true }).count()).resolves.toBe(0);
+    await form.getByLabel('Reason (optional)').fill('Deposit sent back by bank transfer');
+    await act(page, form, 'Record the refund', 'Manual refund of €10.00 recorded.');
+    await shot(page, 'order-cancelled-refunded-by-hand');
+    await eventually(async () => {
+      const detail = (await api.operator('GET', `/api/orders/${order.id}`)).body;
+      expect(detail).toMatchObject({ state: 'cancel', paymentState: 'refunded', invoice: null, refunds: [{ amount: 1000, manual: true, reason: 'Deposit sent back by bank transfer' }] });
+      expect(detail.refundDue).toBeUndefined();
+    });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Refunds' }).waitFor();
+    await expect(page.getByRole('form', { name: 'Record a manual refund', exact: true }).count()).resolves.toBe(0);
     await page.close();
   });
 });

@@ -46,6 +46,7 @@ describe('invoice and credit notes due', () => {
   it('an invoice once paid, only with autoInvoice, only once', () => {
     const order = quotation({ rate: 20, autoInvoice: true });
     expect(invoiceDue(order)).toBe(false);
+    order.payments = [{ reference: 'pay_1', method: 'card', amount: order.total, currency: 'EUR', status: 'succeeded' }];
     order.paymentState = 'paid';
     expect(invoiceDue(order)).toBe(true);
     expect(invoiceDue({ ...order, autoInvoice: undefined })).toBe(false);

@@ -1,9 +1,11 @@
-/** Money recorded by hand (payments received, refunds made by bank transfer), without any server. */
+/** Money recorded by hand (payments received, refunds made by bank transfer, the money a cancelled order owes back), without any server. */
 import { describe, expect, it } from 'vitest';
 import type { ProductSnapshot } from '../domain/catalog.js';
-import { invoiceDue } from '../domain/invoicing.js';
+import { invoiceDue, refundsToCredit } from '../domain/invoicing.js';
 import {
   amountDue,
+  amountReceived,
+  applyCancel,
   applyCheckout,
   applyConfirm,
   applyDeliveryCreated,
@@ -11,16 +13,19 @@ import {
   applyRecordPayment,
   checkRecordPayment,
   newQuotation,
+  refundOwed,
   type Order,
   type Payment,
   type PaymentMethod,
 } from '../domain/order.js';
 import {
   applyManualRefund,
+  applyRefundOwed,
   applyReturnNeedsManualRefund,
   applyReturnReceived,
   applyReturnRequested,
   checkManualRefund,
+  checkRefund,
   refundableAmount,
   SupportRefund,
   type ReturnRequest,
@@ -157,6 +162,99 @@ describe('manual refunds', () => {
     // A provider that refunds only in full: a part of it is made by hand.
     card.payments[0]!.supportRefund = SupportRefund.full_only;
     expect(checkManualRefund(card, { amount: 100 })).toBeNull();
+    expect(checkManualRefund(card, {})?.code).toBe('refund_through_provider');
+  });
+});
+
+describe('an order cancelled before its receipts covered the total', () => {
+  /** 45.80 due at pickup, 15.80 of it received by hand, then cancelled. */
+  function cancelledWithDeposit(): Order {
+    const order = checkedOut('pay_in_store');
+    applyRecordPayment(order, 'rcv_1', { amount: 1580, note: 'deposit' }, LATER);
+    return order;
+  }
+
+  it('what was received is refundable: a payment in full, else the receipts; minus what was refunded', () => {
+    const order = cancelledWithDeposit();
+    expect(amountReceived(order)).toBe(1580);
+    expect(refundableAmount(order)).toBe(1580);
+    expect(refundOwed(order)).toBe(0); // a live order's receipts pay for it
+    const paid = checkedOut('wire_transfer', { paymentReceived: true });
+    expect(amountReceived(paid)).toBe(4580);
+    expect(refundableAmount(paid)).toBe(4580);
+    expect(amountReceived(checkedOut('wire_transfer'))).toBe(0);
+  });
+
+  it('on a live order the receipts are not refunded (409 order_not_paid_in_full), by hand or through the provider', () => {
+    const order = cancelledWithDeposit();
+    expect(checkManualRefund(order, {})).toMatchObject({ code: 'order_not_paid_in_full', details: { received: 1580 } });
+    expect(checkRefund(order, {})?.code).toBe('order_not_paid_in_full');
+  });
+
+  it('cancelled: the timeline says what is owed, the refund by hand is recorded up to what was received, paymentState moves', () => {
+    const order = cancelledWithDeposit();
+    const [cancelled] = applyCancel(order, { reason: 'changed their mind', by: 'operator' }, LATER);
+    expect(cancelled).toMatchObject({ type: 'order_cancelled', data: { refundDue: true, owed: 1580 } });
+    expect(cancelled!.message).toBe('Cancelled by operator: changed their mind (€15.80 received: refund due)');
+    expect(order.paymentState).toBe('not_paid');
+    expect(refundOwed(order)).toBe(1580);
+
+    // Noted once, saying how the money goes back.
+    const [owed] = applyRefundOwed(order, LATER);
+    expect(owed).toMatchObject({ type: 'refund_owed', data: { amount: 1580, manual: true } });
+    expect(owed!.message).toContain('refund it by bank transfer, then record the manual refund');
+    expect(order.refundOwed).toEqual({ amount: 1580, at: LATER });
+    expect(applyRefundOwed(order, LATER)).toEqual([]);
+
+    // No provider ever held it; never more than was received.
+    expect(checkRefund(order, {})).toMatchObject({ code: 'refund_not_supported', message: expect.stringContaining('manual: true') });
+    expect(checkManualRefund(order, { amount: 1581 })).toMatchObject({ code: 'refund_exceeds_paid', details: { remaining: 1580 } });
+    expect(checkManualRefund(order, { amount: 1000 })).toBeNull();
+
+    const first = applyManualRefund(order, 'rfd_1', { amount: 1000, by: 'operator' }, LATER);
+    expect(first.refund).toMatchObject({ amount: 1000, currency: 'EUR', paymentReference: 'pay_1', status: 'succeeded', manual: true });
+    expect(order.paymentState).toBe('partially_refunded');
+    expect(refundOwed(order)).toBe(580);
+    expect(checkManualRefund(order, { amount: 581 })).toMatchObject({ code: 'refund_exceeds_paid', details: { remaining: 580 } });
+
+    applyManualRefund(order, 'rfd_2', {}, LATER);
+    expect(order.refunds?.map((r) => r.amount)).toEqual([1000, 580]);
+    expect(order.paymentState).toBe('refunded');
+    expect(refundOwed(order)).toBe(0);
+    expect(checkManualRefund(order, { amount: 1 })?.code).toBe('nothing_to_refund');
+  });
+
+  it('never paid in full: no invoice even once refunded, so no credit note', () => {
+    const order = cancelledWithDeposit();
+    applyCancel(order, {}, LATER);
+    applyManualRefund(order, 'rfd_1', {}, LATER);
+    expect(order.paymentState).toBe('refunded');
+    expect(order.autoInvoice).toBe(true);
+    expect(invoiceDue(order)).toBe(false);
+    expect(refundsToCredit(order)).toEqual([]);
+  });
+
+  it('a cancelled order paid in full by wire transfer owes it all; one never paid owes nothing', () => {
+    const paid = checkedOut('wire_transfer', { paymentReceived: true });
+    expect(applyCancel(paid, {}, LATER)[0]!.message).toContain('(€45.80 received: refund due)');
+    expect(refundOwed(paid)).toBe(4580);
+    expect(applyRefundOwed(paid, LATER)[0]!.data).toEqual({ amount: 4580, manual: true });
+    expect(checkManualRefund(paid, {})).toBeNull();
+
+    const unpaid = checkedOut('wire_transfer');
+    const [entry] = applyCancel(unpaid, {}, LATER);
+    expect(entry).toMatchObject({ message: 'Cancelled by an operator', data: { refundDue: false } });
+    expect(refundOwed(unpaid)).toBe(0);
+    expect(applyRefundOwed(unpaid, LATER)).toEqual([]);
+    expect(checkManualRefund(unpaid, {})?.code).toBe('nothing_to_refund');
+  });
+
+  it('a card order cancelled after it was paid owes the refund through its provider', () => {
+    const card = checkedOut('card', { confirm: false, support: SupportRefund.partial });
+    card.payments[0]!.status = 'succeeded';
+    card.paymentState = 'paid';
+    applyCancel(card, {}, LATER);
+    expect(applyRefundOwed(card, LATER)[0]).toMatchObject({ data: { amount: 4580, manual: false }, message: expect.stringContaining('through the provider') });
     expect(checkManualRefund(card, {})?.code).toBe('refund_through_provider');
   });
 });

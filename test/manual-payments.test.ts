@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryIdOf } from '../domain/delivery.js';
+import { orderWorkflowId } from '../workflows/order-contract.js';
 import { startApi, STOREFRONT, type ApiHarness } from './support/api.js';
 import { eventually } from './support/eventually.js';
 
@@ -195,5 +196,88 @@ describe('POST /api/orders/:id/refunds with manual: true: a refund made by bank 
     const unpaid = await order([{ sku: 'MUG-BLUE', quantity: 1 }], 'pay_in_store');
     expect((await api.operator('POST', `/api/orders/${unpaid.id}/refunds`, { manual: true })).body.error.code).toBe('nothing_to_refund');
     for (const id of [card.id, unpaid.id]) expect((await detail(id)).refunds).toEqual([]);
+  });
+});
+
+describe('an order cancelled before its receipts covered the total: the money received goes back by hand', () => {
+  it('the order shows what it owes and stays open; refunded by hand up to what was received, paymentState moves, no invoice', async () => {
+    const o = await order([{ sku: 'MUG-BLUE', quantity: 2 }], 'pay_in_store');
+    expect(o.total).toBe(2580);
+    expect((await api.operator('POST', `/api/orders/${o.id}/payments`, { amount: 1000, note: 'deposit' })).status).toBe(201);
+
+    // A live order's receipts pay for it: not refunded, by hand or through the provider.
+    for (const body of [{ manual: true }, {}]) {
+      const early = await api.operator('POST', `/api/orders/${o.id}/refunds`, body);
+      expect(early.status, JSON.stringify(body)).toBe(409);
+      expect(early.body.error).toMatchObject({ code: 'order_not_paid_in_full', details: { received: 1000 } });
+    }
+
+    await eventually(async () => expect((await api.operator('GET', `/api/deliveries/${deliveryIdOf(o.id)}`)).body.state).toBe('ready'), 15_000);
+    const cancelled = await api.operator('POST', `/api/orders/${o.id}/cancel`, { reason: 'customer changed their mind' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ state: 'cancel', paymentState: 'not_paid', refundDue: 1000, receipts: [{ amount: 1000 }] });
+
+    // The cancellation says what is owed, the order notes it once; the cancellation email goes (under the old code the run closed here).
+    await eventually(async () => {
+      const d = await detail(o.id);
+      expect(types(d, 'order_cancelled').map((e) => e.message)).toEqual(['Cancelled by operator: customer changed their mind (€10.00 received: refund due)']);
+      expect(types(d, 'refund_owed').map((e) => e.message)).toEqual([
+        `€10.00 received on the cancelled order ${d.number} is owed to the customer: refund it by bank transfer, then record the manual refund`,
+      ]);
+      expect(d.emails.filter((e: { kind: string }) => e.kind === 'order_cancelled')).toHaveLength(1);
+      expect(d).toMatchObject({ refundDue: 1000, refunds: [] });
+    }, 15_000);
+
+    // No provider ever held this money; never more than was received.
+    const throughProvider = await api.operator('POST', `/api/orders/${o.id}/refunds`, {});
+    expect(throughProvider.status).toBe(422);
+    expect(throughProvider.body.error).toMatchObject({ code: 'refund_not_supported', message: expect.stringContaining('manual: true') });
+    const tooMuch = await api.operator('POST', `/api/orders/${o.id}/refunds`, { amount: 1001, manual: true });
+    expect(tooMuch.status).toBe(422);
+    expect(tooMuch.body.error).toMatchObject({ code: 'refund_exceeds_paid', details: { remaining: 1000 } });
+
+    const first = await api.operator('POST', `/api/orders/${o.id}/refunds`, { amount: 600, reason: 'deposit back, part 1', manual: true });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ amount: 600, currency: 'EUR', status: 'succeeded', manual: true, paymentReference: o.reference });
+    await eventually(async () => expect(await detail(o.id)).toMatchObject({ paymentState: 'partially_refunded', refundDue: 400 }));
+
+    // A second refund beyond what is left is refused and changes nothing.
+    const beyond = await api.operator('POST', `/api/orders/${o.id}/refunds`, { amount: 401, manual: true });
+    expect(beyond.status).toBe(422);
+    expect(beyond.body.error).toMatchObject({ code: 'refund_exceeds_paid', details: { remaining: 400 } });
+
+    const rest = await api.operator('POST', `/api/orders/${o.id}/refunds`, { manual: true });
+    expect(rest.status).toBe(201);
+    expect(rest.body).toMatchObject({ amount: 400, status: 'succeeded', manual: true });
+
+    // All given back: refunded, the refund emails went, no invoice nor credit note (never paid in full), and the order closes.
+    const handle = api.temporal.client.workflow.getHandle(orderWorkflowId(o.id));
+    await eventually(async () => {
+      const d = await detail(o.id);
+      expect(d.paymentState).toBe('refunded');
+      expect(d.refundDue).toBeUndefined();
+      expect(d.refunds.map((r: { amount: number; provider: string; status: string }) => [r.amount, r.provider, r.status])).toEqual([
+        [600, 'manual', 'succeeded'],
+        [400, 'manual', 'succeeded'],
+      ]);
+      expect(d.emails.filter((e: { kind: string }) => e.kind === 'refund')).toHaveLength(2);
+      expect((await handle.describe()).status.name).toBe('COMPLETED');
+    }, 15_000);
+    const d = await detail(o.id);
+    expect(d).toMatchObject({ invoice: null, creditNotes: [] });
+    expect(types(d, 'invoice_issued')).toEqual([]);
+    expect((await api.operator('GET', `/api/orders/${o.id}/invoices`)).body.items).toEqual([]);
+    expect(types(d, 'refund_recorded')).toHaveLength(2);
+  });
+
+  it('a wire transfer confirmed as received, then cancelled, owes it all and can record its refund', async () => {
+    const o = await order([{ sku: 'TEE-M', quantity: 1 }], 'wire_transfer', { paymentReceived: true });
+    await eventually(async () => expect((await api.operator('GET', `/api/deliveries/${deliveryIdOf(o.id)}`)).body.state).toBe('ready'), 15_000);
+    expect((await api.operator('POST', `/api/orders/${o.id}/cancel`, {})).body).toMatchObject({ state: 'cancel', paymentState: 'paid', refundDue: o.total });
+    await eventually(async () => expect(types(await detail(o.id), 'refund_owed')).toHaveLength(1), 15_000);
+    const refund = await api.operator('POST', `/api/orders/${o.id}/refunds`, { manual: true });
+    expect(refund.status).toBe(201);
+    expect(refund.body).toMatchObject({ amount: o.total, manual: true });
+    await eventually(async () => expect(await detail(o.id)).toMatchObject({ paymentState: 'refunded' }), 15_000);
   });
 });

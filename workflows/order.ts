@@ -91,6 +91,7 @@ import {
 } from '../domain/order.js';
 import {
   applyManualRefund,
+  applyRefundOwed,
   applyRefundRequested,
   applyRefundSettled,
   applyReturnNeedsManualRefund,
@@ -101,6 +102,7 @@ import {
   checkRefund,
   checkReturn,
   refundableAmount,
+  refundOwed,
   refundsInSettlementOrder,
   returnWindowEnd,
   type ManualRefund,
@@ -187,6 +189,11 @@ const PATCHES = {
    * the run's first task: a run started before it keeps the old order throughout.
    */
   emailsAfterTheirDocument: 'order-emails-after-their-document',
+   * A cancelled order that keeps the customer's money (a payment the provider
+   * cannot refund, receipts recorded by hand) says so and stays open until it
+   * is refunded (it used to close, and the refund could not be recorded).
+   */
+  refundOwed: 'cancelled-order-refund-owed',
 } as const;
 
 // ==================================================================== state
@@ -231,6 +238,8 @@ class OrderRun {
   private returnWindowOver = false;
   /** A run recorded before invoices existed replays without them (patched). */
   private invoicesOff = false;
+  /** A run recorded before {@link PATCHES.refundOwed} closes a cancelled order that owes money, as it did. */
+  private refundOwedOff = false;
   /** The idle watcher is running (it stops when the quotation leaves the draft state). */
   private watchingIdle = false;
   private searchAttributes: SearchAttributeValues;
@@ -640,7 +649,9 @@ class OrderRun {
     this.providerCancelDue() ||
     this.lateRefundDue() ||
     this.order.payments.some((p) => p.lateRefund?.status === 'pending') ||
-    this.owedEmailDue();
+    this.owedEmailDue() ||
+    this.refundOwedDue() ||
+    this.awaitingRefund();
   private invoiceDue = () => !this.invoicesOff && invoiceDue(this.order);
   private creditNoteDue = () => !this.invoicesOff && refundsToCredit(this.order).length > 0;
   /** Card payments closed on the order (edit, replacement, cancel, expiry) that the provider has not been told about. */
@@ -648,6 +659,15 @@ class OrderRun {
   /** A payment that succeeded after it was cancelled: refunded once. */
   private lateRefundDue = () => this.order.payments.some((p) => p.paidLate && !p.lateRefund);
   private owedEmailDue = () => (this.order.emailsOwed ?? []).some((kind) => !this.order.emailsSent[kind]);
+  /** A cancelled order keeps money no refund is on its way for (none started, or the cancel refund failed): say so, once. */
+  private refundOwedDue = () =>
+    !this.refundOwedOff &&
+    !this.order.refundOwed &&
+    refundOwed(this.order) > 0 &&
+    !this.cancelRefundDue() &&
+    !(this.order.refunds ?? []).some((r) => r.status === 'pending');
+  /** The money owed is not all back yet: the order stays open for its refund (a manual refund, or one through the provider). */
+  private awaitingRefund = () => this.order.refundOwed !== undefined && refundOwed(this.order) > 0;
   /** A card payment failed: the cart is a quotation again, and idle again from now on. */
   private idleWatchDue = () => this.order.state === OrderState.draft && !this.watchingIdle && this.policy !== undefined && this.order.payments.some((p) => p.untilPaid);
   private closeDue = () => (this.order.state === OrderState.cancel || this.returnWindowOver) && !this.busy();
@@ -661,6 +681,8 @@ class OrderRun {
    */
   readonly reactions: ReadonlyArray<{ name: string; due: () => boolean; run: () => Promise<unknown> }> = [
     { name: 'delivery start', due: this.deliveryDue, run: () => this.startDelivery() },
+    // Before the projection: the cancellation and what it owes are written together.
+    { name: 'refund owed', due: this.refundOwedDue, run: async () => this.noteRefundOwed() },
     { name: 'projection', due: this.projectionDue, run: () => this.project() },
     { name: 'invoice', due: this.invoiceDue, run: () => this.issueInvoice() },
     { name: 'credit note', due: this.creditNoteDue, run: () => this.issueCreditNote() },
@@ -721,6 +743,15 @@ class OrderRun {
         staticSummary: `Refund of the late payment ${payment.reference} for ${order.number}`,
       }),
     );
+  }
+
+  /** No command: the patch decides, once, whether this run keeps a cancelled order open while it owes money. */
+  private noteRefundOwed(): void {
+    if (!this.patches.has(PATCHES.refundOwed)) {
+      this.refundOwedOff = true;
+      return;
+    }
+    this.record(applyRefundOwed(this.order, now()));
   }
 
   private async sendOwedEmail(): Promise<void> {

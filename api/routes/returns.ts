@@ -23,8 +23,11 @@ export function returnRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
       201: { description: 'manual: the refund made by hand, recorded as succeeded (returns waiting to be refunded by hand are settled)', schema: RefundSchema },
       202: { description: 'The refund, started', schema: RefundSchema },
       404: { description: 'Unknown order' },
-      409: { description: 'The order is closed' },
-      422: { description: 'The provider does not refund (or not in part), more than was paid, or nothing left; manual: the provider can refund this amount itself' },
+      409: { description: 'The order is closed; or it is not paid in full (order_not_paid_in_full: money received by hand on a live order pays for it, and is refunded once the order is cancelled)' },
+      422: {
+        description:
+          'The provider does not refund (or not in part; money recorded by hand never went through it), more than was received, or nothing left; manual: the provider can refund this amount itself',
+      },
     },
     handler: async ({ params, body }) => {
       const { manual, ...request } = body;

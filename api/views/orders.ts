@@ -1,6 +1,6 @@
 /** How orders leave the API: the contract's `Order`, never the access token except in the operator's detail. */
 import type { OrderSummary } from '../../db/orders.js';
-import { amountDue, isOfflineMethod, OrderState, taxesOf, type Order } from '../../domain/order.js';
+import { amountDue, isOfflineMethod, OrderState, refundOwed, taxesOf, type Order } from '../../domain/order.js';
 
 export function orderView(order: Order) {
   // Computed from the lines: orders priced before taxes (no rate on their lines) show 0 % and their total unchanged.
@@ -35,6 +35,8 @@ export function orderView(order: Order) {
     receipts: order.receipts ?? [],
     // What the operator may still record by hand: a confirmed order paid offline.
     ...(order.state === OrderState.sale && order.paymentMethod && isOfflineMethod(order.paymentMethod) ? { amountDue: amountDue(order) } : {}),
+    // What a cancelled order owes its customer: the money received and not (yet) refunded.
+    ...(refundOwed(order) > 0 ? { refundDue: refundOwed(order) } : {}),
     ...(order.shipping ? { shipping: { methodId: order.shipping.methodId, name: order.shipping.name, kind: order.shipping.kind, amount: order.shipping.amount } } : {}),
   };
 }

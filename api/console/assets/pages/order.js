@@ -73,16 +73,20 @@ function actionsOf(o) {
       }),
     );
   }
-  // Returns the provider cannot refund wait for the shop's bank transfer: the operator records it once made.
+  // Returns the provider cannot refund wait for the shop's bank transfer, as does the money a cancelled offline order kept: the operator records it once made.
   const waiting = o.returns.filter((r) => r.state === 'to_refund_manually');
-  if (waiting.length) {
-    const owed = waiting.reduce((sum, r) => sum + r.amount, 0);
+  const cancelledOwing = o.state === 'cancel' && (o.refundDue ?? 0) > 0 && o.paymentMethod !== 'card';
+  if (waiting.length || cancelledOwing) {
+    const owed = cancelledOwing ? (o.refundDue ?? 0) : waiting.reduce((sum, r) => sum + r.amount, 0);
+    const hint = cancelledOwing
+      ? `The order was cancelled keeping ${money(owed, o.currency)} of the customer's money: refund it by bank transfer, then record it here.`
+      : `${waiting.length === 1 ? 'A return waits' : `${waiting.length} returns wait`} for a refund by hand (${money(owed, o.currency)}): record it once the bank transfer is made.`;
     actions.push(
       action({
         name: 'Record a manual refund',
         button: 'Record the refund',
         fields: [
-          h('p', { class: 'hint' }, `${waiting.length === 1 ? 'A return waits' : `${waiting.length} returns wait`} for a refund by hand (${money(owed, o.currency)}): record it once the bank transfer is made.`),
+          h('p', { class: 'hint' }, hint),
           field('manual-refund-amount', `Amount refunded in ${o.currency}`, input('manual-refund-amount', { name: 'amount', inputmode: 'decimal', pattern: '\\d+([.,]\\d{1,2})?', size: 10, value: (owed / 100).toFixed(2) })),
           field('manual-refund-reason', 'Reason (optional)', input('manual-refund-reason', { name: 'reason', maxlength: 500 })),
         ],
@@ -91,7 +95,8 @@ function actionsOf(o) {
       }),
     );
   }
-  if (o.paymentState === 'paid' || o.paymentState === 'partially_refunded') {
+  // Through the provider: only a payment it took (money recorded by hand never went through one).
+  if ((o.paymentState === 'paid' || o.paymentState === 'partially_refunded') && o.payments.some((p) => p.status === 'succeeded' || p.status === 'paid')) {
     actions.push(
       action({
         name: 'Refund',
@@ -113,6 +118,8 @@ export async function orderPage(id) {
   const [o, invoices] = await Promise.all([getOrder(id), getOrderInvoices(id)]);
   document.title = `${o.number} · Console`;
   const paid = o.payments.filter((p) => p.status === 'succeeded' || p.status === 'paid').reduce((sum, p) => sum + p.amount, 0);
+  // Received by hand without covering the total (an order cancelled before it did): still the customer's money.
+  const receivedByHand = paid ? 0 : (o.receipts ?? []).reduce((sum, r) => sum + r.amount, 0);
   const refunded = o.refunds.filter((r) => r.status !== 'failed').reduce((sum, r) => sum + r.amount, 0);
   const actions = actionsOf(o);
   return [
@@ -126,7 +133,7 @@ export async function orderPage(id) {
       h('dt', {}, 'Total'),
       h('dd', {}, money(o.total, o.currency)),
       h('dt', {}, 'Payment'),
-      h('dd', {}, badge(o.paymentState), o.paymentMethod ? ` ${label(o.paymentMethod)}` : '', paid ? ` · ${money(paid, o.currency)} paid` : '', refunded ? ` · ${money(refunded, o.currency)} refunded` : '', o.amountDue ? ` · ${money(o.amountDue, o.currency)} due` : ''),
+      h('dd', {}, badge(o.paymentState), o.paymentMethod ? ` ${label(o.paymentMethod)}` : '', paid ? ` · ${money(paid, o.currency)} paid` : '', receivedByHand ? ` · ${money(receivedByHand, o.currency)} received` : '', refunded ? ` · ${money(refunded, o.currency)} refunded` : '', o.amountDue ? ` · ${money(o.amountDue, o.currency)} due` : '', o.refundDue ? ` · ${money(o.refundDue, o.currency)} owed to the customer` : ''),
       h('dt', {}, 'Delivery'),
       h('dd', {}, badge(o.deliveryState)),
       h('dt', {}, 'Sales team'),
