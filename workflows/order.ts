@@ -189,6 +189,7 @@ const PATCHES = {
    * the run's first task: a run started before it keeps the old order throughout.
    */
   emailsAfterTheirDocument: 'order-emails-after-their-document',
+  /**
    * A cancelled order that keeps the customer's money (a payment the provider
    * cannot refund, receipts recorded by hand) says so and stays open until it
    * is refunded (it used to close, and the refund could not be recorded).
