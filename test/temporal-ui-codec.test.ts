@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ENCRYPTED_ENCODING } from '../operations/payload-codec.js';
-import { freePort, startDevServer, type DevServer } from '../scripts/temporal-server.js';
+import { loadConfig } from '../config.js';
+import { freePort, resolveTemporalCli, startDevServer, type DevServer } from '../scripts/temporal-server.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
 import { OPERATOR, startApi, type ApiHarness } from './support/api.js';
 import { ARTIFACTS, browserTestsRun, launchBrowser } from './support/browser.js';
@@ -34,7 +35,10 @@ beforeAll(async () => {
   const [apiPort, uiPort, port] = [await freePort(), await freePort(), await freePort()];
   uiUrl = `http://127.0.0.1:${uiPort}`;
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  server = await startDevServer({ cli: inject('temporalCli'), port, uiPort, uiCodecEndpoint: `${apiUrl}/codec` });
+  // The CLI the suite uses; resolved here too, since the suite on a cluster (TEMPORAL_ADDRESS) provides none.
+  const config = loadConfig();
+  const cli = inject('temporalCli') || resolveTemporalCli({ cliPath: config.temporal.cliPath, searchPath: config.searchPath });
+  server = await startDevServer({ cli, port, uiPort, uiCodecEndpoint: `${apiUrl}/codec` });
   api = await startApi({ port: apiPort, temporalAddress: server.address, env: { TEMPORAL_UI_URL: uiUrl, PUBLIC_URL: apiUrl } });
   const cart = await api.storefront('POST', '/api/carts', { lines: [{ sku: 'MUG-BLUE', quantity: 1 }], customer: { email: EMAIL } });
   expect(cart.status).toBe(201);
