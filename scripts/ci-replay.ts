@@ -9,10 +9,12 @@
  * that fails, an order that does not get through, a non-determinism) is 1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { loadConfig } from '../config.js';
 import { deliveryIdOf } from '../domain/delivery.js';
 import { prebuildWorkflowBundle } from '../worker.js';
@@ -92,17 +94,23 @@ async function main(): Promise<number> {
     const replay = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_DIR, 'scripts/replay.ts'), '--namespace', config.temporal.namespace, '--limit', String(LIMIT), '--bundle', await bundle], {
       cwd: PROJECT_DIR,
       env: { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}` },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let stderr = '';
     replay.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       process.stdout.write(chunk);
+    });
+    replay.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-200_000);
+      process.stderr.write(chunk);
     });
     const code = await new Promise<number | null>((resolve) => replay.once('exit', resolve));
     const replayed = Number(/replay: (\d+) histories/.exec(out)?.[1] ?? 0);
     if (code !== 0) {
       log(`npm run replay exited with ${code}`);
+      await keepFailedHistories(`127.0.0.1:${temporalPort}`, config.temporal.namespace, out + stderr);
       return 1;
     }
     if (replayed < AT_LEAST) {
@@ -117,6 +125,31 @@ async function main(): Promise<number> {
   }
 }
 
+/**
+ * The histories the replay named (`NON-DETERMINISTIC <workflow id> (run <run id>)`), as JSON in
+ * .ci/replay-failures/ for whoever reads CI's output: the server goes away with this script.
+ * Their payloads stay encrypted (the development key goes with the data directory); the events
+ * and their order are what a non-determinism is about.
+ */
+async function keepFailedHistories(address: string, namespace: string, output: string): Promise<void> {
+  const runs = [...output.matchAll(/^(?:NON-DETERMINISTIC|FAILED) (\S+) \(run ([0-9a-f-]+)\)/gm)].map((m) => ({ workflowId: m[1]!, runId: m[2]! }));
+  if (!runs.length) return;
+  const dir = join(PROJECT_DIR, '.ci', 'replay-failures');
+  mkdirSync(dir, { recursive: true });
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection, namespace });
+    for (const run of runs) {
+      const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+      const file = join(dir, `${run.workflowId}_${run.runId}.json`);
+      writeFileSync(file, historyToJSON(history));
+      log(`kept ${file}`);
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
 async function until(what: string, ms: number, check: () => Promise<boolean>, app: ChildProcess): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -127,7 +160,7 @@ async function until(what: string, ms: number, check: () => Promise<boolean>, ap
   }
 }
 
-/** SIGTERM to npm start's process group (it stops its worker, API and dev server), SIGKILL after 15 s. */
+/** SIGTERM to npm start's process group (its worker, API and dev server), SIGKILL after 5 s: its data is thrown away. */
 async function stop(app: ChildProcess): Promise<void> {
   if (app.exitCode !== null || app.pid === undefined) return;
   const exited = new Promise((resolve) => app.once('exit', resolve));
@@ -138,7 +171,7 @@ async function stop(app: ChildProcess): Promise<void> {
     } catch {
       // already gone
     }
-  }, 15_000);
+  }, 5_000);
   await exited;
   clearTimeout(timer);
 }
