@@ -53,7 +53,7 @@ async function recentRuns(client: Client, query: string | undefined, limit: numb
 
 export async function replayNamespace(client: Client, dataConverter: DataConverter, options: ReplayOptions): Promise<ReplaySummary> {
   const runs = await recentRuns(client, options.query, options.limit);
-  const byRun = new Map(runs.map((r) => [`${r.workflowId}\u0000${r.runId}`, r]));
+  const byRun = new Map(runs.map((r) => [`${r.workflowId}#${r.runId}`, r]));
   // Downloaded as the replayer asks for them, so a large limit does not hold every history in memory at once.
   async function* histories(): AsyncGenerator<{ workflowId: string; history: temporal.api.history.v1.IHistory }> {
     for (const run of runs) {

@@ -87,7 +87,9 @@ async function main(): Promise<void> {
       '',
       `  API          ${api.url}   (OpenAPI: ${api.url}/api/openapi.json)`,
       `  Console      ${api.url}/console   (sign in with the operator token)`,
-      `  Temporal UI  ${uiUrl}${devServer ? `   (decrypts payloads through ${config.publicUrl}/codec: sign in to the console first)` : ''}`,
+      `  Temporal UI  ${uiUrl}`,
+      // The dev server cannot tell its UI to send credentials: each browser says so once (docs/production.md).
+      devServer ? `               to read orders decrypted: sign in to the console, then in the UI's Codec Server settings (top bar) use\n               this browser's endpoint ${config.publicUrl}/codec with "Include cross-origin credentials"` : '',
       `  Temporal     ${address}  namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue}`,
       `  Database     ${database.kind === 'pglite' ? `PGlite in ${join(config.dataDir, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,
       config.devDefaultsUsed.length ? `  Tokens       storefront "${config.tokens.storefront}", operator "${config.tokens.operator}" (development defaults)` : '',

@@ -147,7 +147,8 @@ describe('npm run replay: the pre-deploy check against a live namespace', () => 
     const broken = join(mkdtempSync(join(tmpdir(), 'broken-bundle-')), 'workflows.js');
     writeFileSync(broken, changed);
     const result = await runReplay(['--bundle', broken]);
-    expect(result.stderr).toContain(`NON-DETERMINISTIC ${orderWorkflowId(orderId)}`);
+    // The workflow id and its run id, as `temporal workflow show -w … -r …` takes them.
+    expect(result.stderr).toMatch(new RegExp(`NON-DETERMINISTIC ${orderWorkflowId(orderId)} \\(run [0-9a-f-]{36}\\)`));
     expect(result.stdout).toMatch(/[1-9]\d* non-deterministic/);
     expect(result.code).toBe(1);
   });

@@ -3,11 +3,14 @@
  * HTTP metrics by route pattern, business counters moved by the activities,
  * the Temporal SDK's own worker metrics, and the token.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { countBusinessEvents, installSdkMetrics, metricsAccess } from '../operations/metrics.js';
 import { freePort } from '../scripts/temporal-server.js';
 import { STOREFRONT, startApi, type ApiHarness } from './support/api.js';
+import { ARTIFACTS } from './support/browser.js';
 import { eventually } from './support/eventually.js';
 
 const METRICS_TOKEN = 'test-metrics-token-0123456789';
@@ -146,6 +149,9 @@ describe('GET /metrics', () => {
       deliveries: after.deliveries - before.deliveries,
       paymentFailures: after.paymentFailures - before.paymentFailures,
     }).toEqual({ byPayment: 1, byOperator: 1, reminders: 1, refundsOk: 1, refundsKo: 1, deliveries: 1, paymentFailures: 1 });
+    // What Prometheus scrapes, kept for a reader (test/artifacts/, not committed).
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'metrics.prom'), await scrape());
   });
 
   it('asks for METRICS_TOKEN when it is set', async () => {

@@ -5,6 +5,8 @@
  * collector's OTLP/HTTP JSON endpoint) receives them.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation.js';
@@ -18,6 +20,7 @@ import { installTracing, type Tracing } from '../operations/tracing.js';
 import { createOrderWorker } from '../worker.js';
 import { orderWorkflowId } from '../workflows/order-contract.js';
 import { OPERATOR, STOREFRONT } from './support/api.js';
+import { ARTIFACTS } from './support/browser.js';
 import { createTestDatabase } from './support/database.js';
 import { eventually } from './support/eventually.js';
 import { testDataConverter } from './support/payload-key.js';
@@ -164,7 +167,15 @@ describe('tracing (OTLP endpoint configured)', () => {
     // The OTLP/HTTP JSON encoding, at the path the spec names.
     expect(requests.every((r) => r.path === '/v1/traces' && r.contentType?.startsWith('application/json'))).toBe(true);
     expect(new Set(trace.map((s) => s.service))).toEqual(new Set(['orders-under-test']));
-    console.log(`trace ${root.traceId}:\n  ${chain.join('\n  → ')}\n  (all spans: ${[...new Set(trace.map((s) => s.name))].join(', ')})`);
+    const report = `trace ${root.traceId}:\n  ${chain.join('\n  → ')}\n  (all spans: ${[...new Set(trace.map((s) => s.name))].join(', ')})`;
+    console.log(report);
+    // Kept for a reader (test/artifacts/, not committed): every span name, indented under its parent.
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const tree = (span: ReceivedSpan, indent: string): string[] => [
+      `${indent}${span.name}  [${span.service}]`,
+      ...trace.filter((s) => s.parentSpanId === span.spanId).flatMap((child) => tree(child, `${indent}  `)),
+    ];
+    writeFileSync(join(ARTIFACTS, 'trace-spans.txt'), `${report}\n\nthe whole trace, each span under its parent:\n${tree(root, '').join('\n')}\n`);
   });
 
   it('only a run started within a trace is traced: the same worker leaves a run started without one untraced', async () => {

@@ -34,11 +34,15 @@ export interface ApiHarness<T extends TemporalHarness = TemporalHarness> {
 export interface ApiOptions extends WorkerOptions {
   /** Configuration variables on top of the test defaults (e.g. RATE_LIMIT_STOREFRONT_WRITES). */
   env?: Record<string, string>;
+  /** The port to listen on (default: any free one), for a test that must name the API's URL before it starts. */
+  port?: number;
+  /** Another Temporal server than the suite's shared dev server (e.g. one with its UI pointed at this API's codec). */
+  temporalAddress?: string;
 }
 
 /** The real app over HTTP, with a real worker and database behind it, on the shared dev server. */
 export function startApi(options: ApiOptions = {}): Promise<ApiHarness> {
-  return startApiOn((db, workerOptions) => startTemporal(db, workerOptions), options);
+  return startApiOn((db, workerOptions) => startTemporal(db, workerOptions, options.temporalAddress), options);
 }
 
 /** The same, on a time-skipping test server of this file's own: `api.temporal.skip('10h')` moves the workflows' clock. */
@@ -47,10 +51,10 @@ export function startTimeSkippingApi(options: ApiOptions = {}): Promise<ApiHarne
 }
 
 async function startApiOn<T extends TemporalHarness>(start: (db: Database['db'], options: WorkerOptions) => Promise<T>, options: ApiOptions): Promise<ApiHarness<T>> {
-  const { env, ...workerOptions } = options;
+  const { env, port = 0, temporalAddress: _, ...workerOptions } = options;
   // The server listens first, so the card provider can point at this API's own demo provider.
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const database = await createTestDatabase();

@@ -42,8 +42,7 @@ export function testWorkerOptions(target: { connection: NativeConnection; namesp
   };
 }
 
-export async function startTemporal(db: Db, options: WorkerOptions = {}): Promise<TemporalHarness> {
-  const address = inject('temporalAddress');
+export async function startTemporal(db: Db, options: WorkerOptions = {}, address: string = inject('temporalAddress')): Promise<TemporalHarness> {
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
