@@ -20,6 +20,7 @@ export async function projectDelivery(db: Db, d: Delivery, workflowId: string): 
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
     doneAt: d.doneAt ?? null,
+    backorderOf: d.backorderOf ?? null,
   };
   const { id: _id, orderId: _o, orderNumber: _n, workflowId: _w, createdAt: _c, ...changes } = values;
   const written = await db
@@ -42,6 +43,7 @@ export interface DeliverySummary {
   createdAt: string;
   updatedAt: string;
   doneAt: string | null;
+  backorderOf: string | null;
 }
 
 function view(row: typeof deliveries.$inferSelect): DeliverySummary {
@@ -56,6 +58,7 @@ function view(row: typeof deliveries.$inferSelect): DeliverySummary {
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
     doneAt: row.doneAt ? iso(row.doneAt) : null,
+    backorderOf: row.backorderOf,
   };
 }
 
