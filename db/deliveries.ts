@@ -1,5 +1,6 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Delivery } from '../domain/delivery.js';
+import type { Parcel } from '../domain/parcels.js';
 import type { Db } from './index.js';
 import { iso } from './index.js';
 import { notifyProjection } from './projection-events.js';
@@ -44,6 +45,8 @@ export interface DeliverySummary {
   updatedAt: string;
   doneAt: string | null;
   backorderOf: string | null;
+  /** Added by a caller that read them (db/parcels.ts): the row does not hold them. */
+  parcels?: Parcel[] | undefined;
 }
 
 function view(row: typeof deliveries.$inferSelect): DeliverySummary {

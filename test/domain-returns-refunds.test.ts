@@ -8,6 +8,7 @@ import {
   applyPaymentEvent,
   checkCancel,
   newQuotation,
+  type DeliveryNews,
   type Order,
   type Payment,
   type PaymentMethod,
@@ -263,8 +264,12 @@ describe('an order with a backorder (shipping policy as_soon_as_possible)', () =
     applyDeliveryCreated(order, { id: 'dlv_1', doneEmail: true, backorderId: 'dlv_1-backorder', states: { dlv_1: 'waiting', 'dlv_1-backorder': 'waiting' } }, PAID);
     return order;
   }
-  const doneNews = (deliveryId: string, lines: Array<{ sku: string; quantity: number }>) =>
-    ({ deliveryId, event: 'done', state: 'done', delivery: { state: 'done', steps: [{ state: 'done' }], lines } }) as const;
+  const doneNews = (deliveryId: string, lines: Array<{ sku: string; quantity: number }>): DeliveryNews => ({
+    deliveryId,
+    event: 'done',
+    state: 'done',
+    delivery: { state: 'done', steps: [{ state: 'done' }], lines },
+  });
 
   it('is delivered, with its return window started, only when the last delivery is done', () => {
     const order = backordered();
