@@ -163,8 +163,8 @@ export interface Order {
         trackingNumber?: string | undefined;
         doneEmail: boolean;
         returnWindowDays?: number | undefined;
-        /** Each parcel's tracking, as the delivery last told it (for the delivery-done email's links). */
-        parcels?: Array<{ trackingNumber: string; trackingUrl?: string | undefined; state: string }> | undefined;
+        /** Each parcel's tracking, as the delivery last told it (for the delivery-done email's links); with a backorder, both deliveries', each with its `deliveryId`. */
+        parcels?: Array<{ trackingNumber: string; trackingUrl?: string | undefined; state: string; deliveryId?: string | undefined }> | undefined;
         /** Pickup: the goods wait at the shop, only the hand-over is left. */
         readyForPickup?: boolean | undefined;
         /**
@@ -815,7 +815,7 @@ function applyBackorderedDeliveryNews(order: Order, news: DeliveryNews, now: str
   if (news.delivery?.parcels) {
     // Both deliveries' parcels, for the done email's links: this delivery's replace its earlier ones.
     const mine = news.delivery.parcels.map((p) => ({ trackingNumber: p.trackingNumber, ...(p.trackingUrl ? { trackingUrl: p.trackingUrl } : {}), state: p.state, deliveryId: news.deliveryId }));
-    delivery.parcels = [...(delivery.parcels ?? []).filter((p) => (p as { deliveryId?: string }).deliveryId !== news.deliveryId), ...mine];
+    delivery.parcels = [...(delivery.parcels ?? []).filter((p) => p.deliveryId !== news.deliveryId), ...mine];
   }
   if (news.event === 'done') {
     const delivered = { ...(delivery.delivered ?? {}) };

@@ -563,13 +563,21 @@ class OrderRun {
         // Only when true: the start of a carrier order's delivery stays as recorded runs have it.
         ...(isPickup(order) ? { pickup: true } : {}),
       };
+      const backorderId = backorderIdOf(order.id);
+      const created = {
+        id,
+        doneEmail: plan.deliveryDoneEmail,
+        returnWindowDays: plan.returnWindowDays,
+        ...(split ? { backorderId, states: { [id]: DeliveryPhase.waiting, [backorderId]: DeliveryPhase.waiting } } : {}),
+      };
+      // With a backorder the order knows both deliveries before either starts: news from one may arrive while the other starts.
+      if (split) applyDeliveryCreated(order, created, now());
       await startChild<DeliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
         workflowId: deliveryWorkflowId(id),
         args: [{ deliveryId: id, ...common, lines: split ? split.now : lines }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `Delivery of ${order.number} (${plan.steps.join(' → ')})`,
       });
-      const backorderId = backorderIdOf(order.id);
       if (split) {
         await startChild<DeliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
           workflowId: deliveryWorkflowId(backorderId),
@@ -577,17 +585,9 @@ class OrderRun {
           parentClosePolicy: ParentClosePolicy.ABANDON,
           staticSummary: `Backorder of ${order.number} (${plan.steps.join(' → ')})`,
         });
+      } else {
+        applyDeliveryCreated(order, created, now());
       }
-      applyDeliveryCreated(
-        order,
-        {
-          id,
-          doneEmail: plan.deliveryDoneEmail,
-          returnWindowDays: plan.returnWindowDays,
-          ...(split ? { backorderId, states: { [id]: DeliveryPhase.waiting, [backorderId]: DeliveryPhase.waiting } } : {}),
-        },
-        now(),
-      );
       this.record([{ at: now(), type: 'delivery_created', message: `Delivery order created (${plan.steps.join(' → ')})`, data: { deliveryId: id } }]);
       if (split) {
         const what = split.later.map((l) => `${l.quantity} × ${l.name}`).join(', ');

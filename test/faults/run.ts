@@ -617,8 +617,21 @@ async function carrierOutage(): Promise<Outcome | null> {
           carrier.setMode({ kind: 'ok' });
           lastFaultAt = Date.now();
         };
+        // The customer's steps (as customer() does), with the shipping address a carrier needs.
+        const shippedCustomer = async (i: number) => {
+          const sf = shape.tokens.storefront;
+          const cart = await call(shape, 'POST', '/api/carts', sf, { lines: [{ sku: SKU, quantity: QUANTITY }] }, { 'idempotency-key': `fault-${shape.taskQueue}-${i}` });
+          const id = cart.id as string;
+          const address = { line1: `${i} Carrier Street`, city: 'Lyon', postalCode: '69002', country: 'FR' };
+          await call(shape, 'PUT', `/api/carts/${id}/contact`, sf, { email: `carrier${i}@example.com`, name: 'Carrier Fault', shippingAddress: address });
+          const checkout = await call(shape, 'POST', `/api/carts/${id}/checkout`, sf, { paymentMethod: 'card' });
+          await webhook(shape, `evt_${id}`, 'payment.succeeded', checkout.payment.reference, checkout.payment.amount);
+          // 409 while the label is being bought (step_in_progress) or the stock not reserved yet; 404 until the delivery exists.
+          await call(shape, 'POST', `/api/deliveries/${deliveryIdOf(id)}/validate`, shape.tokens.operator, { step: 'ship' }, {}, [404, 409]);
+          return id;
+        };
         await pool(Array.from({ length: ORDERS }, (_, i) => i), CONCURRENCY, async (i) => {
-          orderIds.push(await customer(shape, i, (reference, amount, id) => webhook(shape, `evt_${id}`, 'payment.succeeded', reference, amount)));
+          orderIds.push(await shippedCustomer(i));
           if (orderIds.length === 5) outage = startOutage();
         });
         await outage;
