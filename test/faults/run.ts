@@ -608,12 +608,17 @@ async function carrierOutage(): Promise<Outcome | null> {
         const orderIds: string[] = [];
         let lastFaultAt = Date.now();
         let outage: Promise<void> | undefined;
+        // Each phase lasts at least 8 s and until the carrier has met it (labels are bought only at the ship step:
+        // a quiet moment would let an outage pass unmet), at most 40 s.
         const startOutage = async () => {
           carrier.setMode({ kind: 'error' });
           await sleep(8000);
+          await until(async () => carrier.counts.faults >= 5, 32_000);
           // Bought, but answered after the SDK's 15 s timeout: the retry must not buy the parcel a second label.
+          const before = carrier.counts.held;
           carrier.setMode({ kind: 'slow', holdMs: 17_000 });
           await sleep(8000);
+          await until(async () => carrier.counts.held >= before + 3, 32_000);
           carrier.setMode({ kind: 'ok' });
           lastFaultAt = Date.now();
         };
