@@ -9,7 +9,8 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backorderIdOf, deliveryIdOf } from '../domain/delivery.js';
-import { startApi, type ApiHarness } from './support/api.js';
+import { OPERATOR, startApi, type ApiHarness } from './support/api.js';
+import { browserTestsRun, launchBrowser } from './support/browser.js';
 import { eventually } from './support/eventually.js';
 import { withSettings } from './support/settings.js';
 
@@ -208,5 +209,34 @@ describe('shipping policy as_soon_as_possible', () => {
     await deliveryWhen(order.first, 'waiting');
     expect((await api.operator('GET', `/api/deliveries/${order.backorder}`)).status).toBe(404);
     expect(await stockOf(chair)).toEqual({ onHand: 1, reserved: 0, available: 1 });
+  });
+});
+
+describe.runIf(browserTestsRun)("the console's deliveries page, in Chromium", () => {
+  it('shows the first delivery, ready, and its backorder, waiting for stock, each in its own card', async () => {
+    const browser = await launchBrowser();
+    try {
+      await withSettings(api, { shippingPolicy: 'as_soon_as_possible', deliverySteps: 'ship_only' }, async () => {
+        const chair = await product(1);
+        const order = await paidOrder([{ sku: chair, quantity: 2 }], 'console@example.com');
+        await deliveryWhen(order.first, 'ready');
+        const number = (await deliveryWhen(order.backorder, 'waiting')).orderNumber as string;
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        await page.goto(`${api.baseUrl}/console/deliveries`);
+        await page.getByLabel('Operator token').fill(OPERATOR);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        const first = page.getByRole('article', { name: `Delivery ${number}` });
+        const backorder = page.getByRole('article', { name: `Backorder ${number}` });
+        await eventually(async () => {
+          await page.reload();
+          await first.getByRole('button', { name: 'Validate ship' }).waitFor({ timeout: 1000 });
+          await backorder.getByText('Backorder: the rest of this order, shipped when the stock arrives.').waitFor({ timeout: 1000 });
+        }, 20_000);
+        expect(await backorder.getByText('Waiting for stock: validate once the goods are reserved.').count()).toBe(1);
+        expect(await backorder.getByRole('button', { name: 'Validate ship' }).count()).toBe(0);
+      });
+    } finally {
+      await browser.close();
+    }
   });
 });
