@@ -3,14 +3,17 @@ import { getLabel, saveLabel } from '../db/deliveries.js';
 import type { Db } from '../db/index.js';
 import { getProductsBySku } from '../db/products.js';
 import { getSettings } from '../db/settings.js';
-import { releaseStock, requestStock, reservationStatus, shipStock, type ReservationStatus } from '../db/stock.js';
-import { stepsFor, type DeliveryLine, type Recipient, type StepName } from '../domain/delivery.js';
+import { releaseStock, requestStock, reservationStatus, reserveWithBackorder, shipStock, type ReservationStatus } from '../db/stock.js';
+import { backorderStockKeyOf, stepsFor, type BackorderSplit, type DeliveryLine, type Recipient, type StepName } from '../domain/delivery.js';
+import type { ShippingPolicy } from '../domain/settings.js';
 import type { Carrier } from './shipping.js';
 import { renderLabel } from './shipping.js';
 
 export interface DeliveryPlan {
   steps: StepName[];
   deliveryDoneEmail: boolean;
+  /** The shop's shipping policy at confirmation (absent in runs recorded before backorders: when_all_ready). */
+  shippingPolicy?: ShippingPolicy | undefined;
   /** The return window that starts when the goods are delivered. */
   returnWindowDays: number;
 }
@@ -27,7 +30,21 @@ export function createDeliveryActivities({ db, carrier }: { db: Db; carrier: Car
     /** The settings at confirmation time decide the steps and the email for that order. */
     async planDelivery(): Promise<DeliveryPlan> {
       const settings = await getSettings(db);
-      return { steps: stepsFor(settings.deliverySteps), deliveryDoneEmail: settings.deliveryDoneEmail, returnWindowDays: settings.returnWindowDays };
+      return {
+        steps: stepsFor(settings.deliverySteps),
+        deliveryDoneEmail: settings.deliveryDoneEmail,
+        shippingPolicy: settings.shippingPolicy,
+        returnWindowDays: settings.returnWindowDays,
+      };
+    },
+
+    /**
+     * Shipping policy as_soon_as_possible: reserves what the order may take now
+     * for its first delivery and queues the rest for its backorder (null: no
+     * split, one delivery as with when_all_ready). Once only per order.
+     */
+    async reserveWithBackorder(orderId: string, lines: DeliveryLine[]): Promise<BackorderSplit | null> {
+      return reserveWithBackorder(db, orderId, backorderStockKeyOf(orderId), lines);
     },
 
     async requestStock(orderId: string, lines: DeliveryLine[]): Promise<{ status: ReservationStatus; reservedOrders: string[] }> {

@@ -45,7 +45,7 @@ function createOrderActivities(db: Db, paymentProviders: PaymentProviders): Pick
     async projectOrder(order, timeline, delivery) {
       const { recorded } = await projectOrder(db, order, timeline);
       countBusinessEvents(recorded as RecordedEntry[]);
-      if (delivery) await projectDelivery(db, delivery, deliveryWorkflowId(delivery.id));
+      for (const d of [delivery ?? []].flat()) await projectDelivery(db, d, deliveryWorkflowId(d.id));
     },
 
     async createPayment(input) {

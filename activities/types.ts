@@ -31,7 +31,8 @@ export interface CreatedPayment {
 export type CancelledPayment = { status: 'cancelled' } | { status: 'already_paid' };
 
 export interface OrderActivities {
-  projectOrder(order: Order, timeline: NumberedEntry[], delivery?: Delivery): Promise<void>;
+  /** `delivery`: the order's delivery as it last told it; both, first and backorder, when it has one. */
+  projectOrder(order: Order, timeline: NumberedEntry[], delivery?: Delivery | Delivery[]): Promise<void>;
   createPayment(input: CreatePaymentInput): Promise<CreatedPayment>;
   /** Cancels an open payment at its provider (idempotent). */
   cancelPayment(reference: string): Promise<CancelledPayment>;

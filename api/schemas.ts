@@ -11,7 +11,7 @@ import { DeliveryPhase, StepName, StepState } from '../domain/delivery.js';
 import { DeliveryState, LIMITS, OrderState, PaymentEventType, PaymentMethod, PaymentState } from '../domain/order.js';
 import { RefundStatus, ReturnState } from '../domain/refunds.js';
 import { Assignment } from '../domain/sales.js';
-import { CardProvider, DeliverySteps } from '../domain/settings.js';
+import { CardProvider, DeliverySteps, ShippingPolicy } from '../domain/settings.js';
 import { isValidRate, TAX_CLASS_PATTERN } from '../domain/tax.js';
 
 extendZodWithOpenApi(z);
@@ -344,6 +344,9 @@ export const SettingsSchema = z
     }),
     deliverySteps: z.enum(values(DeliverySteps)),
     deliveryDoneEmail: z.boolean(),
+    shippingPolicy: z
+      .enum(values(ShippingPolicy))
+      .openapi({ description: 'when_all_ready: one delivery waits for every product; as_soon_as_possible: what is in stock ships now, a backorder delivery follows' }),
     returnWindowDays: z.number().int(),
     bankAccount: z.string(),
     cartRecoveryUrl: z.string().nullable(),
@@ -374,6 +377,7 @@ export const SettingsPatchBody = z
       .optional(),
     deliverySteps: z.enum(values(DeliverySteps)).optional(),
     deliveryDoneEmail: z.boolean().optional(),
+    shippingPolicy: z.enum(values(ShippingPolicy)).optional(),
     returnWindowDays: z.number().int().min(0).max(365).optional(),
     bankAccount: ShortText.optional(),
     cartRecoveryUrl: z
@@ -429,6 +433,7 @@ export const DeliverySchema = z
     carrier: z.string().optional(),
     labelUrl: z.string().optional(),
     parcels: z.array(z.lazy(() => ParcelSchema)).optional(),
+    backorderOf: z.string().optional().openapi({ description: 'A backorder: the first delivery of the same order (shipping policy as_soon_as_possible)' }),
     createdAt: z.string(),
     updatedAt: z.string(),
     doneAt: z.string().optional(),

@@ -1,5 +1,6 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Delivery } from '../domain/delivery.js';
+import type { Parcel } from '../domain/parcels.js';
 import type { Db } from './index.js';
 import { iso } from './index.js';
 import { notifyProjection } from './projection-events.js';
@@ -20,6 +21,7 @@ export async function projectDelivery(db: Db, d: Delivery, workflowId: string): 
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
     doneAt: d.doneAt ?? null,
+    backorderOf: d.backorderOf ?? null,
   };
   const { id: _id, orderId: _o, orderNumber: _n, workflowId: _w, createdAt: _c, ...changes } = values;
   const written = await db
@@ -42,6 +44,9 @@ export interface DeliverySummary {
   createdAt: string;
   updatedAt: string;
   doneAt: string | null;
+  backorderOf: string | null;
+  /** Added by a caller that read them (db/parcels.ts): the row does not hold them. */
+  parcels?: Parcel[] | undefined;
 }
 
 function view(row: typeof deliveries.$inferSelect): DeliverySummary {
@@ -56,6 +61,7 @@ function view(row: typeof deliveries.$inferSelect): DeliverySummary {
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
     doneAt: row.doneAt ? iso(row.doneAt) : null,
+    backorderOf: row.backorderOf,
   };
 }
 

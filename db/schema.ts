@@ -218,6 +218,8 @@ export const deliveries = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull(),
     doneAt: timestamp('done_at', { withTimezone: true, mode: 'string' }),
+    /** A backorder: its order's first delivery (shipping policy as_soon_as_possible). */
+    backorderOf: text('backorder_of'),
   },
   (t) => [index('deliveries_state_idx').on(t.state, t.createdAt), index('deliveries_order_idx').on(t.orderId)],
 );

@@ -25,6 +25,7 @@
  */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { tracksStock, type ProductType } from '../domain/catalog.js';
+import { splitBackorder, type BackorderSplit, type DeliveryLine } from '../domain/delivery.js';
 import type { Db } from './index.js';
 import { products, stockRequests } from './schema.js';
 
@@ -167,6 +168,50 @@ export async function requestStock(db: Db, orderId: string, lines: StockLine[]):
         .onConflictDoNothing();
       const reservedOrders = await allocateLocked(tx, locked);
       return { status: await statusOf(tx, orderId), reservedOrders };
+    },
+  );
+}
+
+/**
+ * Shipping policy `as_soon_as_possible` (a backorder): under the locks of the
+ * order's products, what this order may take now is reserved under `orderId`
+ * (its first delivery) and the rest joins the queue under `backorderKey` (its
+ * backorder delivery), in one transaction. What it may take now is what is
+ * available less what earlier waiting orders hold: a product an earlier order
+ * waits for is theirs first (first come, first served, the same blocking rule
+ * as {@link allocateLocked}). Returns the split (`splitBackorder`), or null
+ * when there is nothing to split: then nothing is written and the first
+ * delivery requests everything as with `when_all_ready`. Once only: a retry
+ * finds its rows and answers the same split.
+ */
+export async function reserveWithBackorder(db: Db, orderId: string, backorderKey: string, lines: DeliveryLine[]): Promise<BackorderSplit | null> {
+  const tracked = lines.filter((l) => tracksStock(l.type) && l.quantity > 0);
+  if (tracked.length === 0) return null;
+  return withProductLocks(
+    db,
+    tracked.map((l) => l.sku),
+    async (tx, locked) => {
+      const written = await tx.select().from(stockRequests).where(inArray(stockRequests.orderId, [orderId, backorderKey]));
+      if (written.length > 0) {
+        // A retry: the split was made (or the first delivery requested everything).
+        const later = written.filter((r) => r.orderId === backorderKey);
+        if (later.length === 0) return null;
+        const now = new Map(written.filter((r) => r.orderId === orderId).map((r) => [r.sku, r.quantity]));
+        return splitBackorder(lines, (sku) => now.get(sku) ?? 0);
+      }
+      const blocked = new Set((await waitingQueue(tx, locked.skus)).map((r) => r.sku));
+      const split = splitBackorder(lines, (sku) => (blocked.has(sku) ? 0 : (locked.available.get(sku) ?? 0)));
+      if (!split) return null;
+      const nowTracked = split.now.filter((l) => tracksStock(l.type));
+      for (const l of nowTracked) {
+        await tx
+          .update(products)
+          .set({ reserved: sql`${products.reserved} + ${l.quantity}` })
+          .where(eq(products.sku, l.sku));
+      }
+      await tx.insert(stockRequests).values(nowTracked.map((l) => ({ orderId, sku: l.sku, quantity: l.quantity, status: 'reserved' as const })));
+      await tx.insert(stockRequests).values(split.later.map((l) => ({ orderId: backorderKey, sku: l.sku, quantity: l.quantity, status: 'waiting' as const })));
+      return split;
     },
   );
 }

@@ -2,7 +2,7 @@
  * A delivery order: its steps (Odoo's one, two or three), their order, and
  * what validating one means. Pure, like the order's rules.
  */
-import type { ProductType } from './catalog.js';
+import { tracksStock, type ProductType } from './catalog.js';
 import { DomainError } from './errors.js';
 import type { Address } from './order.js';
 import type { Parcel, ParcelSplit } from './parcels.js';
@@ -66,6 +66,8 @@ export interface Delivery {
   carrier?: string | undefined;
   /** Set at the label step (runs from before parcels have none: their one label is `trackingNumber`). */
   parcels?: Parcel[] | undefined;
+  /** A backorder: the id of its order's first delivery (shipping policy as_soon_as_possible). */
+  backorderOf?: string | undefined;
   createdAt: string;
   updatedAt: string;
   doneAt?: string | undefined;
@@ -80,6 +82,7 @@ export interface NewDelivery {
   steps: StepName[];
   lines: DeliveryLine[];
   recipient: Recipient;
+  backorderOf?: string | undefined;
 }
 
 function touch(d: Delivery, now: string): void {
@@ -96,6 +99,7 @@ export function newDelivery(input: NewDelivery, now: string): Delivery {
     steps: input.steps.map((name) => ({ name, state: 'waiting' })),
     lines: input.lines,
     recipient: input.recipient,
+    ...(input.backorderOf ? { backorderOf: input.backorderOf } : {}),
     createdAt: now,
     updatedAt: now,
     version: 1,
@@ -177,7 +181,78 @@ export function applyDeliveryCancel(d: Delivery, reason: string | undefined, now
   touch(d, now);
 }
 
-/** Delivery ids follow their order's: one delivery per order. */
+/**
+ * Delivery ids follow their stock holder's: the order's id for its (first)
+ * delivery, {@link backorderStockKeyOf} for its backorder. Waking a delivery
+ * that waits for stock goes from the holder to the delivery through it.
+ */
 export function deliveryIdOf(orderId: string): string {
   return `dlv_${orderId.replace(/^ord_/, '')}`;
+}
+
+// ---------------------------------------------------------------- backorders (shipping policy)
+
+/**
+ * The key a backorder's stock is reserved under (the first delivery's is the
+ * order id). Order ids have a fixed length, so the suffix cannot collide.
+ */
+export function backorderStockKeyOf(orderId: string): string {
+  return `${orderId}-backorder`;
+}
+
+/** The backorder delivery of an order: `dlv_<order>-backorder`. */
+export function backorderIdOf(orderId: string): string {
+  return deliveryIdOf(backorderStockKeyOf(orderId));
+}
+
+export interface BackorderSplit {
+  /** What ships now: every unit in stock for this order, and the lines that need no stock. */
+  now: DeliveryLine[];
+  /** What the backorder waits for. */
+  later: DeliveryLine[];
+}
+
+/**
+ * Shipping policy `as_soon_as_possible`: what can go now and what waits.
+ * `availableFor(sku)` is what this order may take of a tracked product now
+ * (the caller leaves out what earlier waiting orders hold: first come, first
+ * served). Null when there is nothing to split — everything is there (one
+ * delivery, reserved at once) or none of the stock is (one delivery that waits,
+ * as with `when_all_ready`).
+ */
+export function splitBackorder(lines: readonly DeliveryLine[], availableFor: (sku: string) => number): BackorderSplit | null {
+  const now: DeliveryLine[] = [];
+  const later: DeliveryLine[] = [];
+  let someStockNow = false;
+  for (const line of lines) {
+    if (!tracksStock(line.type) || line.quantity <= 0) {
+      now.push(line);
+      continue;
+    }
+    const take = Math.max(0, Math.min(line.quantity, Math.floor(availableFor(line.sku))));
+    if (take > 0) {
+      now.push({ ...line, quantity: take });
+      someStockNow = true;
+    }
+    if (take < line.quantity) later.push({ ...line, quantity: line.quantity - take });
+  }
+  if (later.length === 0 || !someStockNow) return null;
+  return { now, later };
+}
+
+/**
+ * The order's one delivery state over its deliveries (the first and its
+ * backorder): cancelled ones count only when all are; all the rest done is
+ * done; else the furthest along of those still open (in progress, ready,
+ * waiting) — and a delivery done beside one still waiting is in progress
+ * (part of the goods left).
+ */
+export function summarizeDeliveryPhases(phases: readonly string[]): DeliveryPhase {
+  const live = phases.filter((p) => p !== DeliveryPhase.cancel);
+  if (live.length === 0) return DeliveryPhase.cancel;
+  const open = live.filter((p) => p !== DeliveryPhase.done);
+  if (open.length === 0) return DeliveryPhase.done;
+  if (open.includes(DeliveryPhase.in_progress) || open.length < live.length) return DeliveryPhase.in_progress;
+  if (open.includes(DeliveryPhase.ready)) return DeliveryPhase.ready;
+  return DeliveryPhase.waiting;
 }

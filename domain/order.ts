@@ -8,6 +8,7 @@
  * and returns the timeline entries it produced; workflow handlers call it).
  */
 import type { ProductSnapshot, ProductType } from './catalog.js';
+import { summarizeDeliveryPhases } from './delivery.js';
 import { DomainError } from './errors.js';
 import { formatMoney, lineSubtotal } from './money.js';
 import { taxOrder, type TaxAmount, type TaxBreakdown } from './tax.js';
@@ -162,10 +163,18 @@ export interface Order {
         trackingNumber?: string | undefined;
         doneEmail: boolean;
         returnWindowDays?: number | undefined;
-        /** Each parcel's tracking, as the delivery last told it (for the delivery-done email's links). */
-        parcels?: Array<{ trackingNumber: string; trackingUrl?: string | undefined; state: string }> | undefined;
+        /** Each parcel's tracking, as the delivery last told it (for the delivery-done email's links); with a backorder, both deliveries', each with its `deliveryId`. */
+        parcels?: Array<{ trackingNumber: string; trackingUrl?: string | undefined; state: string; deliveryId?: string | undefined }> | undefined;
         /** Pickup: the goods wait at the shop, only the hand-over is left. */
         readyForPickup?: boolean | undefined;
+        /**
+         * Shipping policy as_soon_as_possible, stock partly there: the backorder delivery (for the rest), and each
+         * delivery's own state (the order's `deliveryState` summarises them). Absent: one delivery, as before.
+         */
+        backorderId?: string | undefined;
+        states?: Record<string, DeliveryState> | undefined;
+        /** With a backorder: the units each done delivery took to the customer, by sku (returns count these). */
+        delivered?: Record<string, number> | undefined;
       }
     | undefined;
   deliveredAt?: string | undefined;
@@ -829,6 +838,9 @@ export function checkCancel(order: Order, _input: Cancel): DomainError | null {
   if (order.deliveryState === DeliveryState.done) {
     return new DomainError('order_not_cancellable', `Order ${order.number} has been delivered: use a return instead.`);
   }
+  if (Object.values(order.delivery?.states ?? {}).includes(DeliveryState.done)) {
+    return new DomainError('order_not_cancellable', `Part of order ${order.number} has been delivered already: its backorder follows; use a return for what arrived.`);
+  }
   return null;
 }
 
@@ -882,6 +894,8 @@ export interface DeliveryNews {
         state: string;
         steps: Array<{ state: string }>;
         parcels?: Array<{ trackingNumber: string; trackingUrl?: string | undefined; state: string }> | undefined;
+        /** The goods it carries (a backorder's done news counts them as delivered). */
+        lines?: Array<{ sku: string; quantity: number }> | undefined;
       }
     | undefined;
 }
@@ -906,6 +920,8 @@ const DELIVERY_MESSAGES: Record<DeliveryNews['event'], (n: DeliveryNews) => stri
 };
 
 export function applyDeliveryNews(order: Order, news: DeliveryNews, now: string): TimelineEntry[] {
+  const withBackorder = order.delivery?.states !== undefined;
+  if (withBackorder) return applyBackorderedDeliveryNews(order, news, now);
   order.deliveryState = news.state;
   if (order.delivery && news.trackingNumber) order.delivery.trackingNumber = news.trackingNumber;
   // Each parcel's tracking, for the delivery-done email's links (a delivery from before parcels sends none).
@@ -919,10 +935,55 @@ export function applyDeliveryNews(order: Order, news: DeliveryNews, now: string)
   return [entry(now, `delivery_${news.event}`, message, { deliveryId: news.deliveryId, step: news.step, state: news.state })];
 }
 
+/**
+ * News of one of an order's two deliveries (the first and its backorder):
+ * its own state is kept, the order's is their summary; the order counts as
+ * delivered (the done email, the return window) when the last one is done.
+ */
+function applyBackorderedDeliveryNews(order: Order, news: DeliveryNews, now: string): TimelineEntry[] {
+  const delivery = order.delivery!;
+  if (delivery.states![news.deliveryId] === undefined) return []; // not one of this order's deliveries
+  delivery.states = { ...delivery.states, [news.deliveryId]: news.state };
+  order.deliveryState = summarizeDeliveryPhases(Object.values(delivery.states));
+  const isBackorder = news.deliveryId === delivery.backorderId;
+  if (news.trackingNumber && !isBackorder) delivery.trackingNumber = news.trackingNumber;
+  if (news.delivery?.parcels) {
+    // Both deliveries' parcels, for the done email's links: this delivery's replace its earlier ones.
+    const mine = news.delivery.parcels.map((p) => ({ trackingNumber: p.trackingNumber, ...(p.trackingUrl ? { trackingUrl: p.trackingUrl } : {}), state: p.state, deliveryId: news.deliveryId }));
+    delivery.parcels = [...(delivery.parcels ?? []).filter((p) => p.deliveryId !== news.deliveryId), ...mine];
+  }
+  if (news.event === 'done') {
+    const delivered = { ...(delivery.delivered ?? {}) };
+    for (const line of news.delivery?.lines ?? []) delivered[line.sku] = (delivered[line.sku] ?? 0) + line.quantity;
+    delivery.delivered = delivered;
+    if (order.deliveryState === DeliveryState.done) order.deliveredAt = now;
+  }
+  touch(order, now, false);
+  // Pickup: the customer hears when the first delivery's goods wait at the shop.
+  if (!isBackorder && isPickup(order) && news.delivery && pickupReady(news.delivery)) delivery.readyForPickup = true;
+  const base = news.event === 'done' && isPickup(order) ? 'Handed over to the customer at the shop' : DELIVERY_MESSAGES[news.event](news);
+  const message = isBackorder ? `Backorder: ${base}` : base;
+  return [entry(now, `delivery_${news.event}`, message, { deliveryId: news.deliveryId, step: news.step, state: news.state, ...(isBackorder ? { backorder: true } : {}) })];
+}
+
 export function applyDeliveryCreated(order: Order, delivery: NonNullable<Order['delivery']>, now: string): void {
   order.delivery = delivery;
-  if (order.deliveryState === DeliveryState.none) order.deliveryState = DeliveryState.waiting;
+  if (delivery.states) order.deliveryState = summarizeDeliveryPhases(Object.values(delivery.states));
+  else if (order.deliveryState === DeliveryState.none) order.deliveryState = DeliveryState.waiting;
   touch(order, now, false);
+}
+
+/**
+ * The order's deliveries still open, to cancel: the first, and its backorder
+ * when it has one (each by its own state).
+ */
+export function openDeliveryIds(order: Order): string[] {
+  const d = order.delivery;
+  if (!d) return [];
+  if (!d.states) return deliveryOpen(order) ? [d.id] : [];
+  return Object.entries(d.states)
+    .filter(([, state]) => state !== DeliveryState.done && state !== DeliveryState.cancel)
+    .map(([id]) => id);
 }
 
 /** Goods to deliver: storable or consumable lines; services only are rendered, not shipped. */

@@ -321,7 +321,9 @@ export function isReturnable(product: { returnable: boolean; type: string } | un
 
 /** How many of each product may still come back: delivered, minus what returns already ask for. */
 export function returnableQuantities(order: Order): Map<string, number> {
-  const left = new Map(order.lines.map((l) => [l.sku, order.deliveryState === DeliveryState.done ? l.quantity : 0]));
+  // With a backorder, what each delivery actually took (the order's lines as sold, else).
+  const delivered = order.delivery?.delivered;
+  const left = new Map(order.lines.map((l) => [l.sku, order.deliveryState !== DeliveryState.done ? 0 : delivered ? (delivered[l.sku] ?? 0) : l.quantity]));
   for (const ret of order.returns ?? []) for (const l of ret.lines) left.set(l.sku, (left.get(l.sku) ?? 0) - l.quantity);
   return left;
 }

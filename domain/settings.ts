@@ -10,6 +10,14 @@ export const DeliverySteps = {
 } as const;
 export type DeliverySteps = (typeof DeliverySteps)[keyof typeof DeliverySteps];
 
+/**
+ * Odoo's shipping policy: one delivery that waits for every product
+ * (`when_all_ready`, the default), or what is in stock now plus a backorder
+ * delivery for the rest (`as_soon_as_possible`).
+ */
+export const ShippingPolicy = { when_all_ready: 'when_all_ready', as_soon_as_possible: 'as_soon_as_possible' } as const;
+export type ShippingPolicy = (typeof ShippingPolicy)[keyof typeof ShippingPolicy];
+
 /** The card providers a shop may choose; the process offers the one it is configured with (config.ts). */
 export const CardProvider = { stripe: 'stripe', demo: 'demo' } as const;
 export type CardProvider = (typeof CardProvider)[keyof typeof CardProvider];
@@ -48,6 +56,8 @@ export interface ShopSettings {
   abandonedCart: AbandonedCartSettings;
   deliverySteps: DeliverySteps;
   deliveryDoneEmail: boolean;
+  /** A confirmed order whose stock is only partly there: wait for all, or ship what is there and backorder the rest. */
+  shippingPolicy: ShippingPolicy;
   returnWindowDays: number;
   /** Shown to customers who pay by wire transfer. */
   bankAccount: string;
@@ -92,6 +102,7 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   },
   deliverySteps: DeliverySteps.ship_only,
   deliveryDoneEmail: true,
+  shippingPolicy: ShippingPolicy.when_all_ready,
   returnWindowDays: DEFAULT_RETURN_WINDOW_DAYS,
   bankAccount: 'IBAN FR76 3000 6000 0112 3456 7890 189 (BIC AGRIFRPP)',
   cartRecoveryUrl: null,

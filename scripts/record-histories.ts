@@ -16,14 +16,15 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { NativeConnection } from '@temporalio/worker';
 import { outboxTransport } from '../activities/email.js';
 import { paymentProvidersOf } from '../activities/payment-providers.js';
-import { validateDeliveryStep } from '../api/deliveries.js';
+import { serveWaitingOrders, validateDeliveryStep } from '../api/deliveries.js';
+import { createProduct, updateProduct } from '../db/products.js';
 import * as orders from '../api/orders.js';
 import type { TemporalGateway } from '../api/temporal-gateway.js';
 import { receiveReturn, requestRefund, requestReturn } from '../api/returns.js';
 import { testDataConverter } from '../test/support/payload-key.js';
 import { startProviderFake } from '../test/support/provider-fake.js';
 import { refundWorkflowId, returnWorkflowId } from '../workflows/returns-contract.js';
-import { deliveryIdOf } from '../domain/delivery.js';
+import { backorderIdOf, deliveryIdOf } from '../domain/delivery.js';
 import { deliveryWorkflowId, stockReservedSignal } from '../workflows/delivery-contract.js';
 import { loadConfig } from '../config.js';
 import { createDb } from '../db/index.js';
@@ -191,6 +192,23 @@ const journeys: Record<string, (g: Gateway) => Promise<string | [string, ...Reco
     await orders.cancel(g, cart.id, { reason: 'waited too long', by: 'operator' });
     await delivery.result();
     return [cart.id, { workflowId: delivery.workflowId, runId: firstRunId, label: 'delivery-first-run' }, deliveryWorkflowId(deliveryIdOf(cart.id))];
+  },
+  async 'backorder-shipped-in-two'(g) {
+    // Shipping policy as_soon_as_possible: one lamp of three is there; it ships, the backorder follows when stock arrives.
+    await saveSettings(g.db, { ...(await getSettings(g.db)), shippingPolicy: 'as_soon_as_possible', deliverySteps: 'ship_only' });
+    await createProduct(g.db, { sku: 'LAMP-BACKORDER', name: 'Lamp', price: 4000, currency: 'EUR', type: 'storable', onHand: 1 });
+    const cart = await orders.openCart(g, { lines: [{ sku: 'LAMP-BACKORDER', quantity: 3 }], customer: { email: 'asap@example.com', loggedIn: true } });
+    await orders.checkout(g, cart.id, 'wire_transfer');
+    await orders.confirm(g, cart.id, { by: 'operator', paymentReceived: true });
+    await retry(() => validateDeliveryStep(g, deliveryIdOf(cart.id), { step: 'ship' }));
+    await updateProduct(g.db, 'LAMP-BACKORDER', { onHand: 2 });
+    await serveWaitingOrders(g);
+    await retry(() => validateDeliveryStep(g, backorderIdOf(cart.id), { step: 'ship' }));
+    await retry(async () => {
+      if ((await orders.getOrder(g, cart.id)).deliveryState !== 'done') throw new Error('not done yet');
+    });
+    await saveSettings(g.db, { ...(await getSettings(g.db)), shippingPolicy: 'when_all_ready' });
+    return [cart.id, deliveryWorkflowId(deliveryIdOf(cart.id)), deliveryWorkflowId(backorderIdOf(cart.id))];
   },
   async 'reminded-then-expired'(g) {
     const cart = await orders.openCart(g, { lines: [{ sku: 'MUG-BLUE', quantity: 1 }], customer: { email: 'idle@example.com', loggedIn: true } });

@@ -4,11 +4,16 @@ import {
   applyDeliveryCancel,
   applyReserved,
   applyStepDone,
+  backorderIdOf,
+  backorderStockKeyOf,
   checkValidate,
+  deliveryIdOf,
   isStepDone,
   labelStep,
   newDelivery,
+  splitBackorder,
   stepsFor,
+  summarizeDeliveryPhases,
   type Delivery,
   type StepName,
 } from '../domain/delivery.js';
@@ -119,5 +124,63 @@ describe('isStepDone (the one "already done" rule, used by the workflow and the 
     expect(d.state).toBe('done');
     expect(d.doneAt).toBe(T1);
     expect(d.steps.every((s) => s.doneAt === T1)).toBe(true);
+  });
+});
+
+describe('backorders (shipping policy as_soon_as_possible)', () => {
+  const tee = { sku: 'TEE', name: 'Tee', type: 'storable' as const, quantity: 5 };
+  const mug = { sku: 'MUG', name: 'Mug', type: 'storable' as const, quantity: 2 };
+  const wrap = { sku: 'WRAP', name: 'Gift wrap', type: 'service' as const, quantity: 1 };
+
+  it('ships what is in stock now and backorders the rest, line by line; lines needing no stock go now', () => {
+    const stock = new Map([
+      ['TEE', 3],
+      ['MUG', 10],
+    ]);
+    expect(splitBackorder([tee, mug, wrap], (sku) => stock.get(sku) ?? 0)).toEqual({
+      now: [{ ...tee, quantity: 3 }, mug, wrap],
+      later: [{ ...tee, quantity: 2 }],
+    });
+  });
+
+  it('a product with nothing available goes wholly to the backorder', () => {
+    expect(splitBackorder([tee, mug], (sku) => (sku === 'MUG' ? 2 : 0))).toEqual({ now: [mug], later: [tee] });
+  });
+
+  it('nothing to split when everything is there, or none of the stock is (one delivery, as when_all_ready)', () => {
+    expect(splitBackorder([tee, mug], () => 100)).toBeNull();
+    expect(splitBackorder([tee, mug, wrap], () => 0)).toBeNull();
+    expect(splitBackorder([wrap], () => 0)).toBeNull();
+  });
+
+  it('never takes more than what is available, nor a negative amount', () => {
+    expect(splitBackorder([tee], () => -4)).toBeNull();
+    expect(splitBackorder([tee], () => 4.7)).toEqual({ now: [{ ...tee, quantity: 4 }], later: [{ ...tee, quantity: 1 }] });
+  });
+
+  it("the backorder's id and stock key follow the order's, and waking goes from the key to the delivery", () => {
+    expect(backorderStockKeyOf('ord_abc')).toBe('ord_abc-backorder');
+    expect(backorderIdOf('ord_abc')).toBe('dlv_abc-backorder');
+    expect(deliveryIdOf(backorderStockKeyOf('ord_abc'))).toBe(backorderIdOf('ord_abc'));
+    expect(backorderIdOf('ord_abc')).not.toBe(deliveryIdOf('ord_abc'));
+  });
+
+  it("the order's state summarises both deliveries", () => {
+    expect(summarizeDeliveryPhases(['waiting', 'waiting'])).toBe('waiting');
+    expect(summarizeDeliveryPhases(['ready', 'waiting'])).toBe('ready');
+    expect(summarizeDeliveryPhases(['in_progress', 'waiting'])).toBe('in_progress');
+    // Part of the goods left, the rest waits: in progress, not done.
+    expect(summarizeDeliveryPhases(['done', 'waiting'])).toBe('in_progress');
+    expect(summarizeDeliveryPhases(['done', 'ready'])).toBe('in_progress');
+    expect(summarizeDeliveryPhases(['done', 'done'])).toBe('done');
+    expect(summarizeDeliveryPhases(['done', 'cancel'])).toBe('done');
+    expect(summarizeDeliveryPhases(['cancel', 'cancel'])).toBe('cancel');
+    expect(summarizeDeliveryPhases(['cancel', 'waiting'])).toBe('waiting');
+  });
+
+  it('a backorder records which delivery it completes', () => {
+    const d = newDelivery({ id: 'dlv_1-backorder', orderId: 'ord_1', orderNumber: 'S1', steps: ['ship'], lines: [tee], recipient: { name: null, email: null, address: null }, backorderOf: 'dlv_1' }, T0);
+    expect(d.backorderOf).toBe('dlv_1');
+    expect(newDelivery({ id: 'dlv_1', orderId: 'ord_1', orderNumber: 'S1', steps: ['ship'], lines: [tee], recipient: { name: null, email: null, address: null } }, T0)).not.toHaveProperty('backorderOf');
   });
 });

@@ -6,7 +6,9 @@ import {
   applyDeliveryCreated,
   applyDeliveryNews,
   applyPaymentEvent,
+  checkCancel,
   newQuotation,
+  type DeliveryNews,
   type Order,
   type Payment,
   type PaymentMethod,
@@ -275,5 +277,53 @@ describe('the return window', () => {
     delivered(order, 14);
     expect(returnWindowDaysOf(order, 45)).toBe(14);
     expect(DEFAULT_SETTINGS.returnWindowDays).toBe(DEFAULT_RETURN_WINDOW_DAYS);
+  });
+});
+
+describe('an order with a backorder (shipping policy as_soon_as_possible)', () => {
+  function backordered(): Order {
+    const order = paidOrder();
+    applyDeliveryCreated(order, { id: 'dlv_1', doneEmail: true, backorderId: 'dlv_1-backorder', states: { dlv_1: 'waiting', 'dlv_1-backorder': 'waiting' } }, PAID);
+    return order;
+  }
+  const doneNews = (deliveryId: string, lines: Array<{ sku: string; quantity: number }>): DeliveryNews => ({
+    deliveryId,
+    event: 'done',
+    state: 'done',
+    delivery: { state: 'done', steps: [{ state: 'done' }], lines },
+  });
+
+  it('is delivered, with its return window started, only when the last delivery is done', () => {
+    const order = backordered();
+    applyDeliveryNews(order, { deliveryId: 'dlv_1', event: 'reserved', state: 'ready' }, PAID);
+    expect(order.deliveryState).toBe('ready');
+    applyDeliveryNews(order, doneNews('dlv_1', [{ sku: 'MUG', quantity: 1 }, { sku: 'POSTER', quantity: 1 }, { sku: 'WRAP', quantity: 1 }]), DELIVERED);
+    expect(order.deliveryState).toBe('in_progress');
+    expect(order.deliveredAt).toBeUndefined();
+    expect(checkReturn(order, returning([{ sku: 'MUG', quantity: 1, reason: 'x' }]), DELIVERED)?.code).toBe('order_not_delivered');
+    // Part of it left: the order can no longer be cancelled (its backorder follows).
+    expect(checkCancel(order, {})?.code).toBe('order_not_cancellable');
+    const later = daysAfterDelivery(2);
+    applyDeliveryNews(order, doneNews('dlv_1-backorder', [{ sku: 'MUG', quantity: 1 }]), later);
+    expect(order.deliveryState).toBe('done');
+    expect(order.deliveredAt).toBe(later);
+    expect(returnableQuantities(order).get('MUG')).toBe(2);
+  });
+
+  it('returns count what the deliveries actually took', () => {
+    const order = backordered();
+    applyDeliveryNews(order, doneNews('dlv_1', [{ sku: 'MUG', quantity: 1 }, { sku: 'POSTER', quantity: 1 }]), DELIVERED);
+    // The backorder was for one mug; it arrives after the first delivery: only then may they come back.
+    applyDeliveryNews(order, doneNews('dlv_1-backorder', []), DELIVERED);
+    expect(returnableQuantities(order).get('MUG')).toBe(1);
+    expect(checkReturn(order, returning([{ sku: 'MUG', quantity: 2, reason: 'x' }]), DELIVERED)?.code).toBe('return_exceeds_delivered');
+    expect(checkReturn(order, returning([{ sku: 'MUG', quantity: 1, reason: 'x' }]), DELIVERED)).toBeNull();
+  });
+
+  it('news of a delivery that is not its own changes nothing', () => {
+    const order = backordered();
+    const before = structuredClone(order);
+    expect(applyDeliveryNews(order, { deliveryId: 'dlv_other', event: 'done', state: 'done' }, DELIVERED)).toEqual([]);
+    expect(order).toEqual(before);
   });
 });

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../db/index.js';
 import { createProduct, getProduct, updateProduct } from '../db/products.js';
 import { stockRequests } from '../db/schema.js';
-import { allocateWaiting, releaseStock, requestStock, reservationStatus, reservedBySku, shipStock, withProductLocks } from '../db/stock.js';
+import { allocateWaiting, releaseStock, requestStock, reservationStatus, reservedBySku, reserveWithBackorder, shipStock, withProductLocks } from '../db/stock.js';
+import { backorderStockKeyOf } from '../domain/delivery.js';
 import { createTestDatabase } from './support/database.js';
 
 let database: Database;
@@ -161,6 +162,72 @@ describe(`stock reservation (${onPostgres ? 'PostgreSQL, concurrent connections'
     const served = await allocateWaiting(database.db, skus);
     expect(new Set(served)).toEqual(waiting);
     for (const id of served) expect(await reservationStatus(database.db, id)).toBe('reserved');
+    await expectInvariant();
+  });
+
+  it('backorders (as_soon_as_possible) racing orders that wait whole: never oversold, first come first served across both deliveries', async () => {
+    const skus = ['BO-P', 'BO-Q'];
+    for (const sku of skus) await createProduct(database.db, { sku, name: sku, price: 100, currency: 'EUR', type: 'storable', onHand: 10 });
+    // BO-P: every order ships what is there and backorders the rest (3 each: the one that finds 1 left splits).
+    // BO-Q: orders that backorder and orders that wait whole, mixed; some want BO-P too.
+    const orders = Array.from({ length: 30 }, (_, i) => {
+      const p = { sku: 'BO-P', name: 'P', type: 'storable' as const, quantity: 3 };
+      const q = { sku: 'BO-Q', name: 'Q', type: 'storable' as const, quantity: 2 + (i % 3) };
+      return { id: `ord_bo_${String(i).padStart(2, '0')}`, asap: i % 2 === 0 || i % 4 === 1, lines: i % 2 === 0 ? (i % 6 === 0 ? [p, q] : [p]) : [q] };
+    });
+    // What the order workflow and its delivery workflows do, all at once: the split, then each delivery's request.
+    const splits = await Promise.all(
+      orders.map(async (o) => {
+        const split = o.asap ? await reserveWithBackorder(database.db, o.id, backorderStockKeyOf(o.id), o.lines) : null;
+        if (!split) return { order: o, split, first: await requestStock(database.db, o.id, o.lines) };
+        const [first, later] = await Promise.all([requestStock(database.db, o.id, split.now), requestStock(database.db, backorderStockKeyOf(o.id), split.later)]);
+        expect(first.status).toBe('reserved');
+        expect(later.status).toBe('waiting');
+        return { order: o, split, first };
+      }),
+    );
+    // A retried split answers the same and writes nothing more.
+    const retried = splits.find((s) => s.split)!;
+    expect(await reserveWithBackorder(database.db, retried.order.id, backorderStockKeyOf(retried.order.id), retried.order.lines)).toEqual(retried.split);
+    expect(splits.some((s) => s.split)).toBe(true);
+    await expectInvariant();
+    for (const sku of skus) {
+      const queue = await requestIdsInQueueOrder(sku);
+      const firstWaiting = queue.findIndex((r) => r.status === 'waiting');
+      expect(firstWaiting, `${sku} has requests waiting`).toBeGreaterThan(0);
+      expect(queue.slice(firstWaiting).every((r) => r.status === 'waiting'), `${sku}: first come, first served`).toBe(true);
+      const product = (await getProduct(database.db, sku))!;
+      expect(product.reserved).toBeLessThanOrEqual(10);
+      // Nothing left idle that the first in line could have taken (a backorder took all there was; a whole order did not fit).
+      expect(product.available).toBeLessThan(queue[firstWaiting]!.quantity);
+    }
+    // A split order's first part never exceeds what it asked for, and the two parts add up to it.
+    for (const { order, split } of splits.filter((s) => s.split)) {
+      for (const line of order.lines) {
+        const now = split!.now.find((l) => l.sku === line.sku)?.quantity ?? 0;
+        const later = split!.later.find((l) => l.sku === line.sku)?.quantity ?? 0;
+        expect(now + later, `${order.id} ${line.sku}`).toBe(line.quantity);
+      }
+    }
+
+    // Stock arrives: every waiting request, first deliveries and backorders alike, is served in queue order.
+    const waitingInOrder: string[] = [];
+    const all = await database.db.select().from(stockRequests).where(eq(stockRequests.status, 'waiting')).orderBy(asc(stockRequests.id));
+    for (const r of all) if (skus.includes(r.sku) && !waitingInOrder.includes(r.orderId)) waitingInOrder.push(r.orderId);
+    expect(waitingInOrder.some((key) => key.endsWith('-backorder'))).toBe(true);
+    for (const sku of skus) await updateProduct(database.db, sku, { onHand: 200 });
+    expect(await allocateWaiting(database.db, skus)).toEqual(waitingInOrder);
+    await expectInvariant();
+
+    // Each delivery ships its own part: on hand drops by exactly what was ordered.
+    for (const { order, split } of splits) {
+      await shipStock(database.db, order.id);
+      if (split) await shipStock(database.db, backorderStockKeyOf(order.id));
+    }
+    for (const sku of skus) {
+      const ordered = orders.flatMap((o) => o.lines).filter((l) => l.sku === sku).reduce((sum, l) => sum + l.quantity, 0);
+      expect(await getProduct(database.db, sku)).toMatchObject({ onHand: 200 - ordered, reserved: 0 });
+    }
     await expectInvariant();
   });
 

@@ -19,6 +19,10 @@ export interface DeliveryInput {
   recipient: Recipient;
   /** In-store pickup: no carrier label at the label step; the last step is the hand-over. */
   pickup?: boolean | undefined;
+  /** The key its stock is reserved under: the order id (absent), or its backorder's key (`backorderStockKeyOf`). */
+  stockKey?: string | undefined;
+  /** A backorder: the order's first delivery. */
+  backorderOf?: string | undefined;
   /** Set when a waiting delivery continued as new: where the previous run left it. */
   carried?: CarriedDelivery | undefined;
 }

@@ -70,7 +70,20 @@ const RECHECKS_PER_RUN = 1000;
 export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> {
   const delivery =
     input.carried?.delivery ??
-    newDelivery({ id: input.deliveryId, orderId: input.orderId, orderNumber: input.orderNumber, steps: input.steps, lines: input.lines, recipient: input.recipient }, now());
+    newDelivery(
+      {
+        id: input.deliveryId,
+        orderId: input.orderId,
+        orderNumber: input.orderNumber,
+        steps: input.steps,
+        lines: input.lines,
+        recipient: input.recipient,
+        backorderOf: input.backorderOf,
+      },
+      now(),
+    );
+  /** Its stock is held under the order's id, or a backorder's own key: the same commands either way. */
+  const stockKey = input.stockKey ?? input.orderId;
   let reservedSignalled = input.carried?.stockSignalled ?? false;
   let cancelRequested: { reason?: string | undefined } | null = null;
   let stepInFlight = false;
@@ -132,7 +145,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
           await activities.shipParcels(delivery.id);
           delivery.parcels = shippedParcels(delivery.parcels);
         }
-        if (isLast) await (shortWritesLocal ? local.shipStock : activities.shipStock)(delivery.orderId);
+        if (isLast) await (shortWritesLocal ? local.shipStock : activities.shipStock)(stockKey);
         applyStepDone(delivery, now());
         const told = tellOrder(isLast ? 'done' : 'step_done', { step: step.name });
         if (shortWritesLocal) telling.push(told);
@@ -215,7 +228,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   // A continued run is still waiting: its stock was requested, and its order told, by the first run.
   let reservation: { status: ReservationStatus; reservedOrders: string[] } = { status: 'waiting', reservedOrders: [] };
   if (!input.carried) {
-    reservation = await (shortWritesLocal ? local.requestStock : activities.requestStock)(delivery.orderId, delivery.lines);
+    reservation = await (shortWritesLocal ? local.requestStock : activities.requestStock)(stockKey, delivery.lines);
     await wakeDeliveriesWaitingForStock(reservation.reservedOrders, patches);
     if (reservation.status === 'waiting') await tellOrder('waiting');
   }
@@ -230,7 +243,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     await condition(() => reservedSignalled || cancelRequested !== null, RESERVATION_RECHECK);
     reservedSignalled = false;
     if (cancelRequested) break;
-    reservation = { status: await activities.reservationStatus(delivery.orderId), reservedOrders: [] };
+    reservation = { status: await activities.reservationStatus(stockKey), reservedOrders: [] };
     rechecks += 1;
   }
 
@@ -240,7 +253,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     await condition(() => delivery.state === DeliveryPhase.done || (cancelRequested !== null && !stepInFlight));
   }
   if (delivery.state !== DeliveryPhase.done) {
-    await wakeDeliveriesWaitingForStock(await activities.releaseStock(delivery.orderId), patches);
+    await wakeDeliveriesWaitingForStock(await activities.releaseStock(stockKey), patches);
     applyDeliveryCancel(delivery, (cancelRequested as { reason?: string } | null)?.reason, now());
     await tellOrder('cancelled');
   }

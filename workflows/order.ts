@@ -33,10 +33,10 @@ import { applyCreditNoteIssued, applyCreditNoteRefused, applyInvoiceIssued, invo
 import type { OrderActivities, SendEmailInput } from '../activities/types.js';
 import type { NumberedEntry } from '../db/orders.js';
 import { applyExpiry, applyReminderDone, applyReminderPassedOver, nextIdleStep, reminderBlocker } from '../domain/abandoned-cart.js';
-import { deliveryIdOf, type Delivery } from '../domain/delivery.js';
+import { backorderIdOf, backorderStockKeyOf, deliveryIdOf, DeliveryPhase, type Delivery, type DeliveryLine } from '../domain/delivery.js';
 import type { EmailKind } from '../domain/email-templates.js';
 import { DomainError } from '../domain/errors.js';
-import { returnWindowDaysOf } from '../domain/settings.js';
+import { returnWindowDaysOf, ShippingPolicy } from '../domain/settings.js';
 import { formatMoney } from '../domain/money.js';
 import {
   applyAddLine,
@@ -68,6 +68,7 @@ import {
   checkSetShippingMethod,
   contactEmail,
   deliveryOpen,
+  openDeliveryIds,
   DeliveryState,
   hasGoodsToDeliver,
   isPickup,
@@ -150,7 +151,7 @@ import { now, Patches, reject, RETRIED_UNTIL_DONE, SHORT_WRITE } from './support
 
 const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActivities>(RETRIED_UNTIL_DONE);
 const { cancelPayment } = proxyActivities<Pick<OrderActivities, 'cancelPayment'>>(RETRIED_UNTIL_DONE);
-const { planDelivery } = proxyActivities<Pick<DeliveryActivities, 'planDelivery'>>(RETRIED_UNTIL_DONE);
+const { planDelivery, reserveWithBackorder } = proxyActivities<Pick<DeliveryActivities, 'planDelivery' | 'reserveWithBackorder'>>(RETRIED_UNTIL_DONE);
 /** The same writes as local activities (runs since {@link PATCHES.shortWritesLocal}). */
 const local = proxyLocalActivities<Pick<OrderActivities, 'projectOrder'> & Pick<DeliveryActivities, 'planDelivery'>>(SHORT_WRITE);
 const { issueInvoice, issueCreditNote } = proxyActivities<Pick<InvoiceActivities, 'issueInvoice' | 'issueCreditNote'>>(RETRIED_UNTIL_DONE);
@@ -195,6 +196,11 @@ const PATCHES = {
    * is refunded (it used to close, and the refund could not be recorded).
    */
   refundOwed: 'cancelled-order-refund-owed',
+  /**
+   * Shipping policy as_soon_as_possible (issue 14): the delivery start reserves what is there and starts a
+   * backorder delivery for the rest. Asked only when the plan says as_soon_as_possible (recorded runs never did).
+   */
+  backorders: 'backorders',
 } as const;
 
 // ==================================================================== state
@@ -234,6 +240,8 @@ class OrderRun {
   private paymentNewsProjected = 0;
   /** The delivery's latest state, as it told us: projected with the order. */
   private deliverySnapshot: Delivery | undefined;
+  /** Its backorder's (shipping policy as_soon_as_possible), when it has one. */
+  private backorderSnapshot: Delivery | undefined;
   /** Returns received whose refund is still to be decided (decided before the run may continue). */
   private readonly receivedReturns: string[] = [];
   private returnWindowOver = false;
@@ -400,7 +408,10 @@ class OrderRun {
   /** The delivery releases the goods unless they have left; the order is cancelled only then. */
   async cancel(request: Cancel): Promise<Order> {
     if (deliveryOpen(this.order)) {
-      await getExternalWorkflowHandle(deliveryWorkflowId(this.order.delivery!.id)).signal(cancelDeliverySignal, { reason: request.reason });
+      // The first delivery and, when there is one, its backorder (an order without one signals as recorded runs did).
+      for (const id of openDeliveryIds(this.order)) {
+        await getExternalWorkflowHandle(deliveryWorkflowId(id)).signal(cancelDeliverySignal, { reason: request.reason });
+      }
       if (this.patches.has(PATCHES.boundedDeliveryCancel)) {
         const answered = await condition(() => !deliveryOpen(this.order), DELIVERY_ANSWER_TIMEOUT);
         if (!answered) {
@@ -422,7 +433,9 @@ class OrderRun {
   }
 
   deliveryProgress(news: DeliveryProgress): void {
-    if (news.delivery && (!this.deliverySnapshot || news.delivery.version > this.deliverySnapshot.version)) this.deliverySnapshot = news.delivery;
+    if (news.delivery?.backorderOf !== undefined) {
+      if (!this.backorderSnapshot || news.delivery.version > this.backorderSnapshot.version) this.backorderSnapshot = news.delivery;
+    } else if (news.delivery && (!this.deliverySnapshot || news.delivery.version > this.deliverySnapshot.version)) this.deliverySnapshot = news.delivery;
     this.record(applyDeliveryNews(this.order, news, now()));
   }
 
@@ -572,7 +585,11 @@ class OrderRun {
     }
   }
 
-  /** The sales order's delivery: a child that outlives this run (continue-as-new), told apart by its id. */
+  /**
+   * The sales order's delivery: a child that outlives this run (continue-as-new), told apart by its id. With the
+   * shipping policy as_soon_as_possible and the stock only partly there, two: one for what is there now (reserved
+   * here, before it starts) and a backorder for the rest, which waits for stock like any delivery.
+   */
   private async startDelivery(): Promise<void> {
     const { order } = this;
     if (!hasGoodsToDeliver(order) && this.patches.has(PATCHES.noDeliveryForServices)) {
@@ -583,27 +600,48 @@ class OrderRun {
     try {
       const plan = await (this.shortWritesLocal ? local.planDelivery() : planDelivery());
       const id = deliveryIdOf(order.id);
+      const lines: DeliveryLine[] = order.lines.map((l) => ({ sku: l.sku, name: l.name, type: l.type, quantity: l.quantity }));
+      const split = plan.shippingPolicy === ShippingPolicy.as_soon_as_possible && this.patches.has(PATCHES.backorders) ? await reserveWithBackorder(order.id, lines) : null;
       const contact = order.contact;
+      const common = {
+        orderId: order.id,
+        orderNumber: order.number,
+        orderWorkflowId: workflowInfo().workflowId,
+        steps: plan.steps,
+        recipient: { name: contact?.name ?? order.customer.name ?? null, email: contactEmail(order), address: contact?.shippingAddress ?? null },
+        // Only when true: the start of a carrier order's delivery stays as recorded runs have it.
+        ...(isPickup(order) ? { pickup: true } : {}),
+      };
+      const backorderId = backorderIdOf(order.id);
+      const created = {
+        id,
+        doneEmail: plan.deliveryDoneEmail,
+        returnWindowDays: plan.returnWindowDays,
+        ...(split ? { backorderId, states: { [id]: DeliveryPhase.waiting, [backorderId]: DeliveryPhase.waiting } } : {}),
+      };
+      // With a backorder the order knows both deliveries before either starts: news from one may arrive while the other starts.
+      if (split) applyDeliveryCreated(order, created, now());
       await startChild<DeliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
         workflowId: deliveryWorkflowId(id),
-        args: [
-          {
-            deliveryId: id,
-            orderId: order.id,
-            orderNumber: order.number,
-            orderWorkflowId: workflowInfo().workflowId,
-            steps: plan.steps,
-            lines: order.lines.map((l) => ({ sku: l.sku, name: l.name, type: l.type, quantity: l.quantity })),
-            recipient: { name: contact?.name ?? order.customer.name ?? null, email: contactEmail(order), address: contact?.shippingAddress ?? null },
-            // Only when true: the start of a carrier order's delivery stays as recorded runs have it.
-            ...(isPickup(order) ? { pickup: true } : {}),
-          },
-        ],
+        args: [{ deliveryId: id, ...common, lines: split ? split.now : lines }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `Delivery of ${order.number} (${plan.steps.join(' → ')})`,
       });
-      applyDeliveryCreated(order, { id, doneEmail: plan.deliveryDoneEmail, returnWindowDays: plan.returnWindowDays }, now());
+      if (split) {
+        await startChild<DeliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
+          workflowId: deliveryWorkflowId(backorderId),
+          args: [{ deliveryId: backorderId, ...common, lines: split.later, stockKey: backorderStockKeyOf(order.id), backorderOf: id }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          staticSummary: `Backorder of ${order.number} (${plan.steps.join(' → ')})`,
+        });
+      } else {
+        applyDeliveryCreated(order, created, now());
+      }
       this.record([{ at: now(), type: 'delivery_created', message: `Delivery order created (${plan.steps.join(' → ')})`, data: { deliveryId: id } }]);
+      if (split) {
+        const what = split.later.map((l) => `${l.quantity} × ${l.name}`).join(', ');
+        this.record([{ at: now(), type: 'backorder_created', message: `Backorder created for what is not in stock yet: ${what}`, data: { deliveryId: backorderId, backorderOf: id } }]);
+      }
     } finally {
       this.inFlight.deliveryStart = false;
     }
@@ -774,7 +812,8 @@ class OrderRun {
       const batch = this.pending.splice(0);
       const version = this.order.version;
       const news = this.paymentNews;
-      await (this.shortWritesLocal ? local.projectOrder : projectOrder)(this.order, batch, this.deliverySnapshot);
+      const deliveries = this.backorderSnapshot ? [this.deliverySnapshot, this.backorderSnapshot].filter((d) => d !== undefined) : this.deliverySnapshot;
+      await (this.shortWritesLocal ? local.projectOrder : projectOrder)(this.order, batch, deliveries);
       this.paymentNewsProjected = news;
       this.projectedVersion = Math.max(this.projectedVersion, version);
       this.projectDraftNow = false;

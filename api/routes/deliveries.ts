@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parcelLabelsPdf } from '../../activities/parcels.js';
 import { getDelivery, getLabel, listDeliveries, projectDelivery, type DeliverySummary } from '../../db/deliveries.js';
+import { listParcels } from '../../db/parcels.js';
 import { DeliveryPhase, isStepDone, type Delivery } from '../../domain/delivery.js';
 import { DomainError } from '../../domain/errors.js';
 import { getDeliveryLive, validateDeliveryStep } from '../deliveries.js';
@@ -46,7 +47,11 @@ export function deliveryRoutes(api: ApiBuilder, { gateway, config }: AppDeps): v
     responses: { 200: { description: 'The delivery', schema: DeliverySchema }, 404: { description: 'Unknown delivery' } },
     handler: async ({ params }) => {
       const stored = await getDelivery(db, params.id);
-      if (stored && FINAL_STATES.has(stored.state)) return { body: view(stored) };
+      if (stored && FINAL_STATES.has(stored.state)) {
+        // Its parcels as the label activities stored them (a delivery from before parcels has none).
+        const parcels = await listParcels(db, params.id);
+        return { body: view(parcels.length ? { ...stored, parcels } : stored) };
+      }
       // A run past its retention is gone from Temporal; its projection remains.
       const live = await sendOrExplainClosed<Delivery | DeliverySummary>(() => getDeliveryLive(gateway, params.id), 'delivery_not_found', () => getDelivery(db, params.id));
       return { body: view(live) };

@@ -10,6 +10,7 @@ export type DeliveryLike = Pick<Delivery, 'id' | 'orderId' | 'orderNumber' | 'st
   carrier?: string | null | undefined;
   doneAt?: string | null | undefined;
   parcels?: Parcel[] | undefined;
+  backorderOf?: string | null | undefined;
 };
 
 export function deliveryView(d: DeliveryLike | DeliverySummary, publicUrl: string) {
@@ -36,6 +37,7 @@ export function deliveryView(d: DeliveryLike | DeliverySummary, publicUrl: strin
           })),
         }
       : {}),
+    ...(d.backorderOf ? { backorderOf: d.backorderOf } : {}),
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
     ...(d.doneAt ? { doneAt: d.doneAt } : {}),

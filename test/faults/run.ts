@@ -12,10 +12,11 @@
  * two APIs with one of each killed; the Temporal server restarted on its
  * SQLite file; a private PostgreSQL cluster stopped and started; the email
  * and refund providers failing and timing out; Stripe failing and timing out
- * (payments opened and refunded through its SDK); webhooks delivered twice,
- * out of order and concurrently; invoice numbering (paid orders refunded on
- * two workers, a worker killed twice and PostgreSQL stopped: one unbroken
- * sequence per series, one document per paid order and per refund).
+ * (payments opened and refunded through its SDK); the carrier (EasyPost)
+ * failing and timing out (labels bought through its SDK); webhooks delivered
+ * twice, out of order and concurrently; invoice numbering (paid orders
+ * refunded on two workers, a worker killed twice and PostgreSQL stopped: one
+ * unbroken sequence per series, one document per paid order and per refund).
  * Loopback only, bounded.
  */
 import { parseArgs } from 'node:util';
@@ -28,6 +29,7 @@ import { orderQuery, orderWorkflowId } from '../../workflows/order-contract.js';
 import { startProviderFake } from '../support/provider-fake.js';
 import { startResendFake } from '../support/resend-fake.js';
 import { startStripeFake } from '../support/stripe-fake.js';
+import { FAKE_EASYPOST_KEY, startCarrierFake } from '../support/carrier-fake.js';
 import Stripe from 'stripe';
 import { startPrivatePostgres } from './private-postgres.js';
 
@@ -734,12 +736,94 @@ async function main(): Promise<void> {
     await stripe.close();
   }
 
+  outcomes.push(await carrierOutage());
+
   const ran = outcomes.filter((o): o is Outcome => o !== null);
   console.log('\n| scenario | orders | faults injected | recovery (s) | invariant violations |\n|---|---:|---:|---:|---:|');
   for (const o of ran) console.log(`| ${o.scenario} | ${o.orders} | ${o.faults} | ${o.recoverySeconds.toFixed(1)} | ${o.violations.length} |`);
   const all = ran.flatMap((o) => o.violations.map((v) => `${o.scenario}: ${v}`));
   for (const v of all.slice(0, 50)) console.log(`- ${v}`);
   process.exit(all.length === 0 ? 0 : 1);
+}
+
+/**
+ * The carrier (EasyPost, through its SDK against the loopback fake) answers
+ * 500, then buys labels but answers after the SDK gave up: each delivery's
+ * label activity is retried until the carrier answers, and the idempotency
+ * key per parcel makes the retry find the shipment it booked — one label
+ * bought per parcel, none twice, each parcel holding the label bought for it.
+ */
+async function carrierOutage(): Promise<Outcome | null> {
+  const carrier = await startCarrierFake();
+  try {
+    return await scenario(
+      'carrier (EasyPost) answers 500, then times out (labels bought through its SDK)',
+      async (shape) => {
+        const orderIds: string[] = [];
+        let lastFaultAt = Date.now();
+        let outage: Promise<void> | undefined;
+        // Each phase lasts at least 8 s and until the carrier has met it (labels are bought only at the ship step:
+        // a quiet moment would let an outage pass unmet), at most 40 s.
+        const startOutage = async () => {
+          carrier.setMode({ kind: 'error' });
+          await sleep(8000);
+          await until(async () => carrier.counts.faults >= 5, 32_000);
+          // Bought, but answered after the SDK's 15 s timeout: the retry must not buy the parcel a second label.
+          const before = carrier.counts.held;
+          carrier.setMode({ kind: 'slow', holdMs: 17_000 });
+          await sleep(8000);
+          await until(async () => carrier.counts.held >= before + 3, 32_000);
+          carrier.setMode({ kind: 'ok' });
+          lastFaultAt = Date.now();
+        };
+        // The customer's steps (as customer() does), with the shipping address a carrier needs.
+        const shippedCustomer = async (i: number) => {
+          const sf = shape.tokens.storefront;
+          const cart = await call(shape, 'POST', '/api/carts', sf, { lines: [{ sku: SKU, quantity: QUANTITY }] }, { 'idempotency-key': `fault-${shape.taskQueue}-${i}` });
+          const id = cart.id as string;
+          const address = { line1: `${i} Carrier Street`, city: 'Lyon', postalCode: '69002', country: 'FR' };
+          await call(shape, 'PUT', `/api/carts/${id}/contact`, sf, { email: `carrier${i}@example.com`, name: 'Carrier Fault', shippingAddress: address });
+          const checkout = await call(shape, 'POST', `/api/carts/${id}/checkout`, sf, { paymentMethod: 'card' });
+          await webhook(shape, `evt_${id}`, 'payment.succeeded', checkout.payment.reference, checkout.payment.amount);
+          // 409 while the label is being bought (step_in_progress) or the stock not reserved yet; 404 until the delivery exists.
+          await call(shape, 'POST', `/api/deliveries/${deliveryIdOf(id)}/validate`, shape.tokens.operator, { step: 'ship' }, {}, [404, 409]);
+          return id;
+        };
+        await pool(Array.from({ length: ORDERS }, (_, i) => i), CONCURRENCY, async (i) => {
+          orderIds.push(await shippedCustomer(i));
+          if (orderIds.length === 5) outage = startOutage();
+        });
+        await outage;
+        const check = async () => {
+          const problems: string[] = [];
+          if (!carrier.counts.held || carrier.counts.faults === carrier.counts.held) problems.push(`faults not met: EasyPost ${carrier.counts.faults} (${carrier.counts.held} held)`);
+          const sql = postgres(shape.databaseUrl, { max: 1, onnotice: () => {} });
+          try {
+            const deliveryIds = orderIds.map(deliveryIdOf);
+            const parcels = await sql`select delivery_id, parcel_id, state, carrier, tracking_number, carrier_shipment_id from parcels where delivery_id = any(${deliveryIds})`;
+            if (parcels.length !== orderIds.length) problems.push(`${parcels.length} parcels for ${orderIds.length} deliveries (one parcel each)`);
+            const bought = new Map<string, number>();
+            for (const id of carrier.labelsBought) bought.set(id, (bought.get(id) ?? 0) + 1);
+            for (const [id, n] of bought) if (n > 1) problems.push(`EasyPost shipment ${id} bought ${n} times`);
+            if (carrier.labelsBought.length !== parcels.length) problems.push(`EasyPost sold ${carrier.labelsBought.length} labels for ${parcels.length} parcels`);
+            for (const p of parcels) {
+              const shipment = p.carrier_shipment_id ? carrier.shipments.get(p.carrier_shipment_id) : undefined;
+              if (p.state !== 'shipped' || !shipment || !bought.has(shipment.id) || shipment.tracking_code !== p.tracking_number) {
+                problems.push(`parcel ${p.parcel_id} of ${p.delivery_id}: ${p.carrier}/${p.state}, shipment ${p.carrier_shipment_id} (${shipment ? `tracking ${shipment.tracking_code}` : 'unknown to EasyPost'}), tracking ${p.tracking_number}`);
+              }
+            }
+          } finally {
+            await sql.end();
+          }
+          return problems;
+        };
+        return { orderIds, faults: carrier.counts.faults, lastFaultAt, check };
+      },
+      { shape: { env: { EASYPOST_API_KEY: FAKE_EASYPOST_KEY, EASYPOST_API_URL: carrier.baseUrl } } },
+    );
+  } finally {
+    await carrier.close();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -15,8 +15,8 @@ export async function withSettings<T>(api: Pick<ApiHarness, 'operator'>, patch: 
     }
     return await run();
   } finally {
-    const { shopName, salesTeamId, salespersonId, abandonedCart, deliverySteps, deliveryDoneEmail, returnWindowDays, bankAccount, cartRecoveryUrl, shopAddress } = before.body;
-    const restore = { shopName, salesTeamId, salespersonId, abandonedCart, deliverySteps, deliveryDoneEmail, returnWindowDays, bankAccount, cartRecoveryUrl, shopAddress };
+    const { shopName, salesTeamId, salespersonId, abandonedCart, deliverySteps, deliveryDoneEmail, shippingPolicy, returnWindowDays, bankAccount, cartRecoveryUrl, shopAddress } = before.body;
+    const restore = { shopName, salesTeamId, salespersonId, abandonedCart, deliverySteps, deliveryDoneEmail, shippingPolicy, returnWindowDays, bankAccount, cartRecoveryUrl, shopAddress };
     const restored = await api.operator('PATCH', '/api/settings', restore);
     if (restored.status !== 200) throw new Error(`restoring the settings: ${restored.status} ${JSON.stringify(restored.body)}`);
   }

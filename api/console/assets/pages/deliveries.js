@@ -101,8 +101,10 @@ export function deliveryBlock(d, { withOrder = false } = {}) {
   const redrawCard = (r) => card.replaceWith(deliveryBlock(r, { withOrder }));
   const card = h(
     'article',
-    { class: 'delivery', 'aria-label': `Delivery ${d.orderNumber}` },
-    h('h3', {}, withOrder ? orderLink(d.orderId, d.orderNumber) : 'Delivery', ' ', badge(d.state)),
+    { class: 'delivery', 'aria-label': `${d.backorderOf ? 'Backorder' : 'Delivery'} ${d.orderNumber}` },
+    h('h3', {}, withOrder ? orderLink(d.orderId, d.orderNumber) : d.backorderOf ? 'Backorder' : 'Delivery', ' ', badge(d.state)),
+    // Shipping policy "as soon as possible": the rest of the order, after its first delivery.
+    d.backorderOf ? h('p', { class: 'hint' }, 'Backorder: the rest of this order, shipped when the stock arrives.') : null,
     steps,
     d.trackingNumber ? h('p', {}, `Tracking: ${d.trackingNumber}${d.carrier ? ` (${d.carrier})` : ''}`) : null,
     d.labelUrl ? h('p', {}, h('a', { href: labelUrl(d.id), target: '_blank', rel: 'noreferrer' }, d.parcels && d.parcels.length > 1 ? 'Print all labels (PDF)' : 'Shipping label (PDF)')) : null,
