@@ -239,4 +239,31 @@ describe.runIf(browserTestsRun)("the console's deliveries page, in Chromium", ()
       await browser.close();
     }
   });
+
+  it('the settings page switches the shipping policy, by clicking', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${api.baseUrl}/console/settings`);
+      await page.getByLabel('Operator token').fill(OPERATOR);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const form = page.getByRole('form', { name: 'Delivery and returns', exact: true });
+      const policy = form.getByLabel('Shipping policy');
+      await expect(policy.inputValue()).resolves.toBe('when_all_ready');
+      await policy.selectOption('as_soon_as_possible');
+      await form.getByRole('button', { name: 'Save delivery and returns' }).click();
+      await page.locator('#notice').getByText('Delivery and returns saved.').waitFor();
+      expect((await api.operator('GET', '/api/settings')).body.shippingPolicy).toBe('as_soon_as_possible');
+      // Drawn again from the saved settings, then back to the default.
+      await page.reload();
+      const again = page.getByRole('form', { name: 'Delivery and returns', exact: true });
+      await expect(again.getByLabel('Shipping policy').inputValue()).resolves.toBe('as_soon_as_possible');
+      await again.getByLabel('Shipping policy').selectOption('when_all_ready');
+      await again.getByRole('button', { name: 'Save delivery and returns' }).click();
+      await page.locator('#notice').getByText('Delivery and returns saved.').waitFor();
+      expect((await api.operator('GET', '/api/settings')).body.shippingPolicy).toBe('when_all_ready');
+    } finally {
+      await browser.close();
+    }
+  });
 });

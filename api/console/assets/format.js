@@ -40,6 +40,8 @@ const LABELS = {
   ship_only: 'Ship (one step)',
   pick_ship: 'Pick, then ship (two steps)',
   pick_pack_ship: 'Pick, pack with a label, ship (three steps)',
+  when_all_ready: 'When all products are ready (one delivery)',
+  as_soon_as_possible: 'As soon as possible (what is there now, a backorder for the rest)',
 };
 
 /** @param {string | null | undefined} value */

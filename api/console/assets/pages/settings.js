@@ -11,6 +11,8 @@ import { label } from '../format.js';
 const ASSIGNMENTS = ['team_only', 'round_robin'];
 /** @type {ReadonlyArray<Settings['deliverySteps']>} */
 const DELIVERY_STEPS = ['ship_only', 'pick_ship', 'pick_pack_ship'];
+/** @type {ReadonlyArray<Settings['shippingPolicy']>} */
+const SHIPPING_POLICIES = ['when_all_ready', 'as_soon_as_possible'];
 /** @param {readonly string[]} values @returns {Array<[string, string]>} */
 const labelled = (values) => values.map((v) => [v, label(v)]);
 
@@ -110,12 +112,14 @@ function deliveryForm(s) {
     button: 'Save delivery and returns',
     fields: [
       field('deliverySteps', 'Delivery steps', select('deliverySteps', labelled(DELIVERY_STEPS), s.deliverySteps)),
+      field('shippingPolicy', 'Shipping policy', select('shippingPolicy', labelled(SHIPPING_POLICIES), s.shippingPolicy)),
       h('p', { class: 'field' }, h('label', {}, input('deliveryDoneEmail', { type: 'checkbox', checked: s.deliveryDoneEmail }), ' Email the customer when the delivery is done')),
       field('returnWindowDays', 'Return window (days after delivery)', input('returnWindowDays', { type: 'number', min: 0, max: 365, value: s.returnWindowDays, required: true })),
     ],
     send: (values) =>
       changeSettings({
         deliverySteps: chosen(DELIVERY_STEPS, values.deliverySteps),
+        shippingPolicy: chosen(SHIPPING_POLICIES, values.shippingPolicy),
         deliveryDoneEmail: values.deliveryDoneEmail === 'on',
         returnWindowDays: Number(values.returnWindowDays),
       }),
