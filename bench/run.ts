@@ -11,6 +11,7 @@
  *   npm run bench -- --orders 200 --concurrency 20 --abandon 0.1 --idle-carts 10000 --max-seconds 240
  *   npm run bench -- --orders 0 --idle-carts 10000 --idle-fresh      # 10,000 idle carts on a fresh worker, no time bound
  *   npm run bench -- --orders 0 --storm 10000                        # a reminder storm (no idle phase)
+ *   npm run bench -- --orders 0 --storm 10000 --idle-fresh           # both: the storm's 10,000 carts, opened from a fresh worker, are measured idle first
  *
  * Actions are counted by Temporal Cloud's published definition (bench/actions.ts),
  * queries included: the Temporal server's own count of the queries it passed to
@@ -293,6 +294,17 @@ interface StormResult {
   openSeconds: number;
   /** Carts whose opening failed (not in `reminders`). */
   failedToOpen: number;
+  /** With --idle-fresh: the worker replaced before the storm's carts open, its RSS before and once they all wait (idle carts from a fresh worker). */
+  idle?: IdleResult;
+}
+
+type IdleResult = { carts: number; seconds: number; workerRssMb: number; workerRssBeforeMb: number; target: number; fresh: boolean; failed: number };
+
+/** A worker that served nothing yet: the one that ran the orders goes, a new one starts and serves one cart. */
+async function freshWorker(system: Awaited<ReturnType<typeof startSystem>>): Promise<void> {
+  await system.replaceWorker('SIGTERM');
+  await call(system.apiUrl, 'POST /api/carts (fresh worker up)', 'POST', '/api/carts', tokens.storefront, { lines: [{ sku: 'BENCH-1', quantity: 1 }] });
+  await new Promise((r) => setTimeout(r, 2000));
 }
 
 /**
@@ -307,6 +319,8 @@ interface StormResult {
 async function reminderStorm(system: Awaited<ReturnType<typeof startSystem>>): Promise<StormResult> {
   const opened = new Map<string, number>();
   let failedToOpen = 0;
+  if (IDLE_FRESH) await freshWorker(system);
+  const rssBefore = memoryOf(system.worker.pid).rssMb;
   progress('storm carts', STORM);
   const openStarted = performance.now();
   await pool(
@@ -329,6 +343,9 @@ async function reminderStorm(system: Awaited<ReturnType<typeof startSystem>>): P
     Infinity,
   );
   const openSeconds = (performance.now() - openStarted) / 1000;
+  // Every cart now waits on its reminder timer: the idle cost, measured before the storm wakes them.
+  await new Promise((r) => setTimeout(r, 2000));
+  const idle: IdleResult = { carts: opened.size, seconds: openSeconds, workerRssMb: memoryOf(system.worker.pid).rssMb, workerRssBeforeMb: rssBefore, target: STORM, fresh: IDLE_FRESH, failed: failedToOpen };
   const delayMs = durationMs(STORM_DELAY);
   const changedAt = Date.now();
   await call(system.apiUrl, 'PATCH /api/settings', 'PATCH', '/api/settings', tokens.operator, { abandonedCart: { delay: STORM_DELAY } });
@@ -366,6 +383,7 @@ async function reminderStorm(system: Awaited<ReturnType<typeof startSystem>>): P
     settingsChangeSeconds,
     openSeconds,
     failedToOpen,
+    idle,
   };
 }
 
@@ -448,14 +466,11 @@ async function main(): Promise<void> {
 
   const storm = STORM > 0 ? await reminderStorm(system) : null;
 
-  // Idle cost: open carts waiting on their abandonment timers (not after a storm: its carts are open too).
-  let idle: { carts: number; seconds: number; workerRssMb: number; workerRssBeforeMb: number; target: number; fresh: boolean; failed: number } | null = null;
+  // Idle cost: open carts waiting on their abandonment timers (not after a storm: its carts were the idle ones, measured before it).
+  let idle: IdleResult | null = storm?.idle ?? null;
   if (IDLE_CARTS > 0 && !storm && (IDLE_FRESH || Date.now() < DEADLINE)) {
     if (IDLE_FRESH) {
-      // A worker that served nothing yet: the one that ran the orders goes, a new one starts and serves one cart.
-      await system.replaceWorker('SIGTERM');
-      await call(system.apiUrl, 'POST /api/carts (fresh worker up)', 'POST', '/api/carts', tokens.storefront, { lines: [{ sku: 'BENCH-1', quantity: 1 }] });
-      await new Promise((r) => setTimeout(r, 2000));
+      await freshWorker(system);
     }
     const before = memoryOf(system.worker.pid).rssMb;
     progress('idle carts', IDLE_CARTS);
@@ -527,7 +542,7 @@ async function main(): Promise<void> {
     memory: { workerPeakMb: workerMemory.peakMb, apiPeakMb: apiMemory.peakMb },
     routes,
     idle,
-    storm,
+    storm: storm ? { ...storm, idle: undefined } : null,
   };
   const dir = join(PROJECT_DIR, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
