@@ -84,7 +84,9 @@ export async function startProductionShape(options: ProductionShapeOptions): Pro
     // SHAPE_LOG_DIR keeps each process's log (warnings and errors, JSON) in a file of its own, to read after a run.
     const logDir = process.env.SHAPE_LOG_DIR;
     const log = logDir ? openSync(join(logDir, `${basename(script, '.ts')}-${Date.now()}.log`), 'a') : 'ignore';
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_DIR, script), ...args], {
+    // SHAPE_WORKER_NODE_OPTIONS: Node flags for the worker processes only (e.g. `--max-old-space-size=256`, a bounded heap).
+    const nodeFlags = script === 'worker.ts' ? (process.env.SHAPE_WORKER_NODE_OPTIONS ?? '').split(' ').filter(Boolean) : [];
+    const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(PROJECT_DIR, script), ...args], {
       env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
       stdio: ['ignore', log, 'inherit'],
     });
