@@ -53,13 +53,15 @@ async function main(): Promise<number> {
     await until('the API answers /healthz', 120_000, async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok === true, app);
     log('npm start is up');
 
-    const call = async (token: string, method: string, path: string, body?: unknown) => {
+    /** The few fields of the API's answers this script reads (a cart or order, a delivery, a list). */
+    type Answer = { id: string; state?: string; deliveryState?: string; items: unknown[] };
+    const call = async (token: string, method: string, path: string, body?: unknown): Promise<Answer> => {
       const response = await fetch(`${base}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      const json = (await response.json().catch(() => null)) as any;
+      const json = (await response.json().catch(() => null)) as Answer;
       if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
       return json;
     };

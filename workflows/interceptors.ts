@@ -57,7 +57,7 @@ export const interceptors = (): WorkflowInterceptors => {
   let tracing: boolean | undefined;
   // Built the first time a traced run needs it, never for an untraced one.
   let otel: Otel | undefined;
-  const gate = (kind: keyof Otel, index: number, methods: string[]): Record<string, Handler> =>
+  const gate = (kind: keyof Otel, methods: string[]): Record<string, Handler> =>
     Object.fromEntries(
       methods.map((name) => [
         name,
@@ -67,14 +67,15 @@ export const interceptors = (): WorkflowInterceptors => {
           // draw on the workflow's seeded random numbers only live, and shift every later uuid4().
           if (!tracing || UNREPLAYED.has(name)) return next(input);
           otel ??= openTelemetryInterceptors();
-          const target = otel[kind]?.[index] as unknown as Record<string, Handler>;
+          // The package's interceptors() gives one interceptor of each kind.
+          const target = otel[kind]?.[0] as unknown as Record<string, Handler>;
           return target[name]!.call(target, input, next);
         },
       ]),
     );
   return {
-    inbound: [gate('inbound', 0, methodsOf(OpenTelemetryInboundInterceptor))],
-    outbound: [gate('outbound', 0, methodsOf(OpenTelemetryOutboundInterceptor))],
-    internals: [gate('internals', 0, methodsOf(OpenTelemetryInternalsInterceptor))],
+    inbound: [gate('inbound', methodsOf(OpenTelemetryInboundInterceptor))],
+    outbound: [gate('outbound', methodsOf(OpenTelemetryOutboundInterceptor))],
+    internals: [gate('internals', methodsOf(OpenTelemetryInternalsInterceptor))],
   };
 };
