@@ -25,6 +25,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import postgres from 'postgres';
 import { durationMs } from '../domain/duration.js';
 import { signPayload } from '../api/webhook-signature.js';
@@ -432,6 +433,11 @@ async function main(): Promise<void> {
       const history = await system.client.workflow.getHandle(workflowId).fetchHistory();
       countActions(history.events ?? [], actions, unbilled);
       historyEvents += history.events?.length ?? 0;
+      // BENCH_HISTORY_DIR keeps the sampled histories (JSON, as the Temporal UI downloads them) to see where the events go.
+      if (process.env.BENCH_HISTORY_DIR) {
+        mkdirSync(process.env.BENCH_HISTORY_DIR, { recursive: true });
+        writeFileSync(join(process.env.BENCH_HISTORY_DIR, `${workflowId}.json`), historyToJSON(history));
+      }
     }
     tick();
   }
