@@ -11,6 +11,7 @@ import { rateOf, type TaxSettings } from '../domain/tax.js';
 import { DomainError } from '../domain/errors.js';
 import {
   checkNewQuotation,
+  checkPaymentRecordable,
   newQuotation,
   type Cancel,
   type Confirm,
@@ -24,7 +25,7 @@ import {
 } from '../domain/order.js';
 import type { ChosenShipping } from '../domain/shipping.js';
 import type { Db } from '../db/index.js';
-import { allocateOrderNumber, getOrderSummary, listOpenQuotationIds } from '../db/orders.js';
+import { allocateOrderNumber, getOrderSummary, listOpenQuotationIds, type OrderSummary } from '../db/orders.js';
 import { getProductsBySku } from '../db/products.js';
 import { assignNewOrder } from '../db/sales.js';
 import { getSettings } from '../db/settings.js';
@@ -165,7 +166,7 @@ export function confirm(gateway: TemporalGateway, orderId: string, request: Conf
 
 /** Money received by hand on a confirmed offline order (the workflow applies domain/order.ts checkRecordPayment). */
 export function recordPayment(gateway: TemporalGateway, orderId: string, request: RecordPayment): Promise<Order> {
-  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(recordPaymentUpdate, { args: [request] }));
+  return updateOrder(gateway, orderId, () => orderWorkflow(gateway, orderId).executeUpdate(recordPaymentUpdate, { args: [request] }), checkPaymentRecordable);
 }
 
 export function cancel(gateway: TemporalGateway, orderId: string, request: Cancel): Promise<Order> {
@@ -203,10 +204,16 @@ export async function applyReminderPolicyToOpenCarts(gateway: TemporalGateway, p
   return ids.length;
 }
 
-/** An update to a closed order's workflow reaches no handler: say it as the state conflict it is. */
-export function updateOrder<T>(gateway: TemporalGateway, orderId: string, send: () => Promise<T>): Promise<T> {
+/**
+ * An update to a closed order's workflow reaches no handler: say it as the
+ * state conflict it is — the update's own rule when it can be asked of the
+ * order's row (`closedCheck`), else that the order is closed.
+ */
+export function updateOrder<T>(gateway: TemporalGateway, orderId: string, send: () => Promise<T>, closedCheck?: (order: OrderSummary) => DomainError | null): Promise<T> {
   return sendOrExplainClosed(send, 'order_not_found', async () => {
     const order = await getOrderSummary(gateway.db, orderId);
+    const refusal = order && closedCheck?.(order);
+    if (refusal) throw refusal;
     if (order) throw new DomainError('cart_not_editable', `Order ${order.number} is closed (${order.state}).`, { state: order.state });
     return null;
   });

@@ -759,19 +759,26 @@ export interface RecordPayment {
  * quotation sent is confirmed (with the money, if it came) rather than paid
  * piecemeal; and nothing beyond what is due is taken.
  */
-export function checkRecordPayment(order: Order, input: RecordPayment): DomainError | null {
+/** Whether money may be recorded by hand on this order at all (also asked of a closed order's row). */
+export function checkPaymentRecordable(order: { number: string; state: string; paymentMethod?: string | null | undefined }): DomainError | null {
   if (order.paymentMethod === PaymentMethod.card) {
     return new DomainError('payment_not_recordable', `Order ${order.number} is paid by card: its payments come from the provider, not by hand.`, {
       paymentMethod: order.paymentMethod,
     });
   }
-  if (order.state !== OrderState.sale || !order.paymentMethod || !isOfflineMethod(order.paymentMethod)) {
+  if (order.state !== OrderState.sale || !order.paymentMethod || !isOfflineMethod(order.paymentMethod as PaymentMethod)) {
     return new DomainError(
       'order_not_confirmed',
-      `Order ${order.number} is ${describeState(order.state)}: money is recorded on a confirmed order${order.state === OrderState.sent ? ' (confirm it, saying whether the payment was received)' : ''}.`,
+      `Order ${order.number} is ${describeState(order.state as OrderState)}: money is recorded on a confirmed order${order.state === OrderState.sent ? ' (confirm it, saying whether the payment was received)' : ''}.`,
       { state: order.state },
     );
   }
+  return null;
+}
+
+export function checkRecordPayment(order: Order, input: RecordPayment): DomainError | null {
+  const notRecordable = checkPaymentRecordable(order);
+  if (notRecordable) return notRecordable;
   if (input.method !== undefined && !isOfflineMethod(input.method)) {
     return new DomainError('invalid_request', 'Money recorded by hand came by wire transfer or in store.', { method: input.method });
   }
