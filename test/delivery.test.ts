@@ -303,7 +303,9 @@ describe('a backorder waiting for weeks', () => {
     const ended = await firstRun();
     const carriedInput = await decodedJson(ended.at(-1)!.workflowExecutionContinuedAsNewEventAttributes!.input!.payloads![0]!);
     expect(carriedInput.carried).toMatchObject({ delivery: { id: order.deliveryId, state: 'waiting' } });
-    expect(activityRuns(ended, 'requestStock')).toBe(1);
+    // Its order requested the stock once, before starting it (the delivery only looks at the reservation).
+    expect(activityRuns(ended, 'requestStock')).toBe(0);
+    expect(activityRuns((await client.workflow.getHandle(orderWorkflowId(order.id)).fetchHistory()).events ?? [], 'requestStock')).toBe(1);
     expect(looks).toBeGreaterThan(10);
 
     // The new run waits on: it asks for no stock again, and is served when stock arrives.

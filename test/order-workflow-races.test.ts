@@ -219,7 +219,7 @@ describe('continue-as-new', () => {
     // Every edit is in the timeline once the quotation is sent (a draft's edits are written at its milestones).
     await orders.setContact(gateway, cart.id, { email: 'busy@example.com' });
     const { order: sent } = await orders.checkout(gateway, cart.id, 'wire_transfer');
-    await eventually(async () => expect((await getOrderSummary(database.db, cart.id))?.version).toBe(sent.version));
+    await eventually(async () => expect((await getOrderSummary(database.db, cart.id))?.version).toBeGreaterThanOrEqual(sent.version));
     const timeline = await getTimeline(database.db, cart.id);
     expect(timeline.filter((e) => e.type === 'line_added')).toHaveLength(edits);
     expect(timeline.map((e) => e.seq)).toEqual(timeline.map((_, i) => i + 1));

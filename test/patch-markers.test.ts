@@ -68,7 +68,7 @@ describe('patches are decided in the first workflow task', () => {
     const order = patchMarkers(await history(orderWorkflowId(id)));
     const delivery = patchMarkers(await history(deliveryWorkflowId(deliveryIdOf(id))));
     // The order went through the invoice, card, payment-email and local-write paths, the delivery through its parcels and local writes: all on, one marker.
-    expect(order).toEqual([{ id: 'patches-decided-at-start', firstTask: true }]);
-    expect(delivery).toEqual([{ id: 'patches-decided-at-start', firstTask: true }]);
+    expect(order).toEqual([{ id: 'patches-decided-at-start-2', firstTask: true }]);
+    expect(delivery).toEqual([{ id: 'patches-decided-at-start-2', firstTask: true }]);
   });
 });

@@ -217,7 +217,7 @@ describe('tracing (OTLP endpoint configured)', () => {
     expect(tracedRun.startHeader).toContain(TRACE_HEADER);
     expect(untracedRun.startHeader).not.toContain(TRACE_HEADER);
     for (const run of [tracedRun, untracedRun]) {
-      expect(run.patches).toContain('patches-decided-at-start');
+      expect(run.patches).toEqual(['patches-decided-at-start-2']);
       expect(run.patches).not.toContain('otel-tracing');
     }
 

@@ -1,5 +1,6 @@
 /** All a caller needs to talk to a delivery workflow; nothing of its body. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ReservationStatus } from '../db/stock.js';
 import type { Delivery, DeliveryLine, Recipient, StepName, Validate } from '../domain/delivery.js';
 
 export const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflow';
@@ -23,6 +24,15 @@ export interface DeliveryInput {
   stockKey?: string | undefined;
   /** A backorder: the order's first delivery. */
   backorderOf?: string | undefined;
+  /**
+   * Its stock as the order requested it before starting it (orders since
+   * `order-reactions-in-one-task`): the delivery neither requests it nor
+   * tells the order it is ready (the order knows); absent, the delivery
+   * requests it itself, as before.
+   */
+  reservation?: ReservationStatus | undefined;
+  /** Its order reads its end from its result: the last step sends no signal (absent: it does, as before). */
+  reportsByResult?: boolean | undefined;
   /** Set when a waiting delivery continued as new: where the previous run left it. */
   carried?: CarriedDelivery | undefined;
 }

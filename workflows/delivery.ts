@@ -43,7 +43,7 @@ import {
   type DeliveryWorkflow,
 } from './delivery-contract.js';
 import { deliveryProgressSignal } from './order-contract.js';
-import { now, Patches, reject, RETRIED_UNTIL_DONE, SHORT_WRITE, wakeDeliveriesWaitingForStock } from './support.js';
+import { LOCAL_CALL, localFirst, now, Patches, reject, RETRIED_UNTIL_DONE, SHORT_WRITE, wakeDeliveriesWaitingForStock } from './support.js';
 
 const activities = proxyActivities<DeliveryActivities & ParcelActivities>(RETRIED_UNTIL_DONE);
 /** The stock writes as local activities (runs since {@link SHORT_WRITES_LOCAL}). */
@@ -57,6 +57,17 @@ const local = proxyLocalActivities<Pick<DeliveryActivities, 'requestStock' | 'sh
  * first task: a run started before it keeps the old commands throughout.
  */
 const SHORT_WRITES_LOCAL = 'delivery-short-writes-local';
+
+/**
+ * Patch of generation 2 (issue 15): the label, the parcels' hand-over and the
+ * stock-out of a Validate run as local activities, so a step is one workflow
+ * task and one billed action, and the Validate answers without an activity
+ * task's round trips.
+ */
+const STEP_IN_ONE_TASK = 'delivery-step-in-one-task';
+/** The step's calls, local activities first (runs since {@link STEP_IN_ONE_TASK}; see localFirst). */
+type StepCalls = Pick<ParcelActivities, 'labelParcels' | 'shipParcels'> & Pick<DeliveryActivities, 'shipStock'>;
+const stepCalls = localFirst(proxyLocalActivities<StepCalls>(LOCAL_CALL), proxyActivities<StepCalls>(RETRIED_UNTIL_DONE));
 
 /** A waiting delivery looks at its reservation again this often, in case a stock signal was missed. */
 const RESERVATION_RECHECK = '10 minutes';
@@ -89,6 +100,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   let stepInFlight = false;
   const patches = Patches.decide();
   const shortWritesLocal = patches.has(SHORT_WRITES_LOCAL);
+  const stepInOneTask = patches.has(STEP_IN_ONE_TASK, 2);
   /** Progress told to the order and not yet sent: the run waits for them before it ends. */
   const telling: Array<Promise<void>> = [];
 
@@ -127,7 +139,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
         if (step.name === labelStep(input.steps) && !delivery.trackingNumber && !input.pickup) {
           // Runs from before parcels replay their single label; new runs label each parcel.
           if (patches.has('parcel-labels')) {
-            const labelled = await activities.labelParcels({
+            const labelled = await (stepInOneTask ? stepCalls.labelParcels : activities.labelParcels)({
               deliveryId: delivery.id,
               orderNumber: delivery.orderNumber,
               recipient: delivery.recipient,
@@ -142,11 +154,13 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
         }
         const isLast = delivery.steps.at(-1) === step;
         if (isLast && delivery.parcels) {
-          await activities.shipParcels(delivery.id);
+          await (stepInOneTask ? stepCalls.shipParcels : activities.shipParcels)(delivery.id);
           delivery.parcels = shippedParcels(delivery.parcels);
         }
-        if (isLast) await (shortWritesLocal ? local.shipStock : activities.shipStock)(stockKey);
+        if (isLast) await (stepInOneTask ? stepCalls.shipStock : shortWritesLocal ? local.shipStock : activities.shipStock)(stockKey);
         applyStepDone(delivery, now());
+        // An order that reads the delivery's result hears of the last step from it.
+        if (isLast && input.reportsByResult) return delivery;
         const told = tellOrder(isLast ? 'done' : 'step_done', { step: step.name });
         if (shortWritesLocal) telling.push(told);
         else await told;
@@ -227,11 +241,16 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
 
   // A continued run is still waiting: its stock was requested, and its order told, by the first run.
   let reservation: { status: ReservationStatus; reservedOrders: string[] } = { status: 'waiting', reservedOrders: [] };
-  if (!input.carried) {
+  if (!input.carried && input.reservation) {
+    // Its order requested the stock and knows how it stands.
+    reservation = { status: input.reservation, reservedOrders: [] };
+  } else if (!input.carried) {
     reservation = await (shortWritesLocal ? local.requestStock : activities.requestStock)(stockKey, delivery.lines);
     await wakeDeliveriesWaitingForStock(reservation.reservedOrders, patches);
     if (reservation.status === 'waiting') await tellOrder('waiting');
   }
+  /** The order requested the stock and found it there: it needs no word of it. */
+  const orderKnowsReserved = !input.carried && input.reservation !== undefined && input.reservation !== 'waiting';
   let rechecks = 0;
   while (reservation.status === 'waiting' && !cancelRequested) {
     if (rechecks >= RECHECKS_PER_RUN || workflowInfo().continueAsNewSuggested) {
@@ -249,7 +268,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
 
   if (!cancelRequested) {
     applyReserved(delivery, now());
-    await tellOrder('reserved');
+    if (!orderKnowsReserved) await tellOrder('reserved');
     await condition(() => delivery.state === DeliveryPhase.done || (cancelRequested !== null && !stepInFlight));
   }
   if (delivery.state !== DeliveryPhase.done) {

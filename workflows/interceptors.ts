@@ -30,7 +30,7 @@ import {
   OpenTelemetryOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/workflow/index.js';
 import { patched, type WorkflowExecuteInput, type WorkflowInterceptors } from '@temporalio/workflow';
-import { SHARED_PATCHES } from './support.js';
+import { patchGeneration } from './support.js';
 
 /** Every run traced (the first shape). */
 export const TRACING_PATCH = 'otel-tracing';
@@ -49,7 +49,7 @@ function methodsOf(type: { prototype: object }): string[] {
 /** Whether this run traces: decided when the workflow function starts (patched() may not run in queries or validators). */
 function decide(input: WorkflowExecuteInput): boolean {
   // The same marker the workflow's own Patches.decide() reads: one marker, written here first.
-  if (patched(SHARED_PATCHES.decidedAtStart)) return input.headers[TRACE_HEADER] !== undefined;
+  if (patchGeneration() > 0) return input.headers[TRACE_HEADER] !== undefined;
   return patched(TRACING_PATCH);
 }
 

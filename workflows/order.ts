@@ -14,6 +14,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  type ChildWorkflowHandle,
   getExternalWorkflowHandle,
   ParentClosePolicy,
   proxyActivities,
@@ -33,7 +34,8 @@ import { applyCreditNoteIssued, applyCreditNoteRefused, applyInvoiceIssued, invo
 import type { OrderActivities, SendEmailInput } from '../activities/types.js';
 import type { NumberedEntry } from '../db/orders.js';
 import { applyExpiry, applyReminderDone, applyReminderPassedOver, nextIdleStep, reminderBlocker } from '../domain/abandoned-cart.js';
-import { backorderIdOf, backorderStockKeyOf, deliveryIdOf, DeliveryPhase, type Delivery, type DeliveryLine } from '../domain/delivery.js';
+import { applyReserved, backorderIdOf, backorderStockKeyOf, deliveryIdOf, DeliveryPhase, newDelivery, type Delivery, type DeliveryLine } from '../domain/delivery.js';
+import type { ReservationStatus } from '../db/stock.js';
 import type { EmailKind } from '../domain/email-templates.js';
 import { DomainError } from '../domain/errors.js';
 import { returnWindowDaysOf, ShippingPolicy } from '../domain/settings.js';
@@ -147,7 +149,7 @@ import {
   type SearchAttributeValues,
 } from './order-contract.js';
 import { REFUND_WORKFLOW_TYPE, refundWorkflowId, RETURN_WORKFLOW_TYPE, returnWorkflowId, type RefundWorkflow, type ReturnWorkflow } from './returns-contract.js';
-import { now, Patches, reject, RETRIED_UNTIL_DONE, SHORT_WRITE } from './support.js';
+import { LOCAL_CALL, localFirst, now, Patches, reject, RETRIED_UNTIL_DONE, SHORT_WRITE, wakeDeliveriesWaitingForStock } from './support.js';
 
 const { projectOrder, createPayment, sendEmail } = proxyActivities<OrderActivities>(RETRIED_UNTIL_DONE);
 const { cancelPayment } = proxyActivities<Pick<OrderActivities, 'cancelPayment'>>(RETRIED_UNTIL_DONE);
@@ -155,6 +157,9 @@ const { planDelivery, reserveWithBackorder } = proxyActivities<Pick<DeliveryActi
 /** The same writes as local activities (runs since {@link PATCHES.shortWritesLocal}). */
 const local = proxyLocalActivities<Pick<OrderActivities, 'projectOrder'> & Pick<DeliveryActivities, 'planDelivery'>>(SHORT_WRITE);
 const { issueInvoice, issueCreditNote } = proxyActivities<Pick<InvoiceActivities, 'issueInvoice' | 'issueCreditNote'>>(RETRIED_UNTIL_DONE);
+type Calls = Pick<OrderActivities, 'createPayment' | 'cancelPayment' | 'sendEmail'> & Pick<InvoiceActivities, 'issueInvoice' | 'issueCreditNote'> & Pick<DeliveryActivities, 'requestStock'>;
+/** The calls out (provider, email, invoice, stock): local activities first (runs since {@link PATCHES.reactionsInOneTask}). */
+const calls = localFirst(proxyLocalActivities<Calls>(LOCAL_CALL), proxyActivities<Calls>(RETRIED_UNTIL_DONE));
 
 /** How long a cancellation waits for the delivery to release the goods before it answers that the delivery is not answering. */
 const DELIVERY_ANSWER_TIMEOUT = '30 seconds';
@@ -201,6 +206,17 @@ const PATCHES = {
    * backorder delivery for the rest. Asked only when the plan says as_soon_as_possible (recorded runs never did).
    */
   backorders: 'backorders',
+  /**
+   * Generation 2 (issue 15): a reaction's calls out — payment, email,
+   * invoice, credit note, the stock request — run as local activities, so a
+   * reaction and the projection after it are one workflow task and one billed
+   * action. The order requests its delivery's stock before starting it (and
+   * knows it ready without a signal), reads the delivery's end from the
+   * child's result instead of a signal (it never continues as new while
+   * waiting for one), and upserts no search attribute for a contact alone on
+   * a quotation (it goes with the next milestone).
+   */
+  reactionsInOneTask: 'order-reactions-in-one-task',
 } as const;
 
 // ==================================================================== state
@@ -215,6 +231,8 @@ interface InFlight {
   childStarts: number;
   /** Emails being sent (their result is recorded on the order). */
   emails: number;
+  /** Deliveries this run started whose end it reads from their result: it may not continue as new meanwhile. */
+  deliveryResults: number;
 }
 
 /**
@@ -258,7 +276,9 @@ class OrderRun {
   private readonly shortWritesLocal = this.patches.has(PATCHES.shortWritesLocal);
   /** {@link PATCHES.emailsAfterTheirDocument}, as the run's first task found it. */
   private readonly emailsAfterTheirDocument = this.patches.has(PATCHES.emailsAfterTheirDocument);
-  readonly inFlight: InFlight = { checkout: false, deliveryStart: false, childStarts: 0, emails: 0 };
+  /** {@link PATCHES.reactionsInOneTask}, as the run's first task found it. */
+  private readonly inOneTask = this.patches.has(PATCHES.reactionsInOneTask, 2);
+  readonly inFlight: InFlight = { checkout: false, deliveryStart: false, childStarts: 0, emails: 0, deliveryResults: 0 };
 
   constructor(input: OrderWorkflowInput) {
     if (input.kind === 'continued') {
@@ -369,7 +389,7 @@ class OrderRun {
     try {
       const reference = `pay_${uuid4().replaceAll('-', '')}`;
       const { order } = this;
-      const created = await createPayment({ orderId: order.id, orderNumber: order.number, reference, method: request.paymentMethod, amount: plan.amount, currency: plan.currency });
+      const created = await (this.inOneTask ? calls.createPayment : createPayment)({ orderId: order.id, orderNumber: order.number, reference, method: request.paymentMethod, amount: plan.amount, currency: plan.currency });
       const payment = {
         reference: created.reference,
         method: request.paymentMethod,
@@ -577,7 +597,7 @@ class OrderRun {
     const seq = nextEmailSeq(this.order, kind);
     this.inFlight.emails += 1;
     try {
-      const result = await sendEmail({ kind, idempotencyKey: `${workflowInfo().workflowId}/${kind}/${seq}`, order: this.order, ...extra });
+      const result = await (this.inOneTask ? calls.sendEmail : sendEmail)({ kind, idempotencyKey: `${workflowInfo().workflowId}/${kind}/${seq}`, order: this.order, ...extra });
       this.record(applyEmailSent(this.order, kind, seq, result, now()));
       return result;
     } finally {
@@ -602,6 +622,9 @@ class OrderRun {
       const id = deliveryIdOf(order.id);
       const lines: DeliveryLine[] = order.lines.map((l) => ({ sku: l.sku, name: l.name, type: l.type, quantity: l.quantity }));
       const split = plan.shippingPolicy === ShippingPolicy.as_soon_as_possible && this.patches.has(PATCHES.backorders) ? await reserveWithBackorder(order.id, lines) : null;
+      // One delivery: its stock is requested here, in the same task as the plan, and the delivery is told how it stands.
+      const reservation = this.inOneTask && !split ? await calls.requestStock(order.id, lines) : null;
+      if (reservation) await wakeDeliveriesWaitingForStock(reservation.reservedOrders, this.patches);
       const contact = order.contact;
       const common = {
         orderId: order.id,
@@ -621,12 +644,13 @@ class OrderRun {
       };
       // With a backorder the order knows both deliveries before either starts: news from one may arrive while the other starts.
       if (split) applyDeliveryCreated(order, created, now());
-      await startChild<DeliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
+      const delivery = await startChild<DeliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
         workflowId: deliveryWorkflowId(id),
-        args: [{ deliveryId: id, ...common, lines: split ? split.now : lines }],
+        args: [{ deliveryId: id, ...common, lines: split ? split.now : lines, ...(reservation ? { reservation: reservation.status, reportsByResult: true } : {}) }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `Delivery of ${order.number} (${plan.steps.join(' → ')})`,
       });
+      if (reservation) void this.followDelivery(delivery);
       if (split) {
         await startChild<DeliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
           workflowId: deliveryWorkflowId(backorderId),
@@ -638,12 +662,46 @@ class OrderRun {
         applyDeliveryCreated(order, created, now());
       }
       this.record([{ at: now(), type: 'delivery_created', message: `Delivery order created (${plan.steps.join(' → ')})`, data: { deliveryId: id } }]);
+      if (reservation) this.learnReservation(newDelivery({ id, orderId: order.id, orderNumber: order.number, steps: plan.steps, lines, recipient: common.recipient }, now()), reservation.status);
       if (split) {
         const what = split.later.map((l) => `${l.quantity} × ${l.name}`).join(', ');
         this.record([{ at: now(), type: 'backorder_created', message: `Backorder created for what is not in stock yet: ${what}`, data: { deliveryId: backorderId, backorderOf: id } }]);
       }
     } finally {
       this.inFlight.deliveryStart = false;
+    }
+  }
+
+  /**
+   * The delivery's stock as this run requested it: the order knows it (and
+   * writes the delivery's row) as the delivery would have told it, with the
+   * same domain rules, so the delivery sends no signal for it.
+   */
+  private learnReservation(delivery: Delivery, status: ReservationStatus): void {
+    const reserved = status !== 'waiting';
+    if (reserved) applyReserved(delivery, now());
+    this.deliverySnapshot = delivery;
+    this.record(applyDeliveryNews(this.order, { deliveryId: delivery.id, event: reserved ? 'reserved' : 'waiting', state: delivery.state, delivery }, now()));
+  }
+
+  /**
+   * The end of a delivery this run started, read from its result (the
+   * delivery signals its steps, its stock arriving and its cancellation, not
+   * its last step). The run does not continue as new meanwhile: a new run
+   * would not get the result.
+   */
+  private async followDelivery(handle: ChildWorkflowHandle<DeliveryWorkflow>): Promise<void> {
+    this.inFlight.deliveryResults += 1;
+    try {
+      const delivery = await handle.result();
+      if (delivery.state === DeliveryPhase.done) {
+        const last = delivery.steps.at(-1)?.name;
+        this.deliveryProgress({ deliveryId: delivery.id, event: 'done', state: delivery.state, step: last, trackingNumber: delivery.trackingNumber, at: delivery.updatedAt, delivery });
+      }
+    } catch {
+      // Only a delivery terminated by hand ends without a result: nothing more is heard of it, as before.
+    } finally {
+      this.inFlight.deliveryResults -= 1;
     }
   }
 
@@ -712,7 +770,8 @@ class OrderRun {
   private closeDue = () => (this.order.state === OrderState.cancel || this.returnWindowOver) && !this.busy();
   private nothingInFlight = () => !this.inFlight.checkout && this.inFlight.emails === 0 && !this.inFlight.deliveryStart && this.inFlight.childStarts === 0;
   /** Continue as new when the history grows long, but never in the middle of a checkout, an email or a child's start. */
-  private continueAsNewDue = () => workflowInfo().continueAsNewSuggested && this.nothingInFlight() && this.receivedReturns.length === 0;
+  private continueAsNewDue = () =>
+    workflowInfo().continueAsNewSuggested && this.nothingInFlight() && this.receivedReturns.length === 0 && this.inFlight.deliveryResults === 0;
 
   /**
    * The reactions, in the order the loop performs them when several are due.
@@ -753,7 +812,7 @@ class OrderRun {
   private async cancelAtProvider(): Promise<void> {
     const payment = this.order.payments.find((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentOutcome.cancelled)!;
     payment.providerCancelled = true;
-    const answer = await cancelPayment(payment.reference);
+    const answer = await (this.inOneTask ? calls.cancelPayment : cancelPayment)(payment.reference);
     this.order.version += 1;
     this.paymentNews += 1;
     this.record([
@@ -832,7 +891,10 @@ class OrderRun {
     const next = searchAttributesOf(this.order);
     const changed = (Object.keys(next) as Array<keyof SearchAttributeValues>).filter((name) => next[name] !== this.searchAttributes[name]);
     const inBetween = (state: string | null) => state === DeliveryState.ready || state === DeliveryState.in_progress;
-    const skip = this.shortWritesLocal && changed.length === 1 && changed[0] === 'deliveryState' && inBetween(next.deliveryState);
+    const skip =
+      (this.shortWritesLocal && changed.length === 1 && changed[0] === 'deliveryState' && inBetween(next.deliveryState)) ||
+      // A quotation's contact alone waits for its next milestone (the idle check, the quotation sent, the sale).
+      (this.inOneTask && changed.length === 1 && changed[0] === 'customerEmail' && this.order.state === OrderState.draft && !this.projectDraftNow);
     if (changed.length && !skip) {
       upsertSearchAttributes(changed.map((name) => ({ key: OrderSearchAttributes[name], value: next[name] }) as SearchAttributeUpdatePair));
       this.searchAttributes = next;
@@ -846,7 +908,7 @@ class OrderRun {
       this.invoicesOff = true;
       return;
     }
-    const issued = await issueInvoice(invoiceInputOf(this.order));
+    const issued = await (this.inOneTask ? calls.issueInvoice : issueInvoice)(invoiceInputOf(this.order));
     this.record(applyInvoiceIssued(this.order, issued, now()));
   }
 
@@ -858,7 +920,7 @@ class OrderRun {
     }
     const refund = refundsToCredit(this.order)[0]!;
     try {
-      const note = await issueCreditNote({ refundId: refund.id, orderId: this.order.id, amount: refund.amount, currency: refund.currency });
+      const note = await (this.inOneTask ? calls.issueCreditNote : issueCreditNote)({ refundId: refund.id, orderId: this.order.id, amount: refund.amount, currency: refund.currency });
       this.record(applyCreditNoteIssued(this.order, refund.id, note, now()));
     } catch (error) {
       const cause = error instanceof ActivityFailure ? error.cause : error;
