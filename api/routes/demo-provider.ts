@@ -27,12 +27,6 @@ import { receivePaymentEvent } from '../services/payment-events.js';
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const REFERENCE = /^[\w-]{1,200}$/;
 
-/** Where a customer pays a card payment, when the demo provider's page is on. */
-export function demoPaymentUrl(config: AppDeps['config'], payment: { reference: string; method: string; status?: string }): string | undefined {
-  if (!config.demoPaymentPage || payment.method !== 'card' || (payment.status && payment.status !== 'pending')) return undefined;
-  return `${config.publicUrl}/demo-provider/pay/${encodeURIComponent(payment.reference)}`;
-}
-
 export function demoProviderRoutes(api: ApiBuilder, router: Router, deps: AppDeps): void {
   const { gateway, config } = deps;
   if (!config.demoPaymentPage) return;
