@@ -113,7 +113,8 @@ export function createEasyPostCarrier(options: EasyPostOptions): Carrier {
     },
   });
 
-  async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /** One request to EasyPost, its error turned into the carrier failure for `what` (asFailure). */
+  async function easyPostRequest<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
@@ -157,7 +158,7 @@ export function createEasyPostCarrier(options: EasyPostOptions): Carrier {
     name: 'easypost',
 
     async rates(request) {
-      const shipment = await call('quote', () => client.Shipment.create(shipmentParams(request)) as unknown as Promise<EpShipment>);
+      const shipment = await easyPostRequest('quote', () => client.Shipment.create(shipmentParams(request)) as unknown as Promise<EpShipment>);
       return (shipment.rates ?? []).map<CarrierRate>((r) => ({ carrier: r.carrier, service: r.service, amount: minorUnits(r.rate), currency: r.currency }));
     },
 
@@ -166,11 +167,11 @@ export function createEasyPostCarrier(options: EasyPostOptions): Carrier {
       if (!shipmentId) {
         // Booking a shipment is free; only buying it costs. A crash before the
         // claim leaves an unbought shipment behind, never a second label.
-        const created = await call('book the shipment', () => client.Shipment.create(shipmentParams(request, request.idempotencyKey)) as unknown as Promise<EpShipment>);
+        const created = await easyPostRequest('book the shipment', () => client.Shipment.create(shipmentParams(request, request.idempotencyKey)) as unknown as Promise<EpShipment>);
         shipmentId = await options.ledger.claim(request.idempotencyKey, created.id);
       }
       const id = shipmentId;
-      const current = await call('read the shipment', () => client.Shipment.retrieve(id) as unknown as Promise<EpShipment>);
+      const current = await easyPostRequest('read the shipment', () => client.Shipment.retrieve(id) as unknown as Promise<EpShipment>);
       if (bought(current)) return shipmentOf(current);
       const rate = chooseRate(current.rates ?? [], request.service ?? options.service);
       try {
@@ -178,7 +179,7 @@ export function createEasyPostCarrier(options: EasyPostOptions): Carrier {
       } catch (error) {
         // Another attempt bought it meanwhile (EasyPost sells a shipment once): that label is ours.
         if ((error as ApiErrorLike)?.statusCode === 422) {
-          const again = await call('read the shipment', () => client.Shipment.retrieve(id) as unknown as Promise<EpShipment>);
+          const again = await easyPostRequest('read the shipment', () => client.Shipment.retrieve(id) as unknown as Promise<EpShipment>);
           if (bought(again)) return shipmentOf(again);
         }
         throw asFailure(error, 'buy the label');
@@ -193,7 +194,7 @@ export function createEasyPostCarrier(options: EasyPostOptions): Carrier {
       } catch (error) {
         // Voided already (a retried void): EasyPost refuses a second refund; the shipment says it is refunded.
         if ((error as ApiErrorLike)?.statusCode === 422) {
-          const current = await call('read the shipment', () => client.Shipment.retrieve(id) as unknown as Promise<EpShipment>);
+          const current = await easyPostRequest('read the shipment', () => client.Shipment.retrieve(id) as unknown as Promise<EpShipment>);
           if (current.refund_status === 'submitted' || current.refund_status === 'refunded') return;
         }
         throw asFailure(error, 'void the label');

@@ -6,7 +6,7 @@ import { DomainError } from '../domain/errors.js';
 import { DeliveryState } from '../domain/order.js';
 import { ReturnState, type Refund, type ReturnRecord, type ReturnRequest } from '../domain/refunds.js';
 import { orderWorkflowId, recordManualRefundUpdate, requestRefundUpdate, requestReturnUpdate } from '../workflows/order-contract.js';
-import { receiveReturnUpdate, returnWorkflowId, type ReturnStatus } from '../workflows/returns-contract.js';
+import { receiveReturnUpdate, returnWorkflowId, type ReturnProgress } from '../workflows/returns-contract.js';
 import { getOrder, updateOrder } from './orders.js';
 import { sendOrExplainClosed, sendToWorkflow, type TemporalGateway } from './temporal-gateway.js';
 import { returnView } from './views/returns.js';
@@ -28,7 +28,7 @@ export function requestReturn(gateway: TemporalGateway, orderId: string, request
   return updateOrder(gateway, orderId, () => gateway.client.workflow.getHandle(orderWorkflowId(orderId)).executeUpdate(requestReturnUpdate, { args: [request] }));
 }
 
-export function receiveReturn(gateway: TemporalGateway, returnId: string): Promise<ReturnStatus> {
+export function receiveReturn(gateway: TemporalGateway, returnId: string): Promise<ReturnProgress> {
   return sendToWorkflow(() => gateway.client.workflow.getHandle(returnWorkflowId(returnId)).executeUpdate(receiveReturnUpdate), 'return_not_found');
 }
 

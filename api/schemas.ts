@@ -9,9 +9,11 @@ import { isDuration } from '../domain/duration.js';
 import { EmailStatus } from '../db/emails.js';
 import { DeliveryPhase, StepName, StepState } from '../domain/delivery.js';
 import { DeliveryState, LIMITS, OrderState, PaymentEventType, PaymentMethod, PaymentState } from '../domain/order.js';
+import { ParcelState } from '../domain/parcels.js';
 import { RefundStatus, ReturnState } from '../domain/refunds.js';
 import { Assignment } from '../domain/sales.js';
 import { CardProvider, DeliverySteps, ShippingPolicy } from '../domain/settings.js';
+import { ShippingKind } from '../domain/shipping.js';
 import { isValidRate, TAX_CLASS_PATTERN } from '../domain/tax.js';
 
 extendZodWithOpenApi(z);
@@ -179,7 +181,7 @@ export const OrderSchema = z
     invoice: z.object({ id: z.string(), number: z.string() }).nullable().optional().openapi({ description: 'The invoice issued when the order became paid' }),
     creditNotes: z.array(z.object({ refundId: z.string(), id: z.string(), number: z.string() })).optional(),
     shipping: z
-      .object({ methodId: z.string(), name: z.string(), kind: z.enum(['carrier', 'pickup']), amount: z.number().int() })
+      .object({ methodId: z.string(), name: z.string(), kind: z.enum(values(ShippingKind)), amount: z.number().int() })
       .optional()
       .openapi({ description: 'The shipping method chosen on the cart and its fee (included in total).' }),
     receipts: z
@@ -453,7 +455,7 @@ export const ParcelSchema = z
     trackingNumber: z.string(),
     trackingUrl: z.string().optional(),
     labelUrl: z.string(),
-    state: z.enum(['labelled', 'voided', 'shipped']),
+    state: z.enum(values(ParcelState)),
   })
   .openapi('Parcel');
 
@@ -556,7 +558,7 @@ export const ReturnListQuery = z
   .strict();
 
 // ---------------------------------------------------------------- shipping methods (v1.1)
-const ShippingKindSchema = z.enum(['carrier', 'pickup']).openapi({ description: 'carrier: shipped with a label; pickup: collected at the shop, no label' });
+const ShippingKindSchema = z.enum(values(ShippingKind)).openapi({ description: 'carrier: shipped with a label; pickup: collected at the shop, no label' });
 const CarrierService = z.string().trim().min(1).max(100).openapi({ description: "The carrier's service bought for this method's labels (e.g. \"Priority\"); absent: the cheapest rate." });
 
 export const ShippingMethodSchema = z

@@ -12,7 +12,7 @@ import { dataConverterOf } from '../operations/payload-codec.js';
 import { connectClient, temporalConnectionOptions } from '../operations/temporal-connection.js';
 import { installTracing } from '../operations/tracing.js';
 import { createApp } from './app.js';
-import { APP_CLOSING } from './routes/events.js';
+import { APP_CLOSING } from './lifecycle.js';
 
 export interface RunningApi {
   server: Server;

@@ -6,7 +6,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_CLOSING } from '../api/routes/events.js';
+import { APP_CLOSING } from '../api/lifecycle.js';
 import { deliveryIdOf } from '../domain/delivery.js';
 import { OPERATOR, STOREFRONT, startApi, type ApiHarness } from './support/api.js';
 import { browserTestsRun, launchBrowser } from './support/browser.js';

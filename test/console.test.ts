@@ -20,6 +20,7 @@ import { orderWorkflowId } from '../workflows/order-contract.js';
 import { OPERATOR, startApi, type ApiHarness } from './support/api.js';
 import { ARTIFACTS, browserTestsRun, launchBrowser } from './support/browser.js';
 import { eventually } from './support/eventually.js';
+import { withSettings } from './support/settings.js';
 
 let api: ApiHarness;
 let browser: Browser;
@@ -219,67 +220,68 @@ describe.runIf(browserTestsRun)('the back-office console, in Chromium', () => {
   });
 
   it("a card order by clicking: paid on the demo provider's page, delivered, refunded in part then in full; the lists follow", async () => {
-    await api.operator('PATCH', '/api/settings', { deliverySteps: 'ship_only' });
-    const order = await unpaidOrder('card.customer@example.com', 'card', 3);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    // A card checkout leaves a quotation until the customer went through payment: it is not in Unpaid orders yet.
-    await signIn(page, `/console/orders/${order.id}`);
-    await page.getByText('Waiting for the card payment').waitFor();
-    await expect(page.getByRole('button', { name: /Confirm/ }).count()).resolves.toBe(0);
+    await withSettings(api, { deliverySteps: 'ship_only' }, async () => {
+      const order = await unpaidOrder('card.customer@example.com', 'card', 3);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      // A card checkout leaves a quotation until the customer went through payment: it is not in Unpaid orders yet.
+      await signIn(page, `/console/orders/${order.id}`);
+      await page.getByText('Waiting for the card payment').waitFor();
+      await expect(page.getByRole('button', { name: /Confirm/ }).count()).resolves.toBe(0);
 
-    // The customer's side: the provider's page, in a tab of its own.
-    const [provider] = await Promise.all([page.context().waitForEvent('page'), page.getByRole('link', { name: "Open the demo provider's payment page ↗" }).click()]);
-    await provider.getByRole('button', { name: 'Pay €38.70' }).click();
-    await provider.getByRole('status').getByText('Payment accepted').waitFor();
-    await shot(provider, 'demo-provider-paid');
-    await provider.close();
+      // The customer's side: the provider's page, in a tab of its own.
+      const [provider] = await Promise.all([page.context().waitForEvent('page'), page.getByRole('link', { name: "Open the demo provider's payment page ↗" }).click()]);
+      await provider.getByRole('button', { name: 'Pay €38.70' }).click();
+      await provider.getByRole('status').getByText('Payment accepted').waitFor();
+      await shot(provider, 'demo-provider-paid');
+      await provider.close();
 
-    // The order's page, left open, follows the payment by itself.
-    await page.getByRole('button', { name: 'Validate ship' }).waitFor({ timeout: 20_000 });
-    await expect(page.locator('main h1 .badge').textContent()).resolves.toBe('Sales order');
-    await act(page, 'Validate ship', `${order.number}: ship validated`);
-    await page.getByRole('link', { name: 'Orders', exact: true }).click();
-    await page.getByRole('link', { name: order.number }).waitFor();
-    await shot(page, 'orders');
-    await page.getByRole('link', { name: order.number }).click();
+      // The order's page, left open, follows the payment by itself.
+      await page.getByRole('button', { name: 'Validate ship' }).waitFor({ timeout: 20_000 });
+      await expect(page.locator('main h1 .badge').textContent()).resolves.toBe('Sales order');
+      await act(page, 'Validate ship', `${order.number}: ship validated`);
+      await page.getByRole('link', { name: 'Orders', exact: true }).click();
+      await page.getByRole('link', { name: order.number }).waitFor();
+      await shot(page, 'orders');
+      await page.getByRole('link', { name: order.number }).click();
 
-    const refund = page.getByRole('form', { name: 'Refund' });
-    await refund.getByLabel(/Amount in EUR/).fill('5.00');
-    await refund.getByLabel('Reason (optional)').fill('Scratched mug');
-    await act(page, 'Refund', 'Refund of €5.00 started.', refund);
-    await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body.paymentState).toBe('partially_refunded'));
-    await page.reload();
-    await act(page, 'Refund', 'Refund of €33.70 started.', page.getByRole('form', { name: 'Refund' }));
-    await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body).toMatchObject({ paymentState: 'refunded', deliveryState: 'done' }));
-    await page.reload();
-    await page.getByRole('heading', { name: 'Refunds' }).waitFor();
-    await expect(page.locator('section', { has: page.getByRole('heading', { name: 'Refunds' }) }).locator('tbody tr').count()).resolves.toBe(2);
-    await expect(page.getByRole('form', { name: 'Refund' }).count()).resolves.toBe(0);
-    await shot(page, 'order-refunded');
+      const refund = page.getByRole('form', { name: 'Refund' });
+      await refund.getByLabel(/Amount in EUR/).fill('5.00');
+      await refund.getByLabel('Reason (optional)').fill('Scratched mug');
+      await act(page, 'Refund', 'Refund of €5.00 started.', refund);
+      await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body.paymentState).toBe('partially_refunded'));
+      await page.reload();
+      await act(page, 'Refund', 'Refund of €33.70 started.', page.getByRole('form', { name: 'Refund' }));
+      await eventually(async () => expect((await api.operator('GET', `/api/orders/${order.id}`)).body).toMatchObject({ paymentState: 'refunded', deliveryState: 'done' }));
+      await page.reload();
+      await page.getByRole('heading', { name: 'Refunds' }).waitFor();
+      await expect(page.locator('section', { has: page.getByRole('heading', { name: 'Refunds' }) }).locator('tbody tr').count()).resolves.toBe(2);
+      await expect(page.getByRole('form', { name: 'Refund' }).count()).resolves.toBe(0);
+      await shot(page, 'order-refunded');
 
-    // Each email names the document it carries and links its PDF: the confirmation the invoice, each refund email its credit note.
-    await eventually(async () => expect((await api.operator('GET', `/api/emails?orderId=${order.id}`)).body.items.filter((e: { kind: string }) => e.kind === 'refund')).toHaveLength(2));
-    const { invoice, creditNotes } = (await api.operator('GET', `/api/orders/${order.id}`)).body as { invoice: { id: string; number: string }; creditNotes: Array<{ id: string; number: string }> };
-    await page.reload();
-    const emails = page.getByRole('region', { name: 'Emails' });
-    for (const document of [invoice, ...creditNotes]) {
-      const link = emails.getByRole('link', { name: `${document.number.replaceAll('/', '-')}.pdf`, exact: true });
-      await expect(link.getAttribute('href')).resolves.toBe(`/api/invoices/${encodeURIComponent(document.id)}/pdf`);
-    }
+      // Each email names the document it carries and links its PDF: the confirmation the invoice, each refund email its credit note.
+      await eventually(async () => expect((await api.operator('GET', `/api/emails?orderId=${order.id}`)).body.items.filter((e: { kind: string }) => e.kind === 'refund')).toHaveLength(2));
+      const { invoice, creditNotes } = (await api.operator('GET', `/api/orders/${order.id}`)).body as { invoice: { id: string; number: string }; creditNotes: Array<{ id: string; number: string }> };
+      await page.reload();
+      const emails = page.getByRole('region', { name: 'Emails' });
+      for (const document of [invoice, ...creditNotes]) {
+        const link = emails.getByRole('link', { name: `${document.number.replaceAll('/', '-')}.pdf`, exact: true });
+        await expect(link.getAttribute('href')).resolves.toBe(`/api/invoices/${encodeURIComponent(document.id)}/pdf`);
+      }
 
-    await page.goto(`${api.baseUrl}/console/orders?paymentState=refunded`);
-    await page.getByRole('link', { name: order.number }).waitFor();
-    await api.operator('PATCH', '/api/settings', { deliverySteps: 'pick_pack_ship' });
-    await page.close();
+      await page.goto(`${api.baseUrl}/console/orders?paymentState=refunded`);
+      await page.getByRole('link', { name: order.number }).waitFor();
+      await page.close();
+    });
   });
 
   it("Returns: a delivered order's return received by clicking; the refund follows", async () => {
-    await api.operator('PATCH', '/api/settings', { deliverySteps: 'ship_only' });
-    const order = await unpaidOrder('returning.customer@example.com', 'card', 2);
-    await api.webhook({ id: `evt_${order.id}`, type: 'payment.succeeded', data: { reference: order.payment.reference, amount: order.payment.amount, currency: 'EUR' } });
-    await eventually(async () => expect((await api.operator('POST', `/api/deliveries/${deliveryIdOf(order.id)}/validate`, {})).status).toBe(200), 20_000);
-    await eventually(async () => expect((await api.operator('POST', `/api/orders/${order.id}/returns`, { lines: [{ sku: 'MUG-BLUE', quantity: 1, reason: 'Too small' }] })).status).toBe(201));
-    await api.operator('PATCH', '/api/settings', { deliverySteps: 'pick_pack_ship' });
+    const order = await withSettings(api, { deliverySteps: 'ship_only' }, async () => {
+      const order = await unpaidOrder('returning.customer@example.com', 'card', 2);
+      await api.webhook({ id: `evt_${order.id}`, type: 'payment.succeeded', data: { reference: order.payment.reference, amount: order.payment.amount, currency: 'EUR' } });
+      await eventually(async () => expect((await api.operator('POST', `/api/deliveries/${deliveryIdOf(order.id)}/validate`, {})).status).toBe(200), 20_000);
+      await eventually(async () => expect((await api.operator('POST', `/api/orders/${order.id}/returns`, { lines: [{ sku: 'MUG-BLUE', quantity: 1, reason: 'Too small' }] })).status).toBe(201));
+      return order;
+    });
 
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(page, '/console/returns');
@@ -295,64 +297,66 @@ describe.runIf(browserTestsRun)('the back-office console, in Chromium', () => {
   });
 
   it('Settings: the reminder delay changed is applied to open carts; the template previewed; a refused change shows why', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(page, '/console/settings');
-    const form = page.getByRole('form', { name: 'Abandoned-cart reminder' });
-    await form.getByLabel('Subject').fill('{{customer_name}}, your cart at {{shop_name}}');
-    await form.getByRole('button', { name: 'Preview' }).click();
-    await form.getByText('Subject: Alex Martin, your cart at Demo Shop').waitFor();
-    await shot(page, 'settings');
+    await withSettings(api, null, async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await signIn(page, '/console/settings');
+      const form = page.getByRole('form', { name: 'Abandoned-cart reminder' });
+      await form.getByLabel('Subject').fill('{{customer_name}}, your cart at {{shop_name}}');
+      await form.getByRole('button', { name: 'Preview' }).click();
+      await form.getByText('Subject: Alex Martin, your cart at Demo Shop').waitFor();
+      await shot(page, 'settings');
 
-    // A delay the API refuses: its message, and the saved delay stays.
-    await form.getByLabel(/^Delay/).fill('soon');
-    await form.getByRole('button', { name: 'Save reminder' }).click();
-    await expect(form.getByRole('alert').first().textContent()).resolves.toMatch(/delay/);
-    expect((await api.operator('GET', '/api/settings')).body.abandonedCart.delay).toBe('10h');
+      // A delay the API refuses: its message, and the saved delay stays.
+      await form.getByLabel(/^Delay/).fill('soon');
+      await form.getByRole('button', { name: 'Save reminder' }).click();
+      await expect(form.getByRole('alert').first().textContent()).resolves.toMatch(/delay/);
+      expect((await api.operator('GET', '/api/settings')).body.abandonedCart.delay).toBe('10h');
 
-    // A cart left with a contact, then the delay shortened: the open cart is reminded under the new delay.
-    const cart = await api.storefront('POST', '/api/carts', { lines: [{ sku: 'TEE-M', quantity: 1 }], customer: { email: 'idle.customer@example.com', loggedIn: true } });
-    await form.getByLabel(/^Delay/).fill('2s');
-    await act(page, 'Save reminder', /Reminder saved/, form);
-    expect((await api.operator('GET', '/api/settings')).body.abandonedCart).toMatchObject({ delay: '2s', subject: '{{customer_name}}, your cart at {{shop_name}}' });
-    await eventually(async () => {
-      const emails = (await api.operator('GET', `/api/emails?orderId=${cart.body.id}`)).body.items;
-      expect(emails).toMatchObject([{ kind: 'abandoned_cart', to: 'idle.customer@example.com' }]);
-    }, 20_000);
-    await page.getByRole('link', { name: 'Abandoned carts' }).click();
-    await page.getByRole('link', { name: cart.body.number }).waitFor();
-    await page.locator('tbody tr', { has: page.getByRole('link', { name: cart.body.number }) }).getByText('idle.customer@example.com').waitFor();
-    await shot(page, 'abandoned-carts');
-    await api.operator('PATCH', '/api/settings', { abandonedCart: { delay: '10h' } });
-    await page.close();
+      // A cart left with a contact, then the delay shortened: the open cart is reminded under the new delay.
+      const cart = await api.storefront('POST', '/api/carts', { lines: [{ sku: 'TEE-M', quantity: 1 }], customer: { email: 'idle.customer@example.com', loggedIn: true } });
+      await form.getByLabel(/^Delay/).fill('2s');
+      await act(page, 'Save reminder', /Reminder saved/, form);
+      expect((await api.operator('GET', '/api/settings')).body.abandonedCart).toMatchObject({ delay: '2s', subject: '{{customer_name}}, your cart at {{shop_name}}' });
+      await eventually(async () => {
+        const emails = (await api.operator('GET', `/api/emails?orderId=${cart.body.id}`)).body.items;
+        expect(emails).toMatchObject([{ kind: 'abandoned_cart', to: 'idle.customer@example.com' }]);
+      }, 20_000);
+      await page.getByRole('link', { name: 'Abandoned carts' }).click();
+      await page.getByRole('link', { name: cart.body.number }).waitFor();
+      await page.locator('tbody tr', { has: page.getByRole('link', { name: cart.body.number }) }).getByText('idle.customer@example.com').waitFor();
+      await shot(page, 'abandoned-carts');
+      await page.close();
+    });
   });
 
   it('Settings: a round-robin team created and chosen by clicking; new orders go to its salespeople in turn', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await signIn(page, '/console/settings');
-    const create = page.getByRole('form', { name: 'New sales team' });
-    await create.getByLabel('Name').fill('Lyon shop');
-    await create.getByLabel('Orders go to').selectOption('round_robin');
-    await act(page, 'Create team', 'Team Lyon shop created.', create);
-    const team = page.getByRole('article', { name: 'Team Lyon shop' });
-    for (const name of ['Inès', 'Karim']) {
-      const add = team.getByRole('form', { name: 'Add a salesperson to Lyon shop' });
-      await add.getByLabel('Name').fill(name);
-      await act(page, 'Add salesperson', `${name} joined Lyon shop.`, add);
-    }
-    const sales = page.getByRole('form', { name: 'Sales assignment' });
-    await sales.getByLabel('Sales team of new orders').selectOption({ label: 'Lyon shop' });
-    await act(page, 'Save sales assignment', /Sales assignment saved/, sales);
-    const carts = [];
-    for (let i = 0; i < 4; i++) carts.push((await api.storefront('POST', '/api/carts', {})).body);
-    expect(carts.map((c) => [c.salesTeam, c.salesperson])).toEqual([
-      ['Lyon shop', 'Inès'],
-      ['Lyon shop', 'Karim'],
-      ['Lyon shop', 'Inès'],
-      ['Lyon shop', 'Karim'],
-    ]);
-    await shot(page, 'settings-sales-teams');
-    await api.operator('PATCH', '/api/settings', { salesTeam: 'Website' });
-    await page.close();
+    await withSettings(api, null, async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await signIn(page, '/console/settings');
+      const create = page.getByRole('form', { name: 'New sales team' });
+      await create.getByLabel('Name').fill('Lyon shop');
+      await create.getByLabel('Orders go to').selectOption('round_robin');
+      await act(page, 'Create team', 'Team Lyon shop created.', create);
+      const team = page.getByRole('article', { name: 'Team Lyon shop' });
+      for (const name of ['Inès', 'Karim']) {
+        const add = team.getByRole('form', { name: 'Add a salesperson to Lyon shop' });
+        await add.getByLabel('Name').fill(name);
+        await act(page, 'Add salesperson', `${name} joined Lyon shop.`, add);
+      }
+      const sales = page.getByRole('form', { name: 'Sales assignment' });
+      await sales.getByLabel('Sales team of new orders').selectOption({ label: 'Lyon shop' });
+      await act(page, 'Save sales assignment', /Sales assignment saved/, sales);
+      const carts = [];
+      for (let i = 0; i < 4; i++) carts.push((await api.storefront('POST', '/api/carts', {})).body);
+      expect(carts.map((c) => [c.salesTeam, c.salesperson])).toEqual([
+        ['Lyon shop', 'Inès'],
+        ['Lyon shop', 'Karim'],
+        ['Lyon shop', 'Inès'],
+        ['Lyon shop', 'Karim'],
+      ]);
+      await shot(page, 'settings-sales-teams');
+      await page.close();
+    });
   });
 
   it.runIf(inject('temporalUiUrl'))('the Temporal UI finds the order by its search attributes, with its summary', async () => {

@@ -7,6 +7,7 @@ import { getDocumentProxy, extractText } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInvoiceActivities, type IssueInvoiceInput } from '../activities/invoices.js';
 import { OPERATOR, startApi, type ApiHarness } from './support/api.js';
+import { withSettings } from './support/settings.js';
 
 let api: ApiHarness;
 let activities: ReturnType<typeof createInvoiceActivities>;
@@ -51,6 +52,23 @@ describe('tax settings and product tax classes', () => {
   });
 
   it("a shop adds its own class, products use it, and it cannot be removed while they do", async () => {
+    // withSettings removes the `books` class if the test stops before it does;
+    // the inner finally first moves the product off it (a class in use cannot go).
+    await withSettings(api, null, async () => {
+      try {
+        await addBooksClassUseAndRemoveIt();
+      } finally {
+        const catalog = await api.storefront('GET', '/api/products');
+        const product = catalog.body.items.find((p: { sku: string }) => p.sku === 'BOOK-TEA');
+        if (product?.taxClass === 'books') {
+          const moved = await api.operator('PATCH', '/api/products/BOOK-TEA', { taxClass: 'reduced' });
+          if (moved.status !== 200) throw new Error(`moving BOOK-TEA off "books": ${moved.status} ${JSON.stringify(moved.body)}`);
+        }
+      }
+    });
+  });
+
+  async function addBooksClassUseAndRemoveIt() {
     const added = await api.operator('PATCH', '/api/settings', { taxes: { rates: { FR: { books: 5.5 } } } });
     expect(added.status).toBe(200);
     expect(added.body.taxes.rates.FR).toEqual({ standard: 20, reduced: 5.5, zero: 0, books: 5.5 });
@@ -69,7 +87,7 @@ describe('tax settings and product tax classes', () => {
     const removed = await api.operator('PATCH', '/api/settings', { taxes: { rates: { FR: { books: null } } } });
     expect(removed.status).toBe(200);
     expect(removed.body.taxes.rates.FR).toEqual({ standard: 20, reduced: 5.5, zero: 0 });
-  });
+  }
 
   it('refuses an unknown class on a product, and nothing is created', async () => {
     const refused = await api.operator('POST', '/api/products', { sku: 'WINE-1', name: 'Wine', price: 1500, type: 'consumable', taxClass: 'alcohol' });

@@ -8,13 +8,13 @@ import type { RefundActivities } from '../activities/refunds.js';
 import { returnReceivedSignal } from './order-contract.js';
 import { DomainError } from '../domain/errors.js';
 import { now, Patches, reject, RETRIED_UNTIL_DONE, wakeDeliveriesWaitingForStock } from './support.js';
-import { receiveReturnUpdate, returnQuery, type ReturnStatus, type ReturnWorkflow, type ReturnWorkflowInput } from './returns-contract.js';
+import { receiveReturnUpdate, returnQuery, type ReturnProgress, type ReturnWorkflow, type ReturnWorkflowInput } from './returns-contract.js';
 
 const { restockReturn } = proxyActivities<RefundActivities>(RETRIED_UNTIL_DONE);
 
-export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnStatus> {
+export async function returnWorkflow(input: ReturnWorkflowInput): Promise<ReturnProgress> {
   const patches = Patches.decide();
-  const status: ReturnStatus = { id: input.returnId, orderId: input.orderId, state: 'requested' };
+  const status: ReturnProgress = { id: input.returnId, orderId: input.orderId, state: 'requested' };
   let receiving = false;
 
   setHandler(returnQuery, () => status);

@@ -26,15 +26,20 @@ export interface ReturnWorkflowInput {
   orderWorkflowId: string;
   lines: Array<{ sku: string; name: string; quantity: number }>;
 }
-export interface ReturnStatus {
+/**
+ * What a return workflow answers (its result, its query, its receive update):
+ * how far the goods came back. Not domain/refunds.ts's ReturnState, the
+ * return's state as the shop records it.
+ */
+export interface ReturnProgress {
   id: string;
   /** The order it belongs to (absent in runs started before it was added). */
   orderId?: string;
   state: 'requested' | 'received';
   receivedAt?: string | undefined;
 }
-export type ReturnWorkflow = (input: ReturnWorkflowInput) => Promise<ReturnStatus>;
+export type ReturnWorkflow = (input: ReturnWorkflowInput) => Promise<ReturnProgress>;
 
 /** The warehouse received the returned goods. */
-export const receiveReturnUpdate = defineUpdate<ReturnStatus, []>('receiveReturn');
-export const returnQuery = defineQuery<ReturnStatus>('return');
+export const receiveReturnUpdate = defineUpdate<ReturnProgress, []>('receiveReturn');
+export const returnQuery = defineQuery<ReturnProgress>('return');

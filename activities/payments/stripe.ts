@@ -58,7 +58,7 @@ export function stripeCardProvider(settings: StripeSettings): PaymentProvider {
     supportRefund: SupportRefund.partial,
 
     async createPayment(request) {
-      const intent = await call(() =>
+      const intent = await stripeRequest(() =>
         stripe.paymentIntents.create(
           {
             amount: toProviderAmount(request.amount, request.currency),
@@ -81,7 +81,7 @@ export function stripeCardProvider(settings: StripeSettings): PaymentProvider {
       } catch (error) {
         // Cancelling a PaymentIntent that is already cancelled or paid is refused with this code: read what it is.
         if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_intent_unexpected_state') {
-          const intent = await call(() => stripe.paymentIntents.retrieve(id));
+          const intent = await stripeRequest(() => stripe.paymentIntents.retrieve(id));
           return outcomeOfCancel(intent.status, payment.reference);
         }
         throw mapError(error);
@@ -124,7 +124,8 @@ function requireIntentId(id: string | null | undefined, reference: string): stri
   throw ApplicationFailure.nonRetryable(`Payment ${reference} has no Stripe PaymentIntent recorded`, StripeFailureType.refused);
 }
 
-async function call<T>(request: () => Promise<T>): Promise<T> {
+/** One request to Stripe, its error mapped onto Temporal's retry (mapError). */
+async function stripeRequest<T>(request: () => Promise<T>): Promise<T> {
   try {
     return await request();
   } catch (error) {

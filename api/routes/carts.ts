@@ -1,14 +1,9 @@
-import { findPayment } from '../../db/payments.js';
-import { getSettings } from '../../db/settings.js';
-import { listShippingMethods } from '../../db/shipping-methods.js';
-import { acceptedPaymentMethods, effectivePaymentMethods } from '../../domain/payment-methods.js';
-import type { PaymentMethod } from '../../domain/order.js';
 import * as orders from '../orders.js';
 import type { AppDeps } from '../app.js';
 import type { ApiBuilder } from '../http.js';
 import { CartLineParams, CheckoutBody, CheckoutResultSchema, ContactBody, IdParam, LineInput, NewCartBody, OrderSchema, QuantityBody } from '../schemas.js';
+import { checkoutAsTheShopIs } from '../services/checkout.js';
 import { orderView } from '../views/orders.js';
-import { checkoutPaymentView } from '../views/payments.js';
 
 const CART_RESPONSES = {
   200: { description: 'The cart after the change', schema: OrderSchema },
@@ -16,21 +11,6 @@ const CART_RESPONSES = {
   409: { description: 'The order is past the quotation stage' },
   422: { description: 'Not allowed (unknown product, quantity out of range, ...)' },
 };
-
-/**
- * A checkout under the shop's settings now (the methods it takes, the shipping
- * methods it offers), answered with what the customer must do next: the
- * storefront's checkout and the recovery page's "pay now" both go through it.
- */
-export async function checkoutAsTheShopIs({ gateway, config }: Pick<AppDeps, 'gateway' | 'config'>, orderId: string, method: PaymentMethod) {
-  const settings = await getSettings(gateway.db);
-  const accepted = acceptedPaymentMethods(effectivePaymentMethods(settings.paymentMethods, config.payments.cardProvider));
-  const offeredShipping = (await listShippingMethods(gateway.db, { enabledOnly: true })).map((m) => m.id);
-  const { order, payment } = await orders.checkout(gateway, orderId, method, accepted, offeredShipping);
-  // The provider's redirect URL and client secret are on the payment record, never in the workflow's history.
-  const opened = await findPayment(gateway.db, payment.reference);
-  return { order: orderView(order), payment: checkoutPaymentView(config, payment, opened) };
-}
 
 export function cartRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void {
   api.route({

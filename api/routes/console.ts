@@ -35,7 +35,7 @@ function assetFiles(dir: string, prefix = '', files = new Map<string, { file: st
   return files;
 }
 
-export const CONSOLE_CSP =
+const CONSOLE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** Sign-in attempts per client address and minute: the token is long, but guessing should still be slow. */

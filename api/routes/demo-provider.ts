@@ -19,6 +19,7 @@ import { DomainError } from '../../domain/errors.js';
 import { getSettings } from '../../db/settings.js';
 import { escapeHtml } from '../../domain/email-templates.js';
 import { formatMoney } from '../../domain/money.js';
+import { PaymentMethod, PaymentOutcome } from '../../domain/order.js';
 import type { AppDeps } from '../app.js';
 import { fromOwnPage } from '../console/session.js';
 import { sameSecret, type ApiBuilder } from '../http.js';
@@ -26,12 +27,6 @@ import { receivePaymentEvent } from '../services/payment-events.js';
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 const REFERENCE = /^[\w-]{1,200}$/;
-
-/** Where a customer pays a card payment, when the demo provider's page is on. */
-export function demoPaymentUrl(config: AppDeps['config'], payment: { reference: string; method: string; status?: string }): string | undefined {
-  if (!config.demoPaymentPage || payment.method !== 'card' || (payment.status && payment.status !== 'pending')) return undefined;
-  return `${config.publicUrl}/demo-provider/pay/${encodeURIComponent(payment.reference)}`;
-}
 
 export function demoProviderRoutes(api: ApiBuilder, router: Router, deps: AppDeps): void {
   const { gateway, config } = deps;
@@ -54,7 +49,7 @@ export function demoProviderRoutes(api: ApiBuilder, router: Router, deps: AppDep
   const load = async (reference: string) => {
     if (!REFERENCE.test(reference)) return null;
     const payment = await findPayment(db, reference);
-    if (!payment || payment.method !== 'card') return null;
+    if (!payment || payment.method !== PaymentMethod.card) return null;
     const order = await getOrderSummary(db, payment.orderId);
     return order ? { payment, order } : null;
   };
@@ -70,7 +65,7 @@ export function demoProviderRoutes(api: ApiBuilder, router: Router, deps: AppDep
       const settings = await getSettings(db);
       const amount = formatMoney(payment.amount, payment.currency);
       const done = req.query.done === 'paid' ? 'Payment accepted. The shop confirms your order in a moment; you may close this page.' : req.query.done === 'declined' ? 'Payment declined.' : null;
-      const open = payment.status === 'pending' && !done;
+      const open = payment.status === PaymentOutcome.pending && !done;
       page(
         res,
         200,
@@ -141,12 +136,12 @@ function demoProviderApi(api: ApiBuilder, { gateway: { db }, config }: AppDeps):
       "The demo card provider's cancel (development only): the demo keeps no payments of its own, its page reads the shop's record — a paid payment cannot be cancelled (409), any other is",
     tags: ['Demo provider'],
     params: z.object({ reference: z.string().regex(REFERENCE) }),
-    responses: { 200: { description: 'Cancelled', schema: z.object({ status: z.literal('cancelled') }) }, 401: { description: 'Wrong key' }, 409: { description: 'Already paid' } },
+    responses: { 200: { description: 'Cancelled', schema: z.object({ status: z.literal(PaymentOutcome.cancelled) }) }, 401: { description: 'Wrong key' }, 409: { description: 'Already paid' } },
     handler: async ({ params, req }) => {
       authorize(req.headers.authorization);
       const payment = await findPayment(db, params.reference);
-      if (payment?.status === 'succeeded') throw new DomainError('payment_already_paid', `Payment ${params.reference} is paid: refund it instead.`);
-      return { body: { status: 'cancelled' as const } };
+      if (payment?.status === PaymentOutcome.succeeded) throw new DomainError('payment_already_paid', `Payment ${params.reference} is paid: refund it instead.`);
+      return { body: { status: PaymentOutcome.cancelled } };
     },
   });
 }

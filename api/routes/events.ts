@@ -25,10 +25,9 @@ import type { AppDeps } from '../app.js';
 import { PROJECTION_CHANNEL } from '../../db/projection-events.js';
 import { DomainError } from '../../domain/errors.js';
 import { consoleRole, roleOf } from '../http.js';
+import { APP_CLOSING } from '../lifecycle.js';
 import { DeliveryEventSchema, OrderEventSchema } from '../schemas.js';
 
-/** The event an app emits when its server is closing: open streams end so the server can close. */
-export const APP_CLOSING = 'closing';
 
 /** Comment lines keep idle streams open through proxies and show a dead peer; well under the usual 60 s idle timeouts. */
 const HEARTBEAT_MS = 25_000;

@@ -3,15 +3,14 @@ import { z } from 'zod';
 import { getOrderSummary } from '../../db/orders.js';
 import { getProductsBySku } from '../../db/products.js';
 import { getSettings } from '../../db/settings.js';
-import { escapeHtml } from '../../domain/email-templates.js';
 import { DomainError } from '../../domain/errors.js';
-import { formatMoney } from '../../domain/money.js';
-import { OrderState, PaymentMethod } from '../../domain/order.js';
+import { PaymentMethod } from '../../domain/order.js';
 import type { AppDeps } from '../app.js';
 import { getOrder } from '../orders.js';
-import { checkoutAsTheShopIs } from './carts.js';
 import { sameSecret, type ApiBuilder } from '../http.js';
+import { CART_RECOVERY_HEADERS, renderCartRecovery, renderPaymentReady } from '../pages/cart-recovery.js';
 import { RETURN_FORM_HEADERS, renderReturnForm } from '../pages/return-form.js';
+import { checkoutAsTheShopIs } from '../services/checkout.js';
 import { IdParam } from '../schemas.js';
 
 const TokenQuery = z.object({ token: z.string().max(200).optional() });
@@ -61,29 +60,7 @@ export function pageRoutes(api: ApiBuilder, { gateway, config }: AppDeps): void 
         res.redirect(302, settings.cartRecoveryUrl.replaceAll('{order_id}', encodeURIComponent(order.id)).replaceAll('{token}', encodeURIComponent(order.accessToken)));
         return;
       }
-      const rows = order.lines
-        .map((l) => `<tr><td>${escapeHtml(l.name)}</td><td>${l.quantity}</td><td>${escapeHtml(formatMoney(l.subtotal, order.currency))}</td></tr>`)
-        .join('');
-      const open = order.state === OrderState.draft;
-      // A card quotation left at the payment page (or whose payment failed): the way back to paying is a new checkout.
-      const payAgain = open && order.paymentMethod === PaymentMethod.card && order.lines.length > 0;
-      const payForm = payAgain
-        ? `<form method="post" action="/cart/${encodeURIComponent(order.id)}/checkout?token=${encodeURIComponent(order.accessToken)}"><p>You stopped at the payment page: nothing was charged. <button type="submit">Pay ${escapeHtml(
-            formatMoney(order.total, order.currency),
-          )} by card</button></p></form>`
-        : '';
-      res
-        .type('html')
-        .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
-        .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Your cart ${escapeHtml(order.number)} · ${escapeHtml(settings.shopName)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse;width:100%}td,th{padding:.4rem;border-bottom:1px solid #ddd;text-align:left}</style></head>
-<body><main><h1>Your cart ${escapeHtml(order.number)}</h1>
-<p>${open ? 'Your cart is waiting for you at ' + escapeHtml(settings.shopName) + '.' : `This order is ${escapeHtml(order.state === OrderState.cancel ? 'closed' : 'already placed')}.`}</p>
-<table><thead><tr><th scope="col">Product</th><th scope="col">Quantity</th><th scope="col">Subtotal</th></tr></thead><tbody>${rows}</tbody>
-<tfoot><tr><th scope="row" colspan="2">Total</th><td>${escapeHtml(formatMoney(order.total, order.currency))}</td></tr></tfoot></table>
-${payForm}
-<p>Cart reference: <code>${escapeHtml(order.id)}</code></p></main></body></html>`);
+      res.type('html').set(CART_RECOVERY_HEADERS).send(renderCartRecovery(order, settings));
     },
   });
   api.route({
@@ -112,12 +89,7 @@ ${payForm}
         return;
       }
       const settings = await getSettings(db);
-      res
-        .type('html')
-        .set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
-        .send(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Your payment · ${escapeHtml(settings.shopName)}</title></head>
-<body><main><h1>Your payment for ${escapeHtml(order.number)} is ready</h1><p>Finish it on ${escapeHtml(settings.shopName)}'s website: ${escapeHtml(formatMoney(order.total, order.currency))}.</p></main></body></html>`);
+      res.type('html').set(CART_RECOVERY_HEADERS).send(renderPaymentReady(order, settings));
     },
   });
-
 }

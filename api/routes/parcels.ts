@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { parcelLabelsPdf } from '../../activities/parcels.js';
 import { getDelivery, type DeliverySummary } from '../../db/deliveries.js';
-import type { Delivery } from '../../domain/delivery.js';
+import { DeliveryPhase, type Delivery } from '../../domain/delivery.js';
 import { DomainError } from '../../domain/errors.js';
 import { deliveryWorkflowId, relabelParcelUpdate, voidParcelUpdate } from '../../workflows/delivery-contract.js';
 import type { AppDeps } from '../app.js';
@@ -19,7 +19,7 @@ export function parcelRoutes(api: ApiBuilder, { gateway, config }: AppDeps): voi
   const whenClosed = (deliveryId: string) => async () => {
     const stored = await getDeliveryLive(gateway, deliveryId).catch(() => getDelivery(db, deliveryId));
     if (!stored) return null;
-    if (stored.state === 'done') throw new DomainError('parcel_shipped', 'The goods have left with the carrier: their labels can no longer change.');
+    if (stored.state === DeliveryPhase.done) throw new DomainError('parcel_shipped', 'The goods have left with the carrier: their labels can no longer change.');
     throw new DomainError('delivery_closed', `Delivery for ${stored.orderNumber} is cancelled.`);
   };
 

@@ -1,7 +1,7 @@
 /** How payments leave the API: with the link where the customer pays, when there is one. */
 import type { Config } from '../../config.js';
 import type { CheckoutResult } from '../../workflows/order-contract.js';
-import { demoPaymentUrl } from '../routes/demo-provider.js';
+import { demoPaymentUrl } from '../services/demo-payment-url.js';
 
 type PaymentLike = { reference: string; method: string; status?: string };
 

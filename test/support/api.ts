@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import { inject } from 'vitest';
 import { paymentProvidersOf } from '../../activities/payment-providers.js';
 import { createApp } from '../../api/app.js';
-import { APP_CLOSING } from '../../api/routes/events.js';
+import { APP_CLOSING } from '../../api/lifecycle.js';
 import { signPayload } from '../../api/webhook-signature.js';
 import { loadConfig, type Config } from '../../config.js';
 import type { Database } from '../../db/index.js';

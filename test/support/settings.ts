@@ -1,9 +1,30 @@
 import type { ApiHarness } from './api.js';
 
+type TaxRates = Record<string, Record<string, number>>;
+
+/**
+ * The patch that puts the tax settings back as `before`: the rates merge class
+ * by class (api/services/settings.ts), so a class added since is removed with
+ * `null`. A country added since cannot be removed through the API: that is an
+ * error rather than a shop left with a country that has no rates.
+ */
+function taxesRestore(before: { pricesIncludeTax: boolean; country: string; rates: TaxRates }, now: { rates: TaxRates }) {
+  const addedCountries = Object.keys(now.rates).filter((country) => !(country in before.rates));
+  if (addedCountries.length) throw new Error(`restoring the settings: tax countries ${addedCountries.join(', ')} were added and cannot be removed through the API`);
+  const rates: Record<string, Record<string, number | null>> = {};
+  for (const [country, classes] of Object.entries(before.rates)) {
+    const added = Object.keys(now.rates[country] ?? {}).filter((taxClass) => !(taxClass in classes));
+    rates[country] = { ...classes, ...Object.fromEntries(added.map((taxClass) => [taxClass, null])) };
+  }
+  return { pricesIncludeTax: before.pricesIncludeTax, country: before.country, rates };
+}
+
 /**
  * Runs `run` with the shop settings changed by `patch` (if given), and puts back
  * every setting as it was before, whether `run` passed or failed: a test that
  * changes the shop leaves it as it found it for the next test of its file.
+ * Every field of ShopSettings (domain/settings.ts) that PATCH /api/settings
+ * changes is restored; `currency` is not changeable.
  */
 export async function withSettings<T>(api: Pick<ApiHarness, 'operator'>, patch: Record<string, unknown> | null, run: () => Promise<T>): Promise<T> {
   const before = await api.operator('GET', '/api/settings');
@@ -15,8 +36,40 @@ export async function withSettings<T>(api: Pick<ApiHarness, 'operator'>, patch: 
     }
     return await run();
   } finally {
-    const { shopName, salesTeamId, salespersonId, abandonedCart, deliverySteps, deliveryDoneEmail, shippingPolicy, returnWindowDays, bankAccount, cartRecoveryUrl, shopAddress } = before.body;
-    const restore = { shopName, salesTeamId, salespersonId, abandonedCart, deliverySteps, deliveryDoneEmail, shippingPolicy, returnWindowDays, bankAccount, cartRecoveryUrl, shopAddress };
+    const now = await api.operator('GET', '/api/settings');
+    if (now.status !== 200) throw new Error(`GET /api/settings before restoring: ${now.status}`);
+    const {
+      shopName,
+      salesTeamId,
+      salespersonId,
+      abandonedCart,
+      deliverySteps,
+      deliveryDoneEmail,
+      shippingPolicy,
+      returnWindowDays,
+      bankAccount,
+      cartRecoveryUrl,
+      shopAddress,
+      paymentMethods,
+      taxes,
+      autoInvoice,
+    } = before.body;
+    const restore = {
+      shopName,
+      salesTeamId,
+      salespersonId,
+      abandonedCart,
+      deliverySteps,
+      deliveryDoneEmail,
+      shippingPolicy,
+      returnWindowDays,
+      bankAccount,
+      cartRecoveryUrl,
+      shopAddress,
+      paymentMethods,
+      taxes: taxesRestore(taxes, now.body.taxes),
+      autoInvoice,
+    };
     const restored = await api.operator('PATCH', '/api/settings', restore);
     if (restored.status !== 200) throw new Error(`restoring the settings: ${restored.status} ${JSON.stringify(restored.body)}`);
   }

@@ -37,7 +37,7 @@ export class ApiError extends Error {
  * @param {unknown} [body]
  * @returns {Promise<T>}
  */
-async function call(method, path, body) {
+async function requestJson(method, path, body) {
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (method !== 'GET') headers['x-csrf-token'] = CSRF;
@@ -64,59 +64,59 @@ const at = encodeURIComponent;
 
 // ------------------------------------------------------------------ orders
 /** @param {URLSearchParams} query @returns {Promise<OrderList>} */
-export const listOrders = (query) => call('GET', `/api/orders?${query}`);
+export const listOrders = (query) => requestJson('GET', `/api/orders?${query}`);
 /** @param {URLSearchParams} query @returns {Promise<OrderList>} */
-export const listAbandonedCarts = (query) => call('GET', `/api/abandoned-carts?${query}`);
+export const listAbandonedCarts = (query) => requestJson('GET', `/api/abandoned-carts?${query}`);
 /** @param {string} id @returns {Promise<OrderDetail>} */
-export const getOrder = (id) => call('GET', `/api/orders/${at(id)}`);
+export const getOrder = (id) => requestJson('GET', `/api/orders/${at(id)}`);
 /**
  * @typedef {{ id: string, number: string, kind: 'invoice' | 'credit_note', amount: number, untaxedAmount: number, taxAmount: number, currency: string, issuedAt: string }} InvoiceSummary
  */
 /** An order's invoice and credit notes, in the order they were issued. @param {string} id @returns {Promise<{ items: InvoiceSummary[] }>} */
-export const getOrderInvoices = (id) => call('GET', `/api/orders/${at(id)}/invoices`);
+export const getOrderInvoices = (id) => requestJson('GET', `/api/orders/${at(id)}/invoices`);
 /** @param {string} id @param {ConfirmRequest} body @returns {Promise<Order>} */
-export const confirmOrder = (id, body) => call('POST', `/api/orders/${at(id)}/confirm`, body);
+export const confirmOrder = (id, body) => requestJson('POST', `/api/orders/${at(id)}/confirm`, body);
 /** @param {string} id @param {CancelRequest} body @returns {Promise<Order>} */
-export const cancelOrder = (id, body) => call('POST', `/api/orders/${at(id)}/cancel`, body);
+export const cancelOrder = (id, body) => requestJson('POST', `/api/orders/${at(id)}/cancel`, body);
 /** @param {string} id @param {RefundRequest} body @returns {Promise<Refund>} */
-export const refundOrder = (id, body) => call('POST', `/api/orders/${at(id)}/refunds`, body);
+export const refundOrder = (id, body) => requestJson('POST', `/api/orders/${at(id)}/refunds`, body);
 /** Money received by hand on a confirmed offline order. @param {string} id @param {RecordPaymentRequest} body @returns {Promise<Order>} */
-export const recordPayment = (id, body) => call('POST', `/api/orders/${at(id)}/payments`, body);
+export const recordPayment = (id, body) => requestJson('POST', `/api/orders/${at(id)}/payments`, body);
 
 // ------------------------------------------------------------------ warehouse
 /** @param {Delivery['state']} state @returns {Promise<Items<Delivery>>} */
-export const listDeliveries = (state) => call('GET', `/api/deliveries?state=${at(state)}`);
+export const listDeliveries = (state) => requestJson('GET', `/api/deliveries?state=${at(state)}`);
 /** @param {string} id @param {ValidateRequest} body @returns {Promise<Delivery>} */
-export const validateDelivery = (id, body) => call('POST', `/api/deliveries/${at(id)}/validate`, body);
+export const validateDelivery = (id, body) => requestJson('POST', `/api/deliveries/${at(id)}/validate`, body);
 /** @param {string} id */
 export const labelUrl = (id) => `/api/deliveries/${at(id)}/label`;
 /** @param {string} id @returns {Promise<Delivery>} */
-export const getDelivery = (id) => call('GET', `/api/deliveries/${at(id)}`);
+export const getDelivery = (id) => requestJson('GET', `/api/deliveries/${at(id)}`);
 /** @param {string} id @param {string} parcelId */
 export const parcelLabelUrl = (id, parcelId) => `/api/deliveries/${at(id)}/parcels/${at(parcelId)}/label`;
 /** @param {string} id @param {string} parcelId @returns {Promise<Delivery>} */
-export const voidParcel = (id, parcelId) => call('POST', `/api/deliveries/${at(id)}/parcels/${at(parcelId)}/void`);
+export const voidParcel = (id, parcelId) => requestJson('POST', `/api/deliveries/${at(id)}/parcels/${at(parcelId)}/void`);
 /** @param {string} id @param {string} parcelId @returns {Promise<Delivery>} */
-export const relabelParcel = (id, parcelId) => call('POST', `/api/deliveries/${at(id)}/parcels/${at(parcelId)}/label`);
+export const relabelParcel = (id, parcelId) => requestJson('POST', `/api/deliveries/${at(id)}/parcels/${at(parcelId)}/label`);
 /** @param {Return['state']} state @returns {Promise<Items<Return>>} */
-export const listReturns = (state) => call('GET', `/api/returns?state=${at(state)}`);
+export const listReturns = (state) => requestJson('GET', `/api/returns?state=${at(state)}`);
 /** @param {string} id @returns {Promise<Return>} */
-export const receiveReturn = (id) => call('POST', `/api/returns/${at(id)}/receive`);
+export const receiveReturn = (id) => requestJson('POST', `/api/returns/${at(id)}/receive`);
 
 // ------------------------------------------------------------------ settings
 /** @returns {Promise<Settings>} */
-export const getSettings = () => call('GET', '/api/settings');
+export const getSettings = () => requestJson('GET', '/api/settings');
 /** @param {SettingsPatch} body @returns {Promise<Settings>} */
-export const changeSettings = (body) => call('PATCH', '/api/settings', body);
+export const changeSettings = (body) => requestJson('PATCH', '/api/settings', body);
 /** @param {TemplatePreviewRequest} body @returns {Promise<TemplatePreview>} */
-export const previewReminder = (body) => call('POST', '/api/settings/abandoned-cart/preview', body);
+export const previewReminder = (body) => requestJson('POST', '/api/settings/abandoned-cart/preview', body);
 /** @returns {Promise<Items<SalesTeam>>} */
-export const listSalesTeams = () => call('GET', '/api/sales-teams');
+export const listSalesTeams = () => requestJson('GET', '/api/sales-teams');
 /** @param {SalesTeamRequest} body @returns {Promise<SalesTeam>} */
-export const createSalesTeam = (body) => call('POST', '/api/sales-teams', body);
+export const createSalesTeam = (body) => requestJson('POST', '/api/sales-teams', body);
 /** @param {string} id @param {SalesTeamPatch} body @returns {Promise<SalesTeam>} */
-export const changeSalesTeam = (id, body) => call('PATCH', `/api/sales-teams/${at(id)}`, body);
+export const changeSalesTeam = (id, body) => requestJson('PATCH', `/api/sales-teams/${at(id)}`, body);
 /** @param {string} teamId @param {SalespersonRequest} body @returns {Promise<Salesperson>} */
-export const addSalesperson = (teamId, body) => call('POST', `/api/sales-teams/${at(teamId)}/salespeople`, body);
+export const addSalesperson = (teamId, body) => requestJson('POST', `/api/sales-teams/${at(teamId)}/salespeople`, body);
 /** @param {string} id @param {SalespersonPatch} body @returns {Promise<Salesperson>} */
-export const changeSalesperson = (id, body) => call('PATCH', `/api/salespeople/${at(id)}`, body);
+export const changeSalesperson = (id, body) => requestJson('PATCH', `/api/salespeople/${at(id)}`, body);
