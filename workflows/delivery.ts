@@ -93,6 +93,14 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
       },
       now(),
     );
+  /**
+   * The order requested the stock and found it there: the delivery is ready
+   * from its first moment, before any handler is registered — the order
+   * already shows it ready, and the warehouse may validate before this run's
+   * first task has gone further.
+   */
+  const orderKnowsReserved = !input.carried && input.reservation !== undefined && input.reservation !== 'waiting';
+  if (orderKnowsReserved) applyReserved(delivery, now());
   /** Its stock is held under the order's id, or a backorder's own key: the same commands either way. */
   const stockKey = input.stockKey ?? input.orderId;
   let reservedSignalled = input.carried?.stockSignalled ?? false;
@@ -153,11 +161,18 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
           }
         }
         const isLast = delivery.steps.at(-1) === step;
-        if (isLast && delivery.parcels) {
-          await (stepInOneTask ? stepCalls.shipParcels : activities.shipParcels)(delivery.id);
-          delivery.parcels = shippedParcels(delivery.parcels);
+        if (isLast && stepInOneTask) {
+          // The parcels leave and the goods leave the stock together (two idempotent writes, one waits not for the other).
+          const parcels = delivery.parcels;
+          await Promise.all([parcels ? stepCalls.shipParcels(delivery.id) : null, stepCalls.shipStock(stockKey)]);
+          if (parcels) delivery.parcels = shippedParcels(parcels);
+        } else if (isLast) {
+          if (delivery.parcels) {
+            await activities.shipParcels(delivery.id);
+            delivery.parcels = shippedParcels(delivery.parcels);
+          }
+          await (shortWritesLocal ? local.shipStock : activities.shipStock)(stockKey);
         }
-        if (isLast) await (stepInOneTask ? stepCalls.shipStock : shortWritesLocal ? local.shipStock : activities.shipStock)(stockKey);
         applyStepDone(delivery, now());
         // An order that reads the delivery's result hears of the last step from it.
         if (isLast && input.reportsByResult) return delivery;
@@ -249,8 +264,6 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
     await wakeDeliveriesWaitingForStock(reservation.reservedOrders, patches);
     if (reservation.status === 'waiting') await tellOrder('waiting');
   }
-  /** The order requested the stock and found it there: it needs no word of it. */
-  const orderKnowsReserved = !input.carried && input.reservation !== undefined && input.reservation !== 'waiting';
   let rechecks = 0;
   while (reservation.status === 'waiting' && !cancelRequested) {
     if (rechecks >= RECHECKS_PER_RUN || workflowInfo().continueAsNewSuggested) {
