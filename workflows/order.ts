@@ -773,41 +773,6 @@ class OrderRun {
   private continueAsNewDue = () =>
     workflowInfo().continueAsNewSuggested && this.nothingInFlight() && this.receivedReturns.length === 0 && this.inFlight.deliveryResults === 0;
 
-  /**
-   * The reactions, in the order the loop performs them when several are due.
-   * `run` answers 'closed' when the order is over.
-   */
-  readonly reactions: ReadonlyArray<{ name: string; due: () => boolean; run: () => Promise<unknown> }> = [
-    { name: 'delivery start', due: this.deliveryDue, run: () => this.startDelivery() },
-    // Before the projection: the cancellation and what it owes are written together.
-    { name: 'refund owed', due: this.refundOwedDue, run: async () => this.noteRefundOwed() },
-    { name: 'projection', due: this.projectionDue, run: () => this.project() },
-    { name: 'invoice', due: this.invoiceDue, run: () => this.issueInvoice() },
-    { name: 'credit note', due: this.creditNoteDue, run: () => this.issueCreditNote() },
-    {
-      name: 'confirmation email',
-      due: this.confirmationDue,
-      run: () => this.notify('order_confirmation', this.order.invoice ? { document: { kind: 'invoice', number: this.order.invoice.number } } : {}),
-    },
-    {
-      name: 'delivery done email',
-      due: this.deliveryDoneEmailDue,
-      // Only the activity's input changes with parcels (their numbers and links): the same command, recorded runs replay.
-      run: () => this.notify('delivery_done', { values: trackingEmailValues(this.order.delivery?.parcels, this.order.delivery?.trackingNumber) }),
-    },
-    { name: 'ready for pickup email', due: this.readyForPickupEmailDue, run: () => this.notify('ready_for_pickup') },
-    { name: 'return decision', due: this.returnDecisionDue, run: () => this.decideReturn() },
-    { name: 'return email', due: this.returnEmailDue, run: () => this.sendReturnEmail() },
-    { name: 'refund email', due: this.refundEmailDue, run: () => this.sendRefundEmail() },
-    { name: 'cancel refund', due: this.cancelRefundDue, run: () => this.startRefund(refundableAmount(this.order), 'order cancelled') },
-    { name: 'provider cancel', due: this.providerCancelDue, run: () => this.cancelAtProvider() },
-    { name: 'late payment refund', due: this.lateRefundDue, run: () => this.refundLatePayment() },
-    { name: 'owed email', due: this.owedEmailDue, run: () => this.sendOwedEmail() },
-    { name: 'idle watch', due: this.idleWatchDue, run: async () => void this.watchIdleQuotation() },
-    { name: 'close', due: this.closeDue, run: () => this.close() },
-    { name: 'continue as new', due: this.continueAsNewDue, run: () => this.continueAsNew() },
-  ];
-
   /** Tells the provider a closed card payment is cancelled; one it already took is refunded when its success arrives (a late payment). */
   private async cancelAtProvider(): Promise<void> {
     const payment = this.order.payments.find((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentOutcome.cancelled)!;
@@ -977,7 +942,42 @@ class OrderRun {
     await continueAsNew<typeof orderWorkflow>({ kind: 'continued', carried: this.carried() });
   }
 
-  // ================================================================== timers
+  /**
+   * The reactions, in the order the loop performs them when several are due.
+   * `run` answers 'closed' when the order is over.
+   */
+  readonly reactions: ReadonlyArray<{ name: string; due: () => boolean; run: () => Promise<unknown> }> = [
+    { name: 'delivery start', due: this.deliveryDue, run: () => this.startDelivery() },
+    // Before the projection: the cancellation and what it owes are written together.
+    { name: 'refund owed', due: this.refundOwedDue, run: async () => this.noteRefundOwed() },
+    { name: 'projection', due: this.projectionDue, run: () => this.project() },
+    { name: 'invoice', due: this.invoiceDue, run: () => this.issueInvoice() },
+    { name: 'credit note', due: this.creditNoteDue, run: () => this.issueCreditNote() },
+    {
+      name: 'confirmation email',
+      due: this.confirmationDue,
+      run: () => this.notify('order_confirmation', this.order.invoice ? { document: { kind: 'invoice', number: this.order.invoice.number } } : {}),
+    },
+    {
+      name: 'delivery done email',
+      due: this.deliveryDoneEmailDue,
+      // Only the activity's input changes with parcels (their numbers and links): the same command, recorded runs replay.
+      run: () => this.notify('delivery_done', { values: trackingEmailValues(this.order.delivery?.parcels, this.order.delivery?.trackingNumber) }),
+    },
+    { name: 'ready for pickup email', due: this.readyForPickupEmailDue, run: () => this.notify('ready_for_pickup') },
+    { name: 'return decision', due: this.returnDecisionDue, run: () => this.decideReturn() },
+    { name: 'return email', due: this.returnEmailDue, run: () => this.sendReturnEmail() },
+    { name: 'refund email', due: this.refundEmailDue, run: () => this.sendRefundEmail() },
+    { name: 'cancel refund', due: this.cancelRefundDue, run: () => this.startRefund(refundableAmount(this.order), 'order cancelled') },
+    { name: 'provider cancel', due: this.providerCancelDue, run: () => this.cancelAtProvider() },
+    { name: 'late payment refund', due: this.lateRefundDue, run: () => this.refundLatePayment() },
+    { name: 'owed email', due: this.owedEmailDue, run: () => this.sendOwedEmail() },
+    { name: 'idle watch', due: this.idleWatchDue, run: async () => void this.watchIdleQuotation() },
+    { name: 'close', due: this.closeDue, run: () => this.close() },
+    { name: 'continue as new', due: this.continueAsNewDue, run: () => this.continueAsNew() },
+  ];
+
+  // ================================================================== reactions on time (timers)
 
   /** The order stays open while goods may come back; it closes when the window is over and nothing is in flight. */
   async closeAfterReturnWindow(): Promise<void> {
