@@ -259,6 +259,8 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> 
   if (!input.carried && input.reservation) {
     // Its order requested the stock and knows how it stands.
     reservation = { status: input.reservation, reservedOrders: [] };
+    // Stock that came between the order's request and this start woke no one (this run did not exist yet): look once, now.
+    if (reservation.status === 'waiting') reservedSignalled = true;
   } else if (!input.carried) {
     reservation = await (shortWritesLocal ? local.requestStock : activities.requestStock)(stockKey, delivery.lines);
     await wakeDeliveriesWaitingForStock(reservation.reservedOrders, patches);
