@@ -181,6 +181,70 @@ export function applyRefundSettled(order: Order, outcome: RefundOutcome, now: st
   ];
 }
 
+// ---------------------------------------------------------------- payments that came after they were cancelled
+
+/** The card payment the provider has not yet been told is cancelled (an edit, a replacement, a cancel, an expiry closed it). */
+export function paymentToCancelAtProvider(order: Order): Payment | undefined {
+  return order.payments.find((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentOutcome.cancelled);
+}
+
+/** The provider was asked to cancel the payment: it did, or the customer had paid already (that money is refunded when its success arrives). */
+export function applyProviderCancelled(order: Order, payment: Payment, answer: { status: string }, now: string): TimelineEntry[] {
+  payment.providerCancelled = true;
+  order.version += 1;
+  return [
+    answer.status === 'already_paid'
+      ? { at: now, type: 'payment_cancel_too_late', message: `Payment ${payment.reference} was already paid at the provider: it will be refunded`, data: { reference: payment.reference } }
+      : { at: now, type: 'payment_cancelled_at_provider', message: `Payment ${payment.reference} cancelled at the provider`, data: { reference: payment.reference } },
+  ];
+}
+
+/** A payment that succeeded after it was cancelled and whose refund has not been asked yet. */
+export function latePaymentToRefund(order: Order): Payment | undefined {
+  return order.payments.find((p) => p.paidLate && !p.lateRefund);
+}
+
+/** Its refund, keyed by the payment's reference: one refund per late payment, whatever happens. */
+export function applyLatePaymentRefundRequested(order: Order, payment: Payment, now: string): { refundId: string; timeline: TimelineEntry[] } {
+  const refundId = `rfd_late_${payment.reference}`;
+  payment.lateRefund = { id: refundId, status: 'pending' };
+  order.version += 1;
+  return {
+    refundId,
+    timeline: [
+      {
+        at: now,
+        type: 'refund_requested',
+        message: `Refund of ${formatMoney(payment.amount, payment.currency)} requested: payment ${payment.reference} arrived after it was cancelled`,
+        data: { refundId, reference: payment.reference },
+      },
+    ],
+  };
+}
+
+/**
+ * The outcome of a late payment's refund, or null when the outcome is not of
+ * one (an ordinary refund: applyRefundSettled). Its first outcome only.
+ */
+export function applyLatePaymentRefundSettled(order: Order, outcome: RefundOutcome, now: string): TimelineEntry[] | null {
+  const late = order.payments.find((p) => p.lateRefund?.id === outcome.refundId);
+  if (!late?.lateRefund) return null;
+  if (late.lateRefund.status !== 'pending') return [];
+  late.lateRefund.status = outcome.status;
+  order.version += 1;
+  return [
+    {
+      at: now,
+      type: outcome.status === 'succeeded' ? 'refund_succeeded' : 'refund_failed',
+      message:
+        outcome.status === 'succeeded'
+          ? `Late payment ${late.reference} refunded (${outcome.providerRefundId})`
+          : `Refund of the late payment ${late.reference} refused by the provider: ${outcome.reason}`,
+      data: { refundId: outcome.refundId, reference: late.reference },
+    },
+  ];
+}
+
 // ---------------------------------------------------------------- refunds made by hand
 
 export interface ManualRefund {

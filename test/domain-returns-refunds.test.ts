@@ -14,8 +14,13 @@ import {
   type PaymentMethod,
 } from '../domain/order.js';
 import {
+  applyLatePaymentRefundRequested,
+  applyLatePaymentRefundSettled,
+  applyProviderCancelled,
   applyRefundRequested,
   applyRefundSettled,
+  latePaymentToRefund,
+  paymentToCancelAtProvider,
   applyReturnRequested,
   canRefundAutomatically,
   checkRefund,
@@ -325,5 +330,46 @@ describe('an order with a backorder (shipping policy as_soon_as_possible)', () =
     const before = structuredClone(order);
     expect(applyDeliveryNews(order, { deliveryId: 'dlv_other', event: 'done', state: 'done' }, DELIVERED)).toEqual([]);
     expect(order).toEqual(before);
+  });
+});
+
+describe('a card payment cancelled on the order, and one that succeeded after it', () => {
+  /** A paid order whose card payment a cart edit closed before the customer paid it (as applyCartEditedAfterCheckout leaves it). */
+  function withClosedPayment(): { order: Order; payment: Payment } {
+    const order = paidOrder();
+    const payment: Payment = { ...order.payments[0]!, reference: 'pay_closed', status: 'cancelled', untilPaid: true };
+    order.payments.push(payment);
+    return { order, payment };
+  }
+
+  it('the provider is told once; an answer "already paid" says its money will be refunded', () => {
+    const { order, payment } = withClosedPayment();
+    expect(paymentToCancelAtProvider(order)).toBe(payment);
+    const version = order.version;
+    const [entry] = applyProviderCancelled(order, payment, { status: 'already_paid' }, PAID);
+    expect(entry).toMatchObject({ type: 'payment_cancel_too_late', data: { reference: 'pay_closed' } });
+    expect(order.version).toBe(version + 1);
+    expect(paymentToCancelAtProvider(order)).toBeUndefined();
+    expect(applyProviderCancelled(withClosedPayment().order, payment, { status: 'cancelled' }, PAID)[0]!.type).toBe('payment_cancelled_at_provider');
+  });
+
+  it('a late payment gets one refund keyed by its reference; its first outcome is recorded, a repeat changes nothing', () => {
+    const { order, payment } = withClosedPayment();
+    payment.paidLate = true;
+    expect(latePaymentToRefund(order)).toBe(payment);
+    const { refundId, timeline } = applyLatePaymentRefundRequested(order, payment, PAID);
+    expect(refundId).toBe('rfd_late_pay_closed');
+    expect(timeline[0]!.message).toContain('arrived after it was cancelled');
+    expect(latePaymentToRefund(order)).toBeUndefined();
+
+    // An ordinary refund's outcome is not this one's.
+    expect(applyLatePaymentRefundSettled(order, { refundId: 'rfd_other', status: 'succeeded' }, PAID)).toBeNull();
+    const settled = applyLatePaymentRefundSettled(order, { refundId, status: 'succeeded', providerRefundId: 're_1' }, PAID);
+    expect(settled).toMatchObject([{ type: 'refund_succeeded', message: 'Late payment pay_closed refunded (re_1)' }]);
+    expect(payment.lateRefund).toEqual({ id: refundId, status: 'succeeded' });
+    expect(applyLatePaymentRefundSettled(order, { refundId, status: 'failed', reason: 'late' }, PAID)).toEqual([]);
+    expect(payment.lateRefund?.status).toBe('succeeded');
+    // The order's own money is untouched: the late payment was never its payment.
+    expect(order.paymentState).toBe('paid');
   });
 });

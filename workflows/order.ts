@@ -97,6 +97,11 @@ import {
   applyRefundOwed,
   applyRefundRequested,
   applyRefundSettled,
+  applyLatePaymentRefundRequested,
+  applyLatePaymentRefundSettled,
+  applyProviderCancelled,
+  latePaymentToRefund,
+  paymentToCancelAtProvider,
   applyReturnNeedsManualRefund,
   applyReturnReceived,
   applyReturnRequested,
@@ -486,26 +491,10 @@ class OrderRun {
   }
 
   refundSettled(outcome: RefundOutcome): void {
-    const late = this.order.payments.find((p) => p.lateRefund?.id === outcome.refundId);
-    if (late?.lateRefund) {
-      if (late.lateRefund.status !== 'pending') return;
-      late.lateRefund.status = outcome.status;
-      this.order.version += 1;
-      this.paymentNews += 1;
-      this.record([
-        {
-          at: now(),
-          type: outcome.status === 'succeeded' ? 'refund_succeeded' : 'refund_failed',
-          message:
-            outcome.status === 'succeeded'
-              ? `Late payment ${late.reference} refunded (${outcome.providerRefundId})`
-              : `Refund of the late payment ${late.reference} refused by the provider: ${outcome.reason}`,
-          data: { refundId: outcome.refundId, reference: late.reference },
-        },
-      ]);
-      return;
-    }
-    this.record(applyRefundSettled(this.order, outcome, now()));
+    const late = applyLatePaymentRefundSettled(this.order, outcome, now());
+    if (late === null) return this.record(applyRefundSettled(this.order, outcome, now()));
+    if (late.length) this.paymentNews += 1;
+    this.record(late);
   }
 
   async requestReturn(request: ReturnRequest): Promise<ReturnRecord> {
@@ -752,9 +741,9 @@ class OrderRun {
   private invoiceDue = () => !this.invoicesOff && invoiceDue(this.order);
   private creditNoteDue = () => !this.invoicesOff && refundsToCredit(this.order).length > 0;
   /** Card payments closed on the order (edit, replacement, cancel, expiry) that the provider has not been told about. */
-  private providerCancelDue = () => this.order.payments.some((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentOutcome.cancelled);
+  private providerCancelDue = () => paymentToCancelAtProvider(this.order) !== undefined;
   /** A payment that succeeded after it was cancelled: refunded once. */
-  private lateRefundDue = () => this.order.payments.some((p) => p.paidLate && !p.lateRefund);
+  private lateRefundDue = () => latePaymentToRefund(this.order) !== undefined;
   private owedEmailDue = () => (this.order.emailsOwed ?? []).some((kind) => !this.order.emailsSent[kind]);
   /** A cancelled order keeps money no refund is on its way for (none started, or the cancel refund failed): say so, once. */
   private refundOwedDue = () =>
@@ -775,29 +764,21 @@ class OrderRun {
 
   /** Tells the provider a closed card payment is cancelled; one it already took is refunded when its success arrives (a late payment). */
   private async cancelAtProvider(): Promise<void> {
-    const payment = this.order.payments.find((p) => p.untilPaid && !p.providerCancelled && p.status === PaymentOutcome.cancelled)!;
+    const payment = paymentToCancelAtProvider(this.order)!;
+    // Marked before the call: the reaction is not due again while it runs.
     payment.providerCancelled = true;
     const answer = await (this.inOneTask ? calls.cancelPayment : cancelPayment)(payment.reference);
-    this.order.version += 1;
     this.paymentNews += 1;
-    this.record([
-      answer.status === 'already_paid'
-        ? { at: now(), type: 'payment_cancel_too_late', message: `Payment ${payment.reference} was already paid at the provider: it will be refunded`, data: { reference: payment.reference } }
-        : { at: now(), type: 'payment_cancelled_at_provider', message: `Payment ${payment.reference} cancelled at the provider`, data: { reference: payment.reference } },
-    ]);
+    this.record(applyProviderCancelled(this.order, payment, answer, now()));
   }
 
   /** The refund of a late payment is keyed by the payment's reference: one refund per payment, whatever happens. */
   private async refundLatePayment(): Promise<void> {
     const { order } = this;
-    const payment = order.payments.find((p) => p.paidLate && !p.lateRefund)!;
-    const id = `rfd_late_${payment.reference}`;
-    payment.lateRefund = { id, status: 'pending' };
-    this.order.version += 1;
+    const payment = latePaymentToRefund(order)!;
+    const { refundId: id, timeline } = applyLatePaymentRefundRequested(order, payment, now());
     this.paymentNews += 1;
-    this.record([
-      { at: now(), type: 'refund_requested', message: `Refund of ${formatMoney(payment.amount, payment.currency)} requested: payment ${payment.reference} arrived after it was cancelled`, data: { refundId: id, reference: payment.reference } },
-    ]);
+    this.record(timeline);
     await this.startChild(() =>
       startChild<RefundWorkflow>(REFUND_WORKFLOW_TYPE, {
         workflowId: refundWorkflowId(id),
