@@ -54,9 +54,9 @@ export function createParcelActivities({ db, carrier }: { db: Db; carrier: Carri
     /** The label step: plans the parcels (split or one) and buys a label for each. */
     async labelParcels(request: LabelParcelsRequest): Promise<Parcel[]> {
       return refusing(async () => {
-        const existing = await listParcels(db, request.deliveryId);
+        // Read together: a Validate waits for this activity, and a retry (parcels already bought) is the rare case.
+        const [existing, settings, products] = await Promise.all([listParcels(db, request.deliveryId), getSettings(db), getProductsBySku(db, request.lines.map((l) => l.sku))]);
         if (existing.length) return existing.map(publicParcel);
-        const [settings, products] = await Promise.all([getSettings(db), getProductsBySku(db, request.lines.map((l) => l.sku))]);
         const weights = new Map([...products].map(([sku, p]) => [sku, p.weightGrams] as const));
         const planned = planParcels(request.lines, request.split, weights);
         const printed: Printed = {
