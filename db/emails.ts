@@ -1,4 +1,4 @@
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ne, type SQL } from 'drizzle-orm';
 import type { Db } from './index.js';
 import { iso } from './index.js';
 import { invoicePdfFilename } from '../domain/invoicing.js';
@@ -28,7 +28,9 @@ export async function markEmail(
   id: string,
   change: { status: EmailStatus; providerId?: string | null; error?: string | null; sentAt?: string | null },
 ): Promise<void> {
-  await db.update(emails).set(change).where(eq(emails.id, id));
+  // A sent email stays sent: an earlier attempt that gave up (its client timed out) may report its failure after a later attempt delivered it.
+  const settled = change.status === EmailStatus.sent ? undefined : ne(emails.status, EmailStatus.sent);
+  await db.update(emails).set(change).where(settled ? and(eq(emails.id, id), settled) : eq(emails.id, id));
 }
 
 export interface EmailView {

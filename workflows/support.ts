@@ -43,7 +43,10 @@ export const SHORT_WRITE: LocalActivityOptions = {
  * See {@link localFirst}.
  */
 export const LOCAL_CALL: LocalActivityOptions = {
-  startToCloseTimeout: '10 seconds',
+  // As long as an ordinary attempt, and longer than the clients' own timeouts (Resend's 15 s): the local attempt ends by
+  // its client's answer or time-out, never abandoned while its request is still out (an abandoned attempt may report
+  // late, after the activity that took over succeeded — found by the email-outage fault scenario).
+  startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 1 },
 };
 
