@@ -128,6 +128,8 @@ export function action({ name, button, send, fields = [], confirmText, done, aft
     if (confirmText && !window.confirm(confirmText)) return;
     error.hidden = true;
     submit.disabled = true;
+    // Sending: a live redraw now would replace this form, and its answer (a refusal beside the button) would be lost.
+    form.dataset.sending = 'true';
     try {
       const result = await send(formValues(form));
       // The API's answer is the live state; lists catch up a moment later, so an `after` may draw from the answer.
@@ -138,6 +140,8 @@ export function action({ name, button, send, fields = [], confirmText, done, aft
       error.textContent = e instanceof Error ? e.message : String(e);
       error.hidden = false;
       submit.disabled = false;
+    } finally {
+      delete form.dataset.sending;
     }
   });
   return form;

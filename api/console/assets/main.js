@@ -84,10 +84,13 @@ async function render(live = false) {
 
 /**
  * Whether the operator is writing in the page (a field has the focus or
- * holds something typed) or reading an answer (an alert is shown). Drawing the page again then would lose it, so a
+ * holds something typed), waiting for an answer (an action is on its way) or
+ * reading one (an alert is shown). Drawing the page again then would lose it, so a
  * change only shows the "updated" hint until they ask for it (or act).
  */
 function busy() {
+  // An action on its way: its answer is drawn beside its button when it comes.
+  if (main.querySelector('form[data-sending]')) return true;
   // An answer the operator has not read yet (a refusal beside its button) stays until they act.
   for (const el of main.querySelectorAll('[role="alert"]')) {
     if ((el.textContent ?? '').trim() !== '') return true;
