@@ -28,6 +28,9 @@ import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import postgres from 'postgres';
 import { durationMs } from '../domain/duration.js';
+import { createDb } from '../db/index.js';
+import { createProduct } from '../db/products.js';
+import { requestStock } from '../db/stock.js';
 import { signPayload } from '../api/webhook-signature.js';
 import { deliveryIdOf } from '../domain/delivery.js';
 import { startProductionShape, type ProductionShape } from '../scripts/production-shape.js';
@@ -56,6 +59,8 @@ const { values: flags } = parseArgs({
     'warehouse-poll-ms': { type: 'string', default: '25' },
     // How long to wait for the storm's reminders after the settings change.
     'storm-wait-seconds': { type: 'string', default: '420' },
+    // Orders whose stock is requested at once, all for one product and then each for its own (the stock lock's contention).
+    'stock-orders': { type: 'string', default: '50' },
   },
 });
 const ORDERS = Number(flags.orders);
@@ -389,6 +394,38 @@ async function reminderStorm(system: Awaited<ReturnType<typeof startSystem>>): P
 }
 
 // ------------------------------------------------------------------ main
+/**
+ * The stock lock's contention, on the benchmark's database: N orders request
+ * stock at once, first all for one product (they queue on its row lock, as
+ * they must: first come, first served), then each for a product of its own
+ * (no lock in common: none waits for another). Each request's latency and the
+ * wall time of the N, through the same code the workflows run (db/stock.ts).
+ */
+async function measureStockContention(databaseUrl: string, orders: number) {
+  const { db, close } = await createDb({ url: databaseUrl, max: Math.min(orders, 20) });
+  try {
+    const run = async (skuOf: (i: number) => string, tag: string) => {
+      const skus = [...new Set(Array.from({ length: orders }, (_, i) => skuOf(i)))];
+      for (const sku of skus) await createProduct(db, { sku, name: sku, price: 100, currency: 'EUR', type: 'storable', onHand: orders });
+      const each: number[] = [];
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: orders }, async (_, i) => {
+          const t = performance.now();
+          await requestStock(db, `ord_bench_${tag}_${i}`, [{ sku: skuOf(i), type: 'storable', quantity: 1 }]);
+          each.push(performance.now() - t);
+        }),
+      );
+      return { wallMs: performance.now() - started, p50Ms: percentile(each, 50), p99Ms: percentile(each, 99) };
+    };
+    const sameProduct = await run(() => 'BENCH-LOCK-SHARED', 'same');
+    const disjointProducts = await run((i) => `BENCH-LOCK-${i}`, 'disjoint');
+    return { orders, sameProduct, disjointProducts };
+  } finally {
+    await close();
+  }
+}
+
 async function main(): Promise<void> {
   const system = await startSystem();
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
@@ -447,6 +484,8 @@ async function main(): Promise<void> {
   const unbilledPerOrder = Object.fromEntries(UNBILLED_KINDS.map((k) => [k, perSample(unbilled[k])]));
   const workerMemory = memoryOf(system.worker.pid);
   const apiMemory = memoryOf(system.api.pid);
+
+  const stockContention = Number(flags['stock-orders']) > 0 ? await measureStockContention(system.databaseUrl, Number(flags['stock-orders'])) : null;
 
   // Baseline: the pinned shape (BASELINE_SHAPE), no business logic, same server and concurrency.
   const baselineWorker = system.spawnNode('bench/baseline-worker.ts', [system.address, system.baselineQueue], { PAYLOAD_KEYS: system.payloadKeys });
@@ -549,6 +588,7 @@ async function main(): Promise<void> {
     routes,
     idle,
     storm: storm ? { ...storm, idle: undefined } : null,
+    stockContention,
   };
   const dir = join(PROJECT_DIR, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -569,6 +609,11 @@ async function main(): Promise<void> {
   console.log(`| billable actions per order, queries included | ${f(result.actionsPerOrder.total)} | ≤ 20 |`);
   console.log(`| queries per order (${metricsUrl ? 'server count' : 'delivery GETs'}) | ${f(queries.perOrder)} | |`);
   console.log(`| history events per order (order + delivery) | ${f(result.historyEventsPerOrder)} | ≤ 80 |`);
+  if (stockContention) {
+    const { orders, sameProduct: same, disjointProducts: apart } = stockContention;
+    console.log(`| ${orders} stock requests at once, one product: p50 / p99 / all | ${f(same.p50Ms)} / ${f(same.p99Ms)} / ${f(same.wallMs)} ms | |`);
+    console.log(`| ${orders} stock requests at once, a product each: p50 / p99 / all | ${f(apart.p50Ms)} / ${f(apart.p99Ms)} / ${f(apart.wallMs)} ms | |`);
+  }
   console.log(`| worker / API peak RSS | ${f(workerMemory.peakMb, 0)} / ${f(apiMemory.peakMb, 0)} MB | |`);
   if (idle) {
     const perCart = (idle.workerRssMb - idle.workerRssBeforeMb) / Math.max(1, idle.carts);

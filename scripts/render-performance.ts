@@ -38,6 +38,13 @@ export interface BenchResult {
   memory: { workerPeakMb: number; apiPeakMb: number };
   idle: { carts: number; seconds: number; workerRssMb: number; workerRssBeforeMb: number; target: number; fresh?: boolean } | null;
   storm?: { reminders: number; sent: number; duplicates: number; seconds: number; latenessP50Ms: number; latenessP99Ms: number } | null;
+  stockContention?: { orders: number; sameProduct: StockRun; disjointProducts: StockRun } | null;
+}
+
+interface StockRun {
+  wallMs: number;
+  p50Ms: number;
+  p99Ms: number;
 }
 
 const n = (value: number | undefined, digits = 1): string => (value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits));
@@ -69,6 +76,12 @@ export function renderTable(r: BenchResult, source: string): string {
       `${int(s.sent)} / ${int(s.reminders)} sent in ${n(s.seconds, 0)} s, ${int(s.duplicates)} twice; lateness p50 ${n(s.latenessP50Ms / 1000)} s, p99 ${n(s.latenessP99Ms / 1000)} s`,
       'all within 5 min, none twice',
     ]);
+  }
+  if (r.stockContention) {
+    const { orders, sameProduct: same, disjointProducts: apart } = r.stockContention;
+    const run = (x: StockRun) => `p50 ${n(x.p50Ms, 0)} ms, p99 ${n(x.p99Ms, 0)} ms, all ${n(x.wallMs, 0)} ms`;
+    rows.push([`${orders} stock requests at once, all for one product (they queue on its lock)`, run(same), '']);
+    rows.push([`${orders} stock requests at once, a product each (no lock in common)`, run(apart), 'none waits for another']);
   }
   const kinds = Object.entries(r.actionsPerOrder)
     .filter(([kind, value]) => kind !== 'total' && value > 0)
