@@ -1,7 +1,7 @@
 /** All a caller needs to talk to a delivery workflow; nothing of its body. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ReservationStatus } from '../db/stock.js';
-import type { Delivery, DeliveryLine, Recipient, StepName, Validate } from '../domain/delivery.js';
+import { newDelivery, type Delivery, type DeliveryLine, type Recipient, type StepName, type Validate } from '../domain/delivery.js';
 
 export const DELIVERY_WORKFLOW_TYPE = 'deliveryWorkflow';
 
@@ -45,6 +45,12 @@ export interface CarriedDelivery {
 }
 
 export type DeliveryWorkflow = (input: DeliveryInput) => Promise<Delivery>;
+
+/** The delivery a run of this input starts from: its own first run, and its order when it knows the delivery without being told. */
+export function newDeliveryOf(input: DeliveryInput, now: string): Delivery {
+  const { deliveryId: id, orderId, orderNumber, steps, lines, recipient, backorderOf } = input;
+  return newDelivery({ id, orderId, orderNumber, steps, lines, recipient, backorderOf }, now);
+}
 
 /** The warehouse's "Validate" button: answers with the delivery after the step. */
 export const validateStepUpdate = defineUpdate<Delivery, [Validate]>('validateStep');

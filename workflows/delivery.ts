@@ -26,7 +26,6 @@ import {
   currentStep,
   DeliveryPhase,
   labelStep,
-  newDelivery,
   type Delivery,
 } from '../domain/delivery.js';
 import { DomainError } from '../domain/errors.js';
@@ -34,6 +33,7 @@ import { findParcel, mustVoid, nextLabelAttempt, planParcels, shippedParcels, ty
 import {
   cancelDeliverySignal,
   deliveryQuery,
+  newDeliveryOf,
   relabelParcelUpdate,
   stockReservedSignal,
   validateStepUpdate,
@@ -79,20 +79,7 @@ const RESERVATION_RECHECK = '10 minutes';
 const RECHECKS_PER_RUN = 1000;
 
 export async function deliveryWorkflow(input: DeliveryInput): Promise<Delivery> {
-  const delivery =
-    input.carried?.delivery ??
-    newDelivery(
-      {
-        id: input.deliveryId,
-        orderId: input.orderId,
-        orderNumber: input.orderNumber,
-        steps: input.steps,
-        lines: input.lines,
-        recipient: input.recipient,
-        backorderOf: input.backorderOf,
-      },
-      now(),
-    );
+  const delivery = input.carried?.delivery ?? newDeliveryOf(input, now());
   /**
    * The order requested the stock and found it there: the delivery is ready
    * from its first moment, before any handler is registered — the order

@@ -34,7 +34,7 @@ import { applyCreditNoteIssued, applyCreditNoteRefused, applyInvoiceIssued, invo
 import type { OrderActivities, SendEmailInput } from '../activities/types.js';
 import type { NumberedEntry } from '../db/orders.js';
 import { applyExpiry, applyReminderDone, applyReminderPassedOver, nextIdleStep, reminderBlocker } from '../domain/abandoned-cart.js';
-import { applyReserved, backorderIdOf, backorderStockKeyOf, deliveryIdOf, DeliveryPhase, newDelivery, type Delivery, type DeliveryLine } from '../domain/delivery.js';
+import { applyReserved, backorderIdOf, backorderStockKeyOf, deliveryIdOf, DeliveryPhase, type Delivery, type DeliveryLine } from '../domain/delivery.js';
 import type { ReservationStatus } from '../db/stock.js';
 import type { EmailKind } from '../domain/email-templates.js';
 import { DomainError } from '../domain/errors.js';
@@ -123,7 +123,7 @@ import {
 import type { ReminderPolicy } from '../domain/abandoned-cart.js';
 import type { ChosenShipping } from '../domain/shipping.js';
 import { trackingEmailValues } from '../domain/parcels.js';
-import { cancelDeliverySignal, DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, type DeliveryProgress, type DeliveryWorkflow } from './delivery-contract.js';
+import { cancelDeliverySignal, DELIVERY_WORKFLOW_TYPE, deliveryWorkflowId, newDeliveryOf, type DeliveryInput, type DeliveryProgress, type DeliveryWorkflow } from './delivery-contract.js';
 import {
   addLineUpdate,
   cancelUpdate,
@@ -633,9 +633,10 @@ class OrderRun {
       };
       // With a backorder the order knows both deliveries before either starts: news from one may arrive while the other starts.
       if (split) applyDeliveryCreated(order, created, now());
+      const first: DeliveryInput = { deliveryId: id, ...common, lines: split ? split.now : lines, ...(reservation ? { reservation: reservation.status, reportsByResult: true } : {}) };
       const delivery = await startChild<DeliveryWorkflow>(DELIVERY_WORKFLOW_TYPE, {
         workflowId: deliveryWorkflowId(id),
-        args: [{ deliveryId: id, ...common, lines: split ? split.now : lines, ...(reservation ? { reservation: reservation.status, reportsByResult: true } : {}) }],
+        args: [first],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `Delivery of ${order.number} (${plan.steps.join(' → ')})`,
       });
@@ -651,7 +652,7 @@ class OrderRun {
         applyDeliveryCreated(order, created, now());
       }
       this.record([{ at: now(), type: 'delivery_created', message: `Delivery order created (${plan.steps.join(' → ')})`, data: { deliveryId: id } }]);
-      if (reservation) this.learnReservation(newDelivery({ id, orderId: order.id, orderNumber: order.number, steps: plan.steps, lines, recipient: common.recipient }, now()), reservation.status);
+      if (reservation) this.learnReservation(newDeliveryOf(first, now()), reservation.status);
       if (split) {
         const what = split.later.map((l) => `${l.quantity} × ${l.name}`).join(', ');
         this.record([{ at: now(), type: 'backorder_created', message: `Backorder created for what is not in stock yet: ${what}`, data: { deliveryId: backorderId, backorderOf: id } }]);

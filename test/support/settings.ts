@@ -19,6 +19,24 @@ function taxesRestore(before: { pricesIncludeTax: boolean; country: string; rate
   return { pricesIncludeTax: before.pricesIncludeTax, country: before.country, rates };
 }
 
+/** The settings PATCH /api/settings changes (`currency` cannot change), all put back after `run`. */
+const RESTORED = [
+  'shopName',
+  'salesTeamId',
+  'salespersonId',
+  'abandonedCart',
+  'deliverySteps',
+  'deliveryDoneEmail',
+  'shippingPolicy',
+  'returnWindowDays',
+  'bankAccount',
+  'cartRecoveryUrl',
+  'shopAddress',
+  'paymentMethods',
+  'taxes',
+  'autoInvoice',
+] as const;
+
 /**
  * Runs `run` with the shop settings changed by `patch` (if given), and puts back
  * every setting as it was before, whether `run` passed or failed: a test that
@@ -38,38 +56,8 @@ export async function withSettings<T>(api: Pick<ApiHarness, 'operator'>, patch: 
   } finally {
     const now = await api.operator('GET', '/api/settings');
     if (now.status !== 200) throw new Error(`GET /api/settings before restoring: ${now.status}`);
-    const {
-      shopName,
-      salesTeamId,
-      salespersonId,
-      abandonedCart,
-      deliverySteps,
-      deliveryDoneEmail,
-      shippingPolicy,
-      returnWindowDays,
-      bankAccount,
-      cartRecoveryUrl,
-      shopAddress,
-      paymentMethods,
-      taxes,
-      autoInvoice,
-    } = before.body;
-    const restore = {
-      shopName,
-      salesTeamId,
-      salespersonId,
-      abandonedCart,
-      deliverySteps,
-      deliveryDoneEmail,
-      shippingPolicy,
-      returnWindowDays,
-      bankAccount,
-      cartRecoveryUrl,
-      shopAddress,
-      paymentMethods,
-      taxes: taxesRestore(taxes, now.body.taxes),
-      autoInvoice,
-    };
+    const restore: Record<string, unknown> = Object.fromEntries(RESTORED.map((key) => [key, before.body[key]]));
+    restore.taxes = taxesRestore(before.body.taxes, now.body.taxes);
     const restored = await api.operator('PATCH', '/api/settings', restore);
     if (restored.status !== 200) throw new Error(`restoring the settings: ${restored.status} ${JSON.stringify(restored.body)}`);
   }
