@@ -133,6 +133,25 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   return missing.map((key) => key.name);
 }
 
+/** PostgreSQL refusing connections (down, or starting up): a worker started meanwhile waits for it rather than exiting. */
+function databaseUnreachable(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: string };
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'CONNECTION_CLOSED' || code === '57P03';
+}
+
+/** Migrates once the database answers (a worker restarted during a database outage found by the fault tests exited here). */
+async function migrateWhenReachable(database: Awaited<ReturnType<typeof createDb>>, logger: ReturnType<typeof loggerOf>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await database.migrate();
+    } catch (error) {
+      if (!databaseUnreachable(error)) throw error;
+      logger.warn({ attempt, code: (error as { code?: string }).code }, 'database not reachable yet: waiting for it');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(500 * attempt, 5000)));
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = loggerOf(config, 'worker');
@@ -144,7 +163,7 @@ async function main(): Promise<void> {
   const metricsServer = config.metrics.workerPort === undefined ? undefined : await serveWorkerMetrics(config, config.metrics.workerPort, config.host);
   if (metricsServer) logger.info({ port: config.metrics.workerPort }, 'worker metrics on /metrics');
   const database = await createDb({ url: databaseUrl });
-  await database.migrate();
+  await migrateWhenReachable(database, logger);
   const carrier = carrierOf(config, database.db);
   const temporalOptions = temporalConnectionOptions(config, temporalAddress);
   const clientConnection = await connectClient(temporalOptions);
